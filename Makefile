@@ -1,0 +1,41 @@
+# videoflow: every target installs what it needs first (safe to run again).
+#   make demo   run the pipeline on sample videos (a generated clip and real footage)
+#   make test   run the test suite
+#   make bench  run the benchmark (writes bench-results.json)
+SHELL := /bin/bash
+SAMPLES := .cache/samples
+DEPS_STAMP := node_modules/.videoflow-deps
+
+.PHONY: deps build samples demo test bench clean
+
+deps: $(DEPS_STAMP)
+
+# System packages, npm packages (dependencies' install scripts are off, see
+# .npmrc), then the Beam SDK patch and the native OpenCV binding.
+$(DEPS_STAMP): package.json package-lock.json $(wildcard patches/*.patch) scripts/setup-native.js scripts/system-deps.sh
+	bash scripts/system-deps.sh
+	npm ci --no-audit --no-fund
+	npm run setup
+	touch $@
+
+build: deps
+	npm run build
+
+samples: $(SAMPLES)/vtest.avi
+
+$(SAMPLES)/vtest.avi: scripts/fetch-samples.sh
+	bash scripts/fetch-samples.sh $(SAMPLES)
+	touch $@
+
+demo: build samples
+	bash scripts/demo.sh
+
+test: build samples
+	npm test
+
+bench: build samples
+	bash scripts/system-deps.sh --bench
+	npm run bench
+
+clean:
+	rm -rf dist out .cache/bench

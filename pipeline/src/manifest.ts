@@ -1,0 +1,106 @@
+/**
+ * What a video's run leaves behind: the output layout, the manifest (written
+ * last, the commit marker) and the dead-letter record.
+ */
+import { Stage } from "./errors";
+import type { VideoInfo } from "./probe";
+import { joinUri, removeUri, writeData } from "./storage";
+
+export const DEAD_LETTER_FOLDER = "_deadletter";
+export const WORK_FOLDER = "_work";
+
+export interface OutputLayout {
+  folder: string;
+  grayVideo: string;
+  preview: string;
+  manifest: string;
+  deadLetter: string;
+  /** Where segments wait between encoding and assembly. */
+  work: string;
+}
+
+export function outputLayout(outputDirectory: string, key: string): OutputLayout {
+  const folder = joinUri(outputDirectory, key);
+  return {
+    folder,
+    grayVideo: joinUri(folder, "gray.mp4"),
+    preview: joinUri(folder, "preview.jpg"),
+    manifest: joinUri(folder, "manifest.json"),
+    deadLetter: joinUri(outputDirectory, DEAD_LETTER_FOLDER, `${key}.json`),
+    work: joinUri(outputDirectory, WORK_FOLDER, key),
+  };
+}
+
+export interface Manifest {
+  source: string;
+  key: string;
+  status: "ok";
+  video: Pick<VideoInfo, "codec" | "width" | "height" | "fps" | "frames" | "durationSec">;
+  outputs: { grayVideo: string; preview: string; manifest: string };
+  segments: number;
+  metrics: {
+    /** From the start of probing to the manifest, in seconds. */
+    wallSec: number;
+    /** Frames of the video divided by wallSec. */
+    framesPerSec: number;
+    /** Seconds spent encoding segments, summed over segments (may exceed wallSec when they overlap). */
+    segmentSec: number;
+    assembleSec: number;
+  };
+  createdAt: string;
+}
+
+export interface DeadLetter {
+  source: string;
+  key: string;
+  status: "failed";
+  stage: Stage;
+  reason: string;
+  failedAt: string;
+}
+
+export function buildManifest(args: {
+  source: string;
+  key: string;
+  video: VideoInfo;
+  layout: OutputLayout;
+  segments: number;
+  startedAt: number;
+  segmentSec: number;
+  assembleSec: number;
+  now?: number;
+}): Manifest {
+  const now = args.now ?? Date.now();
+  const wallSec = Math.max(0.001, (now - args.startedAt) / 1000);
+  const { codec, width, height, fps, frames, durationSec } = args.video;
+  return {
+    source: args.source,
+    key: args.key,
+    status: "ok",
+    video: { codec, width, height, fps: round(fps, 3), frames, durationSec: round(durationSec, 3) },
+    outputs: { grayVideo: args.layout.grayVideo, preview: args.layout.preview, manifest: args.layout.manifest },
+    segments: args.segments,
+    metrics: {
+      wallSec: round(wallSec, 3),
+      framesPerSec: round(frames / wallSec, 1),
+      segmentSec: round(args.segmentSec, 3),
+      assembleSec: round(args.assembleSec, 3),
+    },
+    createdAt: new Date(now).toISOString(),
+  };
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+/** Writes the manifest (last, as the commit marker) and clears a dead letter left by an earlier failed run. */
+export async function writeManifest(manifest: Manifest, layout: OutputLayout): Promise<void> {
+  await writeData(layout.manifest, JSON.stringify(manifest, null, 2) + "\n", "application/json");
+  await removeUri(layout.deadLetter);
+}
+
+export async function writeDeadLetter(record: DeadLetter, layout: OutputLayout): Promise<void> {
+  await writeData(layout.deadLetter, JSON.stringify(record, null, 2) + "\n", "application/json");
+}

@@ -1,0 +1,218 @@
+/**
+ * What each step of the pipeline does to one element, built from the stage
+ * modules. Every function takes and returns plain JSON-like data (no
+ * Buffers, no undefined: real runners encode elements with BSON) and never
+ * throws for a problem with one video: it returns a Failure, which the graph
+ * routes to the dead letter. The Beam layer (pipeline.ts) only wires these.
+ */
+import { createHash } from "node:crypto";
+import { promises as fs } from "node:fs";
+import { concatSegments } from "./assemble";
+import { encodeSegment } from "./decode";
+import { Stage, VideoError, asVideoError } from "./errors";
+import { endProgress, log, reportFrames } from "./log";
+import { DeadLetter, buildManifest, outputLayout, writeDeadLetter, writeManifest } from "./manifest";
+import type { PipelineOptions } from "./options";
+import { VideoInfo, countFrames, probeVideo } from "./probe";
+import { SegmentPlan, frameTime, planSamples, planSegments, samplesIn } from "./segment";
+import { downloadFile, isGcsUri, joinUri, releaseInput, removeTree, scratchDir, sizeOf, stageInput, uploadFile, writeData } from "./storage";
+import { Thumbnail, drawContactSheet, makeThumbnail, opencv } from "./vision";
+
+export interface VideoInput {
+  source: string;
+  key: string;
+}
+
+export interface ProbedVideo extends VideoInput {
+  video: VideoInfo;
+  sizeBytes: number;
+  startedAt: number;
+  /** Frames the preview shows. */
+  samples: number[];
+}
+
+export interface SegmentTask {
+  video: ProbedVideo;
+  segment: SegmentPlan;
+  segments: number;
+}
+
+export interface SegmentDone {
+  key: string;
+  video: ProbedVideo;
+  index: number;
+  segments: number;
+  segmentUri: string;
+  thumbnails: Thumbnail[];
+  encodeSec: number;
+  error: { stage: Stage; reason: string } | null;
+}
+
+export interface Failure extends VideoInput {
+  stage: Stage;
+  reason: string;
+}
+
+export type Outcome =
+  | { status: "ok"; source: string; key: string; manifest: string; frames: number; wallSec: number }
+  | { status: "failed"; source: string; key: string; stage: Stage; reason: string; deadLetter: string };
+
+type Routed<T> = { ok: T } | { failed: Failure };
+
+function failed(input: VideoInput, err: unknown, stage: Stage): { failed: Failure } {
+  const error = asVideoError(stage, err);
+  return { failed: { source: input.source, key: input.key, stage: error.stage, reason: error.reason } };
+}
+
+function formatBytes(n: number): string {
+  const units = ["bytes", "KiB", "MiB", "GiB", "TiB"];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) (n /= 1024), i++;
+  return `${i === 0 ? n : n.toFixed(1)} ${units[i]}`;
+}
+
+/** Checks the source exists and is not empty or too large, stages it locally and probes it. */
+export async function probe(input: VideoInput, options: PipelineOptions): Promise<Routed<ProbedVideo>> {
+  const startedAt = Date.now();
+  try {
+    let size: number | undefined;
+    try {
+      size = await sizeOf(input.source);
+    } catch (err) {
+      throw new VideoError("input", `cannot read ${input.source}: ${(err as Error).message}`);
+    }
+    if (size === undefined) throw new VideoError("input", `${input.source} does not exist`);
+    if (size === 0) throw new VideoError("input", `${input.source} is empty (0 bytes)`);
+    if (size > options.maxInputBytes) {
+      throw new VideoError(
+        "input",
+        `${input.source} is ${formatBytes(size)}, larger than the ${formatBytes(options.maxInputBytes)} allowed (maxInputBytes)`,
+      );
+    }
+    const local = await stageInput(input.source).catch((err) => {
+      throw new VideoError("input", `cannot download ${input.source}: ${(err as Error).message}`);
+    });
+    const video = await probeVideo(local, input.source);
+    log("INFO", "probed", { video: input.key, ...video });
+    return { ok: { ...input, video, sizeBytes: size, startedAt, samples: planSamples(video.frames, options.previewFrames) } };
+  } catch (err) {
+    await releaseInput(input.source);
+    return failed(input, err, "probe");
+  }
+}
+
+/** One task per segment of the video. */
+export function planSegmentTasks(video: ProbedVideo, options: PipelineOptions): SegmentTask[] {
+  const plan = planSegments(video.video, options.segmentSeconds);
+  return plan.map((segment) => ({ video, segment, segments: plan.length }));
+}
+
+function scratchName(key: string, suffix: string): string {
+  return scratchDir("work", `${createHash("sha256").update(key).digest("hex").slice(0, 24)}-${process.pid}-${suffix}`);
+}
+
+/** Encodes one segment to gray H.264 and makes the preview thumbnails that fall inside it. */
+export async function processSegment(task: SegmentTask, options: PipelineOptions): Promise<SegmentDone> {
+  const { video, segment } = task;
+  const { width, height, fpsFraction, frames } = video.video;
+  const layout = outputLayout(options.outputDirectory, video.key);
+  const segmentUri = joinUri(layout.work, `segment-${String(segment.index).padStart(5, "0")}.mp4`);
+  const done: SegmentDone = {
+    key: video.key, video, index: segment.index, segments: task.segments, segmentUri,
+    thumbnails: [], encodeSec: 0, error: null,
+  };
+  const started = Date.now();
+  const output = scratchName(video.key, `segment-${segment.index}.mp4`);
+  try {
+    await fs.mkdir(scratchDir("work"), { recursive: true });
+    const input = await stageInput(video.source);
+    const sampleOffsets = samplesIn(segment, video.samples).map((f) => f - segment.startFrame);
+    await encodeSegment(
+      { input, seekSec: segment.seekSec, frameCount: segment.frameCount, width, height, output, sampleOffsets },
+      {
+        // Loading OpenCV (about 0.5 s, once per process) overlaps with ffmpeg's start.
+        onStarted: () => sampleOffsets.length > 0 && opencv(),
+        onSample: (offset, gray) => {
+          const frame = segment.startFrame + offset;
+          done.thumbnails.push(makeThumbnail(gray, width, height, frame, frameTime(frame, fpsFraction)));
+        },
+        onFrames: (n) => reportFrames(video.key, n, frames),
+      },
+    );
+    await uploadFile(output, segmentUri, "video/mp4", true);
+  } catch (err) {
+    const error = asVideoError("segment", err);
+    done.error = { stage: error.stage, reason: error.reason };
+    await fs.rm(output, { force: true });
+  }
+  done.encodeSec = (Date.now() - started) / 1000;
+  log("DEBUG", "segment done", { video: video.key, index: segment.index, seconds: done.encodeSec, error: done.error });
+  return done;
+}
+
+/** Joins a video's segments into gray.mp4, draws the preview and writes the manifest, last. */
+export async function assemble(parts: SegmentDone[], options: PipelineOptions): Promise<Routed<Outcome>> {
+  const segments = [...parts].sort((a, b) => a.index - b.index);
+  const { video } = segments[0];
+  const layout = outputLayout(options.outputDirectory, video.key);
+  const started = Date.now();
+  const localCopies: string[] = [];
+  try {
+    const broken = segments.find((s) => s.error);
+    if (broken?.error) throw new VideoError(broken.error.stage, broken.error.reason);
+    if (segments.length !== segments[0].segments) {
+      throw new VideoError("assemble", `only ${segments.length} of ${segments[0].segments} segments arrived`);
+    }
+    const local = await Promise.all(
+      segments.map(async (s, i) => {
+        if (!isGcsUri(s.segmentUri)) return s.segmentUri;
+        const copy = scratchName(video.key, `join-${i}.mp4`);
+        localCopies.push(copy);
+        await downloadFile(s.segmentUri, copy);
+        return copy;
+      }),
+    );
+    const gray = scratchName(video.key, "gray.mp4");
+    localCopies.push(gray);
+    await concatSegments(local, gray);
+    const frames = await countFrames(gray);
+    if (frames !== video.video.frames) {
+      throw new VideoError("assemble", `the joined video has ${frames} frames, the source ${video.video.frames}`);
+    }
+    await uploadFile(gray, layout.grayVideo, "video/mp4", true);
+    const preview = drawContactSheet(segments.flatMap((s) => s.thumbnails));
+    await writeData(layout.preview, preview, "image/jpeg");
+    const manifest = buildManifest({
+      source: video.source, key: video.key, video: video.video, layout, segments: segments.length,
+      startedAt: video.startedAt, segmentSec: segments.reduce((sum, s) => sum + s.encodeSec, 0),
+      assembleSec: (Date.now() - started) / 1000,
+    });
+    await writeManifest(manifest, layout);
+    log("INFO", "video done", { video: video.key, frames, seconds: manifest.metrics.wallSec, fps: manifest.metrics.framesPerSec, manifest: layout.manifest });
+    return {
+      ok: { status: "ok", source: video.source, key: video.key, manifest: layout.manifest, frames, wallSec: manifest.metrics.wallSec },
+    };
+  } catch (err) {
+    return failed(video, err, "assemble");
+  } finally {
+    endProgress(video.key);
+    await Promise.all(localCopies.map((p) => fs.rm(p, { force: true })));
+    await removeTree(layout.work).catch(() => undefined);
+    await releaseInput(video.source);
+  }
+}
+
+/** Writes the dead-letter record of a video that could not be processed. */
+export async function deadLetter(failure: Failure, options: PipelineOptions): Promise<Outcome> {
+  const layout = outputLayout(options.outputDirectory, failure.key);
+  const record: DeadLetter = { ...failure, status: "failed", failedAt: new Date().toISOString() };
+  await writeDeadLetter(record, layout);
+  log("WARNING", "dead letter", { video: failure.key, stage: failure.stage, reason: failure.reason, record: layout.deadLetter });
+  return { status: "failed", source: failure.source, key: failure.key, stage: failure.stage, reason: failure.reason, deadLetter: layout.deadLetter };
+}
+
+/** Appends an outcome to a local JSON-lines report (how a one-machine run learns what happened). */
+export async function recordOutcome(reportPath: string, outcome: Outcome): Promise<Outcome> {
+  await fs.appendFile(reportPath, JSON.stringify(outcome) + "\n");
+  return outcome;
+}

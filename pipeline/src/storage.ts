@@ -1,0 +1,171 @@
+/**
+ * Storage: one interface over local paths and gs:// objects. Everything
+ * streams (files to and from Cloud Storage are piped, never held whole in
+ * memory). `@google-cloud/storage` honours STORAGE_EMULATOR_HOST, which the
+ * local stack and the tests use.
+ */
+import { createHash } from "node:crypto";
+import { createReadStream, createWriteStream, promises as fs } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { pipeline } from "node:stream/promises";
+
+export function isGcsUri(uri: string): boolean {
+  return uri.startsWith("gs://");
+}
+
+export function parseGcsUri(uri: string): { bucket: string; name: string } {
+  const match = /^gs:\/\/([a-z0-9][a-z0-9._-]{1,220}[a-z0-9])(?:\/(.*))?$/.exec(uri);
+  if (!match) throw new Error(`not a Cloud Storage URI (gs://bucket/object): ${uri}`);
+  return { bucket: match[1], name: match[2] ?? "" };
+}
+
+/** Joins a base (local directory or gs:// prefix) and relative parts with "/". */
+export function joinUri(base: string, ...parts: string[]): string {
+  if (isGcsUri(base)) return [base.replace(/\/+$/, ""), ...parts].join("/");
+  return path.join(base, ...parts);
+}
+
+// A type query, not `import type` (see beam/workarounds.ts): the client loads only when used.
+type Storage = import("@google-cloud/storage").Storage;
+let client: Storage | undefined;
+function gcs(): Storage {
+  if (!client) {
+    // Loaded on first use: local-only runs never pay for the client.
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { Storage: StorageClass } = require("@google-cloud/storage") as typeof import("@google-cloud/storage");
+    client = new StorageClass();
+  }
+  return client;
+}
+
+function gcsFile(uri: string) {
+  const { bucket, name } = parseGcsUri(uri);
+  if (!name) throw new Error(`${uri} names a bucket, not an object`);
+  return gcs().bucket(bucket).file(name);
+}
+
+/** Size in bytes, or undefined when the object or file does not exist. */
+export async function sizeOf(uri: string): Promise<number | undefined> {
+  if (isGcsUri(uri)) {
+    try {
+      const [metadata] = await gcsFile(uri).getMetadata();
+      return Number(metadata.size ?? 0);
+    } catch (err) {
+      if ((err as { code?: number }).code === 404) return undefined;
+      throw err;
+    }
+  }
+  try {
+    const stat = await fs.stat(uri);
+    if (!stat.isFile()) throw new Error(`${uri} is not a file`);
+    return stat.size;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
+  }
+}
+
+/** Writes small data (JSON, a JPEG) whole. */
+export async function writeData(uri: string, data: string | Buffer, contentType: string): Promise<void> {
+  if (isGcsUri(uri)) {
+    await gcsFile(uri).save(data, { contentType, resumable: false });
+    return;
+  }
+  await fs.mkdir(path.dirname(uri), { recursive: true });
+  // Write then rename: a reader never sees half a file (the manifest is a commit marker).
+  const tmp = `${uri}.tmp-${process.pid}`;
+  await fs.writeFile(tmp, data);
+  await fs.rename(tmp, uri);
+}
+
+export async function readText(uri: string): Promise<string> {
+  if (isGcsUri(uri)) {
+    const [data] = await gcsFile(uri).download();
+    return data.toString("utf8");
+  }
+  return fs.readFile(uri, "utf8");
+}
+
+/** Copies a local file to `uri`; with `move`, a local destination takes the file by rename. */
+export async function uploadFile(localPath: string, uri: string, contentType: string, move = false): Promise<void> {
+  if (isGcsUri(uri)) {
+    await pipeline(createReadStream(localPath), gcsFile(uri).createWriteStream({ contentType, resumable: false }));
+    if (move) await fs.rm(localPath, { force: true });
+    return;
+  }
+  await fs.mkdir(path.dirname(uri), { recursive: true });
+  const tmp = `${uri}.tmp-${process.pid}`;
+  if (move) {
+    try {
+      await fs.rename(localPath, tmp);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EXDEV") throw err;
+      await fs.copyFile(localPath, tmp);
+      await fs.rm(localPath, { force: true });
+    }
+  } else {
+    await fs.copyFile(localPath, tmp);
+  }
+  await fs.rename(tmp, uri);
+}
+
+export async function downloadFile(uri: string, localPath: string): Promise<void> {
+  await fs.mkdir(path.dirname(localPath), { recursive: true });
+  const source = isGcsUri(uri) ? gcsFile(uri).createReadStream() : createReadStream(uri);
+  await pipeline(source, createWriteStream(localPath));
+}
+
+/** Deletes a file or object; a missing one is fine. */
+export async function removeUri(uri: string): Promise<void> {
+  if (isGcsUri(uri)) {
+    await gcsFile(uri).delete({ ignoreNotFound: true });
+    return;
+  }
+  await fs.rm(uri, { force: true });
+}
+
+/** Deletes every object under a gs:// prefix, or a local directory tree. */
+export async function removeTree(uri: string): Promise<void> {
+  if (isGcsUri(uri)) {
+    const { bucket, name } = parseGcsUri(uri);
+    const prefix = name.endsWith("/") ? name : `${name}/`;
+    await gcs().bucket(bucket).deleteFiles({ prefix, force: true });
+    return;
+  }
+  await fs.rm(uri, { recursive: true, force: true });
+}
+
+/** This process's scratch directory (segments being encoded, staged inputs). */
+export function scratchDir(...parts: string[]): string {
+  return path.join(process.env.VIDEOFLOW_SCRATCH || path.join(os.tmpdir(), "videoflow"), ...parts);
+}
+
+const staged = new Map<string, Promise<string>>();
+
+/**
+ * A local path ffmpeg can seek in. Local inputs are used in place; gs://
+ * objects are streamed to the scratch directory once per process (segments of
+ * one video share the copy) under a hashed name: an object name never
+ * becomes a local path.
+ */
+export function stageInput(uri: string): Promise<string> {
+  if (!isGcsUri(uri)) return Promise.resolve(uri);
+  let pending = staged.get(uri);
+  if (!pending) {
+    const local = scratchDir("inputs", createHash("sha256").update(uri).digest("hex").slice(0, 32));
+    pending = downloadFile(uri, local).then(() => local);
+    pending.catch(() => staged.delete(uri));
+    staged.set(uri, pending);
+  }
+  return pending;
+}
+
+/** Frees the staged copy of a gs:// input once its video is assembled. */
+export async function releaseInput(uri: string): Promise<void> {
+  const pending = staged.get(uri);
+  if (!pending) return;
+  staged.delete(uri);
+  const local = await pending.catch(() => undefined);
+  if (local) await fs.rm(local, { force: true });
+}
