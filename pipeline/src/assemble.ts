@@ -4,12 +4,16 @@
  * file plays while it downloads.
  */
 import { promises as fs } from "node:fs";
+import * as path from "node:path";
 import { VideoError } from "./errors";
 import { ffmpegPath, firstErrorLine, runTool } from "./tools";
 
-/** The concat demuxer's list file for these (local, videoflow-made) paths. */
+/**
+ * The concat demuxer's list file for these (local, videoflow-made) paths,
+ * made absolute: the demuxer resolves relative ones against the list's folder.
+ */
 export function concatList(paths: string[]): string {
-  return paths.map((p) => `file '${p.replace(/'/g, "'\\''")}'\n`).join("");
+  return paths.map((p) => `file '${path.resolve(p).replace(/'/g, "'\\''")}'\n`).join("");
 }
 
 export async function concatSegments(segmentPaths: string[], output: string): Promise<void> {

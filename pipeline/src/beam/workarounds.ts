@@ -13,13 +13,12 @@
  *    built-in modules cannot be. The DoFns therefore reach our code through
  *    one module, pipeline/src/steps.ts, registered here as a terminal object:
  *    it is sent by name and required again where the DoFn runs.
- * 3. Compiler. ts-closure-transform 0.1.8 drops every element but the first
- *    of an array destructuring declaration (`const [a, b] = xs` compiles to
- *    `const [a] = xs`): write `const parts = xs; parts[1]` or destructure an
- *    object instead. It also turns type-only imports (`import type ... from`)
- *    into require() calls: for a package that is slow or noisy to load, use
- *    a type query (`typeof import("pkg")`). A unit test scans the sources
- *    for both.
+ * 3. Compiler. serialize-closures needs ts-closure-transform, which also
+ *    miscompiles ordinary code (drops array destructuring elements, leaks the
+ *    boxes of captured `let` variables through shorthand properties, turns
+ *    `import type` into require()). scripts/beam-closure-transform.js applies
+ *    it only to the Beam layer (pipeline.ts, run.ts, beam/), whose DoFns are
+ *    small; the stage modules are compiled by plain TypeScript.
  * 4. Names. Stage names must be unique and anonymous functions get none:
  *    every step is given one with withName.
  * 5. Chatter. The SDK's worker prints "Processing ... for bundle_id" with
