@@ -36,11 +36,11 @@ export function lastChars(text: string, n: number): string {
   return text.length > n ? text.slice(text.length - n) : text;
 }
 
-/** The most telling line of a tool's error output, for a reason a person reads. */
+/** The most telling line of a tool's error output, for a reason a person reads (without "[mov,mp4 @ 0x...]"). */
 export function firstErrorLine(stderr: string): string {
   const lines = stderr
     .split("\n")
-    .map((l) => l.trim())
+    .map((l) => l.replace(/^\[[^\]]* @ 0x[0-9a-f]+\]\s*/, "").trim())
     .filter(Boolean);
   return lines.find((l) => /invalid|error|no such|not found|failed|corrupt|truncat/i.test(l)) ?? lines[lines.length - 1] ?? "";
 }

@@ -1,0 +1,133 @@
+/** Shared test helpers: real ffmpeg/ffprobe, the real CLI, temporary folders. */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { ffmpegPath, ffprobePath } from "../src/tools";
+
+export const repoRoot = path.resolve(__dirname, "..", "..", "..");
+export const samplesDir = path.join(repoRoot, ".cache", "samples");
+export const cli = path.join(repoRoot, "dist", "pipeline", "src", "main.js");
+
+export function tempDir(prefix = "videoflow-test-"): string {
+  return mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export function ffmpeg(args: string[]): Buffer {
+  const result = spawnSync(ffmpegPath, ["-hide_banner", "-nostdin", "-v", "error", ...args], { maxBuffer: 1 << 30 });
+  if (result.status !== 0) throw new Error(`ffmpeg ${args.join(" ")} failed: ${result.stderr}`);
+  return result.stdout;
+}
+
+export interface ClipSpec {
+  width: number;
+  height: number;
+  rate: string;
+  seconds: number;
+  codec?: "h264" | "vp9" | "mpeg4";
+  audio?: boolean;
+  /** Frame n has mean luma 16 + (n*37 mod 200): dropped or repeated frames show. */
+  indexed?: boolean;
+}
+
+/** Generates a clip with ffmpeg's lavfi sources. */
+export function makeClip(file: string, spec: ClipSpec): string {
+  const size = `${spec.width}x${spec.height}`;
+  const video = spec.indexed
+    ? `nullsrc=s=${size}:r=${spec.rate},geq=lum='16+mod(N*37\\,200)':cb=128:cr=128`
+    : `testsrc2=size=${spec.width + (spec.width % 2)}x${spec.height + (spec.height % 2)}:rate=${spec.rate},scale=${spec.width}:${spec.height}`;
+  const args = ["-f", "lavfi", "-i", video];
+  if (spec.audio) args.push("-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000");
+  args.push("-t", String(spec.seconds));
+  const codec = spec.codec ?? "h264";
+  if (codec === "h264") {
+    const odd = spec.width % 2 === 1 || spec.height % 2 === 1;
+    args.push("-c:v", "libx264", "-preset", "veryfast", "-g", "48", "-pix_fmt", odd ? "yuv444p" : "yuv420p");
+    if (spec.audio) args.push("-c:a", "aac");
+  } else if (codec === "vp9") {
+    args.push("-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "500k", "-pix_fmt", "yuv420p");
+    if (spec.audio) args.push("-c:a", "libopus");
+  } else {
+    args.push("-c:v", "mpeg4", "-q:v", "4", "-pix_fmt", "yuv420p");
+    if (spec.audio) args.push("-c:a", "mp2");
+  }
+  args.push("-y", file);
+  ffmpeg(args);
+  return file;
+}
+
+export interface StreamFacts {
+  width: number;
+  height: number;
+  rFrameRate: string;
+  frames: number;
+}
+
+/** Facts of a file's first video stream, frames counted by demuxing. */
+export function videoFacts(file: string): StreamFacts {
+  const result = spawnSync(ffprobePath, [
+    "-v", "error", "-count_packets", "-select_streams", "v:0",
+    "-show_entries", "stream=width,height,r_frame_rate,nb_read_packets", "-of", "json", file,
+  ]);
+  const stream = JSON.parse(result.stdout.toString()).streams[0];
+  return { width: stream.width, height: stream.height, rFrameRate: stream.r_frame_rate, frames: Number(stream.nb_read_packets) };
+}
+
+/** Frames decoded by ffmpeg (not just packets counted). */
+export function decodedFrameCount(file: string): number {
+  const out = ffmpeg(["-i", file, "-map", "0:v:0", "-f", "null", "-", "-progress", "pipe:1"]).toString();
+  const counts = [...out.matchAll(/^frame=(\d+)$/gm)].map((m) => Number(m[1]));
+  return counts[counts.length - 1] ?? 0;
+}
+
+/** Mean luma of each frame, decoded as 8-bit gray. */
+export function lumaMeans(file: string, width: number, height: number, maxFrames = 100000): number[] {
+  const raw = ffmpeg(["-i", file, "-map", "0:v:0", "-frames:v", String(maxFrames), "-f", "rawvideo", "-pix_fmt", "gray", "-"]);
+  const frameBytes = width * height;
+  const means: number[] = [];
+  for (let at = 0; at + frameBytes <= raw.length; at += frameBytes) {
+    let sum = 0;
+    for (let i = at; i < at + frameBytes; i++) sum += raw[i];
+    means.push(sum / frameBytes);
+  }
+  return means;
+}
+
+/** Largest distance of any chroma sample from neutral (128) in the first frames, decoded as 4:4:4. */
+export function maxChromaDeviation(file: string, width: number, height: number, frames = 10): number {
+  const raw = ffmpeg(["-i", file, "-map", "0:v:0", "-frames:v", String(frames), "-f", "rawvideo", "-pix_fmt", "yuv444p", "-"]);
+  const plane = width * height;
+  let worst = 0;
+  for (let frame = 0; frame * 3 * plane < raw.length; frame++) {
+    const start = frame * 3 * plane + plane;
+    for (let i = start; i < start + 2 * plane; i++) worst = Math.max(worst, Math.abs(raw[i] - 128));
+  }
+  return worst;
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** The JSON log lines printed on stdout. */
+  events: Array<Record<string, unknown>>;
+}
+
+/** Runs the real `videoflow` command line (JSON logs, as off a terminal). */
+export function runCli(args: string[], env: Record<string, string> = {}): CliResult {
+  const result = spawnSync(process.execPath, [cli, ...args], {
+    env: { ...process.env, VIDEOFLOW_JSON_LOGS: "1", ...env },
+    maxBuffer: 1 << 26,
+  });
+  const stdout = result.stdout.toString();
+  const events = stdout
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l));
+  return { code: result.status, stdout, stderr: result.stderr.toString(), events };
+}
+
+/** A real sample video from OpenCV's samples (scripts/fetch-samples.sh, run by `make test`). */
+export function sample(name: string): string {
+  return path.join(samplesDir, name);
+}

@@ -1,0 +1,63 @@
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { describe, it } from "node:test";
+import { videoKey } from "../src/keys";
+import { buildManifest, outputLayout, writeManifest } from "../src/manifest";
+import type { VideoInfo } from "../src/probe";
+import { tempDir } from "./helpers";
+
+const video: VideoInfo = {
+  codec: "h264", width: 640, height: 360, fpsFraction: "30000/1001", fps: 30000 / 1001, frames: 1798,
+  durationSec: 59.993267, pixelFormat: "yuv420p", hasAudio: true, variableFrameRate: false,
+};
+
+describe("videoKey", () => {
+  it("keeps the file or object name, sanitised", () => {
+    assert.equal(videoKey("/data/in/vtest.avi"), "vtest.avi");
+    assert.equal(videoKey("gs://bucket/uploads/2024/My Clip (1).mp4"), "uploads/2024/My_Clip_1_.mp4");
+  });
+
+  it("never lets an object name climb out of the output directory", () => {
+    for (const name of ["../../etc/passwd", "a/../../b", "./.hidden", "..", "x//y/./z"]) {
+      const key = videoKey(`gs://bucket/${name}`);
+      const resolved = path.resolve("/out", key);
+      assert.ok(resolved.startsWith("/out/"), `${name} -> ${key} escapes`);
+      assert.ok(!key.split("/").some((s) => s === ".." || s === "." || s.startsWith(".")), `${name} -> ${key}`);
+    }
+  });
+});
+
+describe("manifest", () => {
+  it("lays out one folder per video and a dead-letter folder", () => {
+    const layout = outputLayout("gs://b/out/", "uploads/a.mp4");
+    assert.equal(layout.manifest, "gs://b/out/uploads/a.mp4/manifest.json");
+    assert.equal(layout.grayVideo, "gs://b/out/uploads/a.mp4/gray.mp4");
+    assert.equal(layout.deadLetter, "gs://b/out/_deadletter/uploads/a.mp4.json");
+  });
+
+  it("records the video, the outputs and the metrics", () => {
+    const layout = outputLayout("/out", "a.mp4");
+    const manifest = buildManifest({
+      source: "/in/a.mp4", key: "a.mp4", video, layout, segments: 3,
+      startedAt: 1_000_000, now: 1_000_000 + 4000, segmentSec: 5.5, assembleSec: 0.25,
+    });
+    assert.equal(manifest.status, "ok");
+    assert.deepEqual(manifest.video, { codec: "h264", width: 640, height: 360, fps: 29.97, frames: 1798, durationSec: 59.993 });
+    assert.deepEqual(manifest.outputs, { grayVideo: "/out/a.mp4/gray.mp4", preview: "/out/a.mp4/preview.jpg", manifest: "/out/a.mp4/manifest.json" });
+    assert.equal(manifest.metrics.wallSec, 4);
+    assert.equal(manifest.metrics.framesPerSec, 449.5);
+    assert.equal(manifest.segments, 3);
+  });
+
+  it("writes the manifest whole and clears an old dead letter", async () => {
+    const out = tempDir();
+    const layout = outputLayout(out, "a.mp4");
+    mkdirSync(path.dirname(layout.deadLetter), { recursive: true });
+    writeFileSync(layout.deadLetter, "{}");
+    const manifest = buildManifest({ source: "a.mp4", key: "a.mp4", video, layout, segments: 1, startedAt: 0, now: 1000, segmentSec: 1, assembleSec: 0 });
+    await writeManifest(manifest, layout);
+    assert.deepEqual(JSON.parse(readFileSync(layout.manifest, "utf8")), manifest);
+    assert.equal(existsSync(layout.deadLetter), false);
+  });
+});

@@ -1,0 +1,48 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { UsageError, parameters, parseOptions } from "../src/options";
+
+describe("parseOptions", () => {
+  it("applies the defaults", () => {
+    const options = parseOptions({ outputDirectory: "gs://bucket/out" });
+    assert.deepEqual(options, {
+      outputDirectory: "gs://bucket/out",
+      segmentSeconds: 60,
+      previewFrames: 12,
+      maxInputBytes: 10 * 1024 ** 3,
+    });
+  });
+
+  it("converts given values", () => {
+    const options = parseOptions({ outputDirectory: "/tmp/x", segmentSeconds: "2.5", previewFrames: "4" });
+    assert.equal(options.segmentSeconds, 2.5);
+    assert.equal(options.previewFrames, 4);
+  });
+
+  it("names each bad parameter and what is wrong with it", () => {
+    assert.throws(
+      () => parseOptions({ outputDirectory: "gs://Bad_Bucket!/x", segmentSeconds: "-1", previewFrames: "1.5" }),
+      (err: Error) => {
+        assert.ok(err instanceof UsageError);
+        assert.match(err.message, /--outputDirectory is not a valid gs:\/\/bucket\/prefix/);
+        assert.match(err.message, /--segmentSeconds must be 0 or more \(got "-1"\)/);
+        assert.match(err.message, /--previewFrames must be a whole number/);
+        return true;
+      },
+    );
+  });
+
+  it("requires the output directory and rejects unknown parameters", () => {
+    assert.throws(() => parseOptions({}), /--outputDirectory \(--output\) is required/);
+    assert.throws(() => parseOptions({ outputDirectory: "x", colour: "red" }), /unknown parameter: --colour/);
+  });
+
+  it("describes every parameter for the CLI and the template", () => {
+    for (const p of parameters) {
+      assert.match(p.name, /^[a-z][A-Za-z0-9]+$/, "camelCase names, as Dataflow templates use");
+      assert.ok(p.helpText.length > 40, `${p.name} needs a help text that states the format`);
+      if (p.isOptional) assert.ok("defaultValue" in p && p.schema.safeParse(p.defaultValue).success, `${p.name}'s default must validate`);
+      for (const r of p.regexes ?? []) assert.doesNotThrow(() => new RegExp(r));
+    }
+  });
+});
