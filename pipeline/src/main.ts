@@ -7,7 +7,6 @@
 import { parseArgs } from "node:util";
 import { log } from "./log";
 import { ParameterSpec, UsageError, parameters, parseOptions } from "./options";
-import { processOnce } from "./run";
 
 function usage(): string {
   const flags = (parameters as readonly ParameterSpec[]).map((p) => {
@@ -58,6 +57,8 @@ async function main(argv: string[]): Promise<number> {
   const { raw, positionals } = parseCommandLine(rest);
   const options = parseOptions(raw);
   if (positionals.length === 0) throw new UsageError("no input videos given: name at least one local file or gs:// object");
+  // Loaded here, not at the top: Beam takes most of a second to load, and a usage error should not wait for it.
+  const { processOnce } = await import("./run");
   const outcomes = await processOnce(positionals, options);
   for (const o of outcomes) {
     if (o.status === "ok") log("INFO", `ok      ${o.source} -> ${o.manifest}`, { frames: o.frames, seconds: o.wallSec });
