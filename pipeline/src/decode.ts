@@ -24,6 +24,8 @@ export interface SegmentJob {
   /** Local path of the gray H.264 segment to write. */
   output: string;
   x264Preset?: string;
+  /** Put the index at the front (for a segment that is the whole video: it becomes gray.mp4 as it is). */
+  faststart?: boolean;
 }
 
 /** ffmpeg's arguments for a segment job. Pure, so tests can check the exact command. */
@@ -43,6 +45,7 @@ export function segmentArgs(job: SegmentJob): string[] {
   args.push(
     "-map", "[enc]", "-frames:v", String(job.frameCount), "-vsync", "passthrough",
     "-c:v", "libx264", "-preset", job.x264Preset ?? "veryfast", "-an", "-sn", "-dn",
+    ...(job.faststart ? ["-movflags", "+faststart"] : []),
     "-f", "mp4", "-y", job.output,
   );
   if (samples) args.push("-map", "[samples]", "-vsync", "passthrough", "-f", "rawvideo", "-pix_fmt", "gray", "pipe:1");

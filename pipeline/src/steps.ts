@@ -15,7 +15,9 @@ import { DeadLetter, buildManifest, outputLayout, writeDeadLetter, writeManifest
 import type { PipelineOptions } from "./options";
 import { VideoInfo, countFrames, probeVideo } from "./probe";
 import { SegmentPlan, frameTime, planSamples, planSegments, samplesIn } from "./segment";
-import { downloadFile, isGcsUri, joinUri, releaseInput, removeTree, scratchDir, sizeOf, stageInput, uploadFile, writeData } from "./storage";
+import {
+  downloadFile, isGcsUri, joinUri, moveUri, releaseInput, removeTree, scratchDir, sizeOf, stageInput, uploadFile, writeData,
+} from "./storage";
 import { Thumbnail, drawContactSheet, makeThumbnail, opencv } from "./vision";
 
 export interface VideoInput {
@@ -128,7 +130,10 @@ export async function processSegment(task: SegmentTask, options: PipelineOptions
     const input = await stageInput(video.source);
     const sampleOffsets = samplesIn(segment, video.samples).map((f) => f - segment.startFrame);
     await encodeSegment(
-      { input, seekSec: segment.seekSec, frameCount: segment.frameCount, width, height, output, sampleOffsets },
+      {
+        input, seekSec: segment.seekSec, frameCount: segment.frameCount, width, height, output, sampleOffsets,
+        faststart: task.segments === 1,
+      },
       {
         // Loading OpenCV (about 0.5 s, once per process) overlaps with ffmpeg's start.
         onStarted: () => sampleOffsets.length > 0 && opencv(),
@@ -163,23 +168,13 @@ export async function assemble(parts: SegmentDone[], options: PipelineOptions): 
     if (segments.length !== segments[0].segments) {
       throw new VideoError("assemble", `only ${segments.length} of ${segments[0].segments} segments arrived`);
     }
-    const local = await Promise.all(
-      segments.map(async (s, i) => {
-        if (!isGcsUri(s.segmentUri)) return s.segmentUri;
-        const copy = scratchName(video.key, `join-${i}.mp4`);
-        localCopies.push(copy);
-        await downloadFile(s.segmentUri, copy);
-        return copy;
-      }),
-    );
-    const gray = scratchName(video.key, "gray.mp4");
-    localCopies.push(gray);
-    await concatSegments(local, gray);
-    const frames = await countFrames(gray);
-    if (frames !== video.video.frames) {
-      throw new VideoError("assemble", `the joined video has ${frames} frames, the source ${video.video.frames}`);
+    const frames = video.video.frames;
+    if (segments.length === 1) {
+      // The only segment is the whole video, already checked frame for frame and indexed at the front.
+      await moveUri(segments[0].segmentUri, layout.grayVideo);
+    } else {
+      await joinSegments(segments, layout.grayVideo, video, localCopies);
     }
-    await uploadFile(gray, layout.grayVideo, "video/mp4", true);
     const preview = drawContactSheet(segments.flatMap((s) => s.thumbnails));
     await writeData(layout.preview, preview, "image/jpeg");
     const manifest = buildManifest({
@@ -200,6 +195,27 @@ export async function assemble(parts: SegmentDone[], options: PipelineOptions): 
     await removeTree(layout.work).catch(() => undefined);
     await releaseInput(video.source);
   }
+}
+
+/** Joins several segments (fetched to local copies when in Cloud Storage) into gray.mp4, checking the frame count. */
+async function joinSegments(segments: SegmentDone[], grayVideo: string, video: ProbedVideo, localCopies: string[]): Promise<void> {
+  const local = await Promise.all(
+    segments.map(async (s, i) => {
+      if (!isGcsUri(s.segmentUri)) return s.segmentUri;
+      const copy = scratchName(video.key, `join-${i}.mp4`);
+      localCopies.push(copy);
+      await downloadFile(s.segmentUri, copy);
+      return copy;
+    }),
+  );
+  const gray = scratchName(video.key, "gray.mp4");
+  localCopies.push(gray);
+  await concatSegments(local, gray);
+  const frames = await countFrames(gray);
+  if (frames !== video.video.frames) {
+    throw new VideoError("assemble", `the joined video has ${frames} frames, the source ${video.video.frames}`);
+  }
+  await uploadFile(gray, grayVideo, "video/mp4", true);
 }
 
 /** Writes the dead-letter record of a video that could not be processed. */

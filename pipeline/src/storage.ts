@@ -116,6 +116,17 @@ export async function downloadFile(uri: string, localPath: string): Promise<void
   await pipeline(source, createWriteStream(localPath));
 }
 
+/** Moves a file or object to another path of the same kind (a rename, or a copy within Cloud Storage). */
+export async function moveUri(from: string, to: string): Promise<void> {
+  if (isGcsUri(from) !== isGcsUri(to)) throw new Error(`cannot move between local and Cloud Storage: ${from} -> ${to}`);
+  if (isGcsUri(from)) {
+    await gcsFile(from).move(gcsFile(to));
+    return;
+  }
+  await fs.mkdir(path.dirname(to), { recursive: true });
+  await fs.rename(from, to);
+}
+
 /** Deletes a file or object; a missing one is fine. */
 export async function removeUri(uri: string): Promise<void> {
   if (isGcsUri(uri)) {
