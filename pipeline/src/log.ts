@@ -8,14 +8,13 @@ export type Severity = "DEBUG" | "INFO" | "WARNING" | "ERROR";
 
 const interactive = (): boolean => Boolean(process.stderr.isTTY) && !process.env.VIDEOFLOW_JSON_LOGS;
 
+/** One event: `message` for people (complete on its own), `fields` for machines (JSON lines only). */
 export function log(severity: Severity, message: string, fields: Record<string, unknown> = {}): void {
   if (severity === "DEBUG" && !process.env.VIDEOFLOW_DEBUG) return;
   if (interactive()) {
     clearProgressLine();
-    const extra = Object.entries(fields)
-      .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
-      .join(" ");
-    process.stderr.write(`${severity === "INFO" ? "" : severity + " "}${message}${extra ? "  " + extra : ""}\n`);
+    // A person reads the message, which says it all; the fields are for machines.
+    process.stderr.write(`${severity === "INFO" ? "" : severity + " "}${message}\n`);
     drawProgress();
   } else {
     process.stdout.write(JSON.stringify({ severity, message, time: new Date().toISOString(), ...fields }) + "\n");

@@ -61,11 +61,11 @@ async function main(argv: string[]): Promise<number> {
   const { processOnce } = await import("./run");
   const outcomes = await processOnce(positionals, options);
   for (const o of outcomes) {
-    if (o.status === "ok") log("INFO", `ok      ${o.source} -> ${o.manifest}`, { frames: o.frames, seconds: o.wallSec });
-    else log("ERROR", `failed  ${o.source} [${o.stage}] ${o.reason} -> ${o.deadLetter}`);
+    if (o.status === "ok") log("INFO", `ok      ${o.source} -> ${o.manifest}`, { event: "outcome", ...o });
+    else log("ERROR", `failed  ${o.source} [${o.stage}] ${o.reason} -> ${o.deadLetter}`, { event: "outcome", ...o });
   }
   const failures = outcomes.filter((o) => o.status !== "ok").length;
-  log(failures ? "WARNING" : "INFO", `${outcomes.length - failures} of ${outcomes.length} videos processed`, { failed: failures });
+  log(failures ? "WARNING" : "INFO", `${outcomes.length - failures} of ${outcomes.length} videos processed`, { event: "summary", failed: failures });
   return failures > 0 ? 1 : 0;
 }
 

@@ -66,6 +66,10 @@ function failed(input: VideoInput, err: unknown, stage: Stage): { failed: Failur
   return { failed: { source: input.source, key: input.key, stage: error.stage, reason: error.reason } };
 }
 
+function round1(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
 function formatBytes(n: number): string {
   const units = ["bytes", "KiB", "MiB", "GiB", "TiB"];
   let i = 0;
@@ -95,7 +99,9 @@ export async function probe(input: VideoInput, options: PipelineOptions): Promis
       throw new VideoError("input", `cannot download ${input.source}: ${(err as Error).message}`);
     });
     const video = await probeVideo(local, input.source);
-    log("INFO", "probed", { video: input.key, ...video });
+    log("INFO", `probed ${input.key}: ${video.codec} ${video.width}x${video.height}, ${round1(video.fps)} fps, ${video.frames} frames`, {
+      event: "probed", video: input.key, ...video,
+    });
     return { ok: { ...input, video, sizeBytes: size, startedAt, samples: planSamples(video.frames, options.previewFrames) } };
   } catch (err) {
     await releaseInput(input.source);
@@ -151,7 +157,9 @@ export async function processSegment(task: SegmentTask, options: PipelineOptions
     await fs.rm(output, { force: true });
   }
   done.encodeSec = (Date.now() - started) / 1000;
-  log("DEBUG", "segment done", { video: video.key, index: segment.index, seconds: done.encodeSec, error: done.error });
+  log("DEBUG", `segment ${segment.index + 1}/${task.segments} of ${video.key} done`, {
+    event: "segment done", video: video.key, index: segment.index, seconds: done.encodeSec, error: done.error,
+  });
   return done;
 }
 
@@ -183,7 +191,9 @@ export async function assemble(parts: SegmentDone[], options: PipelineOptions): 
       assembleSec: (Date.now() - started) / 1000,
     });
     await writeManifest(manifest, layout);
-    log("INFO", "video done", { video: video.key, frames, seconds: manifest.metrics.wallSec, fps: manifest.metrics.framesPerSec, manifest: layout.manifest });
+    log("INFO", `done ${video.key}: ${frames} frames in ${manifest.metrics.wallSec} s (${manifest.metrics.framesPerSec} fps)`, {
+      event: "video done", video: video.key, frames, seconds: manifest.metrics.wallSec, fps: manifest.metrics.framesPerSec, manifest: layout.manifest,
+    });
     return {
       ok: { status: "ok", source: video.source, key: video.key, manifest: layout.manifest, frames, wallSec: manifest.metrics.wallSec },
     };
@@ -223,7 +233,9 @@ export async function deadLetter(failure: Failure, options: PipelineOptions): Pr
   const layout = outputLayout(options.outputDirectory, failure.key);
   const record: DeadLetter = { ...failure, status: "failed", failedAt: new Date().toISOString() };
   await writeDeadLetter(record, layout);
-  log("WARNING", "dead letter", { video: failure.key, stage: failure.stage, reason: failure.reason, record: layout.deadLetter });
+  log("WARNING", `dead letter ${failure.key}: ${failure.reason}`, {
+    event: "dead letter", video: failure.key, stage: failure.stage, reason: failure.reason, record: layout.deadLetter,
+  });
   return { status: "failed", source: failure.source, key: failure.key, stage: failure.stage, reason: failure.reason, deadLetter: layout.deadLetter };
 }
 

@@ -66,7 +66,7 @@ describe("videoflow process: bad inputs go to the dead letter, good ones still c
   });
 
   it("logs each failure with its reason", () => {
-    const letters = run.events.filter((e) => e.message === "dead letter");
+    const letters = run.events.filter((e) => e.event === "dead letter");
     assert.equal(letters.length, Object.keys(bad).length);
     assert.ok(letters.every((e) => e.severity === "WARNING" && typeof e.reason === "string"));
   });

@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import { describe, it } from "node:test";
+import { withParameters } from "../src/docs";
 import { UsageError, parameters, parseOptions } from "../src/options";
+import { repoRoot } from "./helpers";
 
 describe("parseOptions", () => {
   it("applies the defaults", () => {
@@ -44,5 +48,12 @@ describe("parseOptions", () => {
       if (p.isOptional) assert.ok("defaultValue" in p && p.schema.safeParse(p.defaultValue).success, `${p.name}'s default must validate`);
       for (const r of p.regexes ?? []) assert.doesNotThrow(() => new RegExp(r));
     }
+  });
+});
+
+describe("README parameters", () => {
+  it("are the ones generated from the options (run `npm run docs` after changing them)", () => {
+    const readme = readFileSync(path.join(repoRoot, "README.md"), "utf8");
+    assert.equal(readme, withParameters(readme));
   });
 });

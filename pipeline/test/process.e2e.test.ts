@@ -42,7 +42,7 @@ describe("videoflow process: every video gets gray.mp4, preview.jpg and manifest
 
   it("exits 0 and reports every video done", () => {
     assert.equal(run.code, 0, run.stdout + run.stderr);
-    assert.equal(run.events.filter((e) => e.message === "video done").length, cases.length);
+    assert.equal(run.events.filter((e) => e.event === "video done").length, cases.length);
     assert.ok(run.events.every((e) => typeof e.severity === "string" && typeof e.message === "string"), "JSON log lines for Cloud Logging");
   });
 

@@ -1,0 +1,219 @@
+/**
+ * The benchmark (`npm run bench`): grayscale throughput of videoflow against
+ * its ceilings (ffmpeg alone) and the original design's method (Python
+ * cv2.VideoCapture + cvtColor), and videoflow's peak memory on a 1-minute and
+ * a 10-minute clip. Prints a table and writes bench-results.json.
+ *
+ *   npm run bench -- [--runs N]
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { ffmpegPath } from "../src/tools";
+import { watchPeakRss } from "./peak-rss";
+
+const repoRoot = path.resolve(__dirname, "..", "..", "..");
+const work = path.join(repoRoot, ".cache", "bench");
+const cli = path.join(repoRoot, "dist", "pipeline", "src", "main.js");
+const python = "/usr/bin/python3";
+
+interface Clip {
+  name: string;
+  file: string;
+  frames: number;
+}
+
+interface Timing {
+  wallSec: number;
+  /** videoflow only: probe to manifest, from the manifest (no process start or module loading). */
+  pipelineSec?: number;
+  peakRssBytes: number;
+}
+
+interface Row {
+  clip: string;
+  method: string;
+  frames: number;
+  wallSec: number;
+  fps: number;
+  pipelineSec?: number;
+  pipelineFps?: number;
+  ratioToX264?: number;
+  pipelineRatioToX264?: number;
+  peakRssMiB: number;
+}
+
+function log(message: string): void {
+  process.stderr.write(`bench: ${message}\n`);
+}
+
+function ffmpeg(args: string[]): void {
+  const result = spawnSync(ffmpegPath, ["-hide_banner", "-nostdin", "-v", "error", ...args]);
+  if (result.status !== 0) throw new Error(`ffmpeg failed: ${result.stderr}`);
+}
+
+/** A synthetic H.264 clip (ffmpeg's testsrc2 pattern with moving noise, so x264 has real work). */
+function syntheticClip(name: string, width: number, height: number, seconds: number): Clip {
+  const file = path.join(work, `${name}.mp4`);
+  if (!existsSync(file)) {
+    log(`generating ${name} (${width}x${height}, ${seconds} s)`);
+    ffmpeg([
+      "-f", "lavfi", "-i", `testsrc2=size=${width}x${height}:rate=30,noise=alls=12:allf=t`,
+      "-t", String(seconds), "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", "-y", file,
+    ]);
+  }
+  return { name, file, frames: seconds * 30 };
+}
+
+function run(program: string, args: string[]): Promise<Timing> {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(program, args, { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, VIDEOFLOW_JSON_LOGS: "1" } });
+    const rss = watchPeakRss(child.pid!);
+    let stderr = "";
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      const wallSec = Number(process.hrtime.bigint() - started) / 1e9;
+      const peakRssBytes = rss.stop();
+      if (code !== 0) reject(new Error(`${path.basename(program)} ${args.join(" ")} exited ${code}: ${stderr.slice(-2000)}`));
+      else resolve({ wallSec, peakRssBytes });
+    });
+  });
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+type Method = { name: string; available: boolean; run: (clip: Clip) => Promise<Timing> };
+
+function videoflowMethod(name: string, extra: string[]): Method {
+  return {
+    name,
+    available: true,
+    run: async (clip) => {
+      const out = path.join(work, "out", name.replace(/\W+/g, "-"));
+      rmSync(out, { recursive: true, force: true });
+      const timing = await run(process.execPath, [cli, "process", clip.file, "--output", out, ...extra]);
+      const key = path.basename(clip.file);
+      const manifest = JSON.parse(readFileSync(path.join(out, key, "manifest.json"), "utf8"));
+      if (manifest.video.frames !== clip.frames) throw new Error(`${name} on ${clip.name}: ${manifest.video.frames} frames, expected ${clip.frames}`);
+      return { ...timing, pipelineSec: manifest.metrics.wallSec };
+    },
+  };
+}
+
+const pythonPeer = `
+import sys, cv2
+cap = cv2.VideoCapture(sys.argv[1])
+n = 0
+while True:
+    ok, frame = cap.read()
+    if not ok:
+        break
+    gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+    n += 1
+if n == 0:
+    sys.exit("no frames read")
+`;
+
+function methods(): Method[] {
+  const hasPeer = existsSync(python) && spawnSync(python, ["-c", "import cv2"]).status === 0;
+  if (!hasPeer) log("python3-opencv not found: the original design's method is left out (make bench installs it)");
+  const all: Method[] = [
+    { name: "ffmpeg decode+gray -> null (ceiling)", available: true, run: (c) => run(ffmpegPath, ["-v", "error", "-i", c.file, "-vf", "format=gray", "-f", "null", "-"]) },
+    {
+      name: "ffmpeg decode+gray+x264 -> mp4 (ceiling)",
+      available: true,
+      run: (c) => run(ffmpegPath, ["-v", "error", "-i", c.file, "-vf", "format=gray", "-c:v", "libx264", "-preset", "veryfast", "-f", "mp4", "-y", path.join(work, "ceiling.mp4")]),
+    },
+    { name: "original design: Python cv2.VideoCapture+cvtColor", available: hasPeer, run: (c) => run(python, ["-c", pythonPeer, c.file]) },
+    videoflowMethod("videoflow process", []),
+    videoflowMethod("videoflow process --segmentSeconds 15", ["--segmentSeconds", "15"]),
+  ];
+  return all.filter((m) => m.available);
+}
+
+async function throughput(clips: Clip[], runs: number): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const clip of clips) {
+    let x264: Row | undefined;
+    for (const method of methods()) {
+      const timings: Timing[] = [];
+      for (let i = 0; i < runs; i++) timings.push(await method.run(clip));
+      const wallSec = median(timings.map((t) => t.wallSec));
+      const pipelineSec = timings[0].pipelineSec === undefined ? undefined : median(timings.map((t) => t.pipelineSec!));
+      const row: Row = {
+        clip: clip.name, method: method.name, frames: clip.frames, wallSec, fps: clip.frames / wallSec,
+        pipelineSec, pipelineFps: pipelineSec ? clip.frames / pipelineSec : undefined,
+        peakRssMiB: Math.max(...timings.map((t) => t.peakRssBytes)) / 2 ** 20,
+      };
+      if (method.name.includes("x264")) x264 = row;
+      if (x264 && method.name.startsWith("videoflow")) {
+        row.ratioToX264 = x264.wallSec / row.wallSec;
+        if (pipelineSec) row.pipelineRatioToX264 = x264.wallSec / pipelineSec;
+      }
+      rows.push(row);
+      log(`${clip.name} | ${method.name}: ${row.fps.toFixed(0)} fps (median of ${runs})`);
+    }
+  }
+  return rows;
+}
+
+async function memory(): Promise<{ oneMinuteMiB: number; tenMinuteMiB: number; ratio: number }> {
+  const one = syntheticClip("360p-1min", 640, 360, 60);
+  const ten = syntheticClip("360p-10min", 640, 360, 600);
+  const vf = videoflowMethod("videoflow process (memory)", []);
+  const a = (await vf.run(one)).peakRssBytes / 2 ** 20;
+  const b = (await vf.run(ten)).peakRssBytes / 2 ** 20;
+  log(`peak RSS (process tree): 1 min ${a.toFixed(0)} MiB, 10 min ${b.toFixed(0)} MiB`);
+  return { oneMinuteMiB: a, tenMinuteMiB: b, ratio: b / a };
+}
+
+function table(rows: Row[]): string {
+  const lines = [
+    "| clip | method | fps (whole process) | vs x264 ceiling | fps (probe to manifest) | vs x264 ceiling | peak RSS MiB |",
+    "|---|---|---|---|---|---|---|",
+  ];
+  const f = (x: number | undefined, d = 0) => (x === undefined ? "" : x.toFixed(d));
+  for (const r of rows) {
+    lines.push(`| ${r.clip} | ${r.method} | ${f(r.fps)} | ${f(r.ratioToX264, 2)} | ${f(r.pipelineFps)} | ${f(r.pipelineRatioToX264, 2)} | ${f(r.peakRssMiB)} |`);
+  }
+  return lines.join("\n");
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { runs: { type: "string", default: "3" } } });
+  const runs = Math.max(1, Number(values.runs));
+  mkdirSync(work, { recursive: true });
+  const clips: Clip[] = [
+    syntheticClip("240p-60s", 426, 240, 60),
+    syntheticClip("360p-60s", 640, 360, 60),
+    { name: "vtest.avi (real, 768x576)", file: path.join(repoRoot, ".cache", "samples", "vtest.avi"), frames: 795 },
+  ];
+  const rows = await throughput(clips, runs);
+  const mem = await memory();
+  const results = {
+    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+    date: new Date().toISOString(),
+    runs,
+    rows,
+    memory: mem,
+  };
+  writeFileSync(path.join(repoRoot, "bench-results.json"), JSON.stringify(results, null, 2) + "\n");
+  process.stdout.write(table(rows) + "\n\n");
+  process.stdout.write(
+    `peak RSS of videoflow process (process tree): 1-minute 360p ${mem.oneMinuteMiB.toFixed(0)} MiB, ` +
+      `10-minute 360p ${mem.tenMinuteMiB.toFixed(0)} MiB, ratio ${mem.ratio.toFixed(2)} (target <= 1.2)\n`,
+  );
+  process.stdout.write("written: bench-results.json\n");
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : err}\n`);
+  process.exit(1);
+});
