@@ -56,6 +56,8 @@ export interface DeadLetter {
   status: "failed";
   stage: Stage;
   reason: string;
+  /** The failure was not the video's (storage or network): a later attempt may succeed. */
+  retryable: boolean;
   failedAt: string;
 }
 

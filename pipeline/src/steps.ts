@@ -47,23 +47,26 @@ export interface SegmentDone {
   segmentUri: string;
   thumbnails: Thumbnail[];
   encodeSec: number;
-  error: { stage: Stage; reason: string } | null;
+  error: { stage: Stage; reason: string; retryable: boolean } | null;
 }
 
 export interface Failure extends VideoInput {
   stage: Stage;
   reason: string;
+  /** Not a problem of the video (storage or network trouble): another attempt may succeed. */
+  retryable: boolean;
 }
 
 export type Outcome =
   | { status: "ok"; source: string; key: string; manifest: string; frames: number; wallSec: number }
-  | { status: "failed"; source: string; key: string; stage: Stage; reason: string; deadLetter: string };
+  | { status: "failed"; source: string; key: string; stage: Stage; reason: string; retryable: boolean; deadLetter: string };
 
 type Routed<T> = { ok: T } | { failed: Failure };
 
 function failed(input: VideoInput, err: unknown, stage: Stage): { failed: Failure } {
   const error = asVideoError(stage, err);
-  return { failed: { source: input.source, key: input.key, stage: error.stage, reason: error.reason } };
+  const retryable = !(err instanceof VideoError);
+  return { failed: { source: input.source, key: input.key, stage: error.stage, reason: error.reason, retryable } };
 }
 
 function round1(x: number): number {
@@ -81,12 +84,7 @@ function formatBytes(n: number): string {
 export async function probe(input: VideoInput, options: PipelineOptions): Promise<Routed<ProbedVideo>> {
   const startedAt = Date.now();
   try {
-    let size: number | undefined;
-    try {
-      size = await sizeOf(input.source);
-    } catch (err) {
-      throw new VideoError("input", `cannot read ${input.source}: ${(err as Error).message}`);
-    }
+    const size = await sizeOf(input.source);
     if (size === undefined) throw new VideoError("input", `${input.source} does not exist`);
     if (size === 0) throw new VideoError("input", `${input.source} is empty (0 bytes)`);
     if (size > options.maxInputBytes) {
@@ -95,9 +93,7 @@ export async function probe(input: VideoInput, options: PipelineOptions): Promis
         `${input.source} is ${formatBytes(size)}, larger than the ${formatBytes(options.maxInputBytes)} allowed (maxInputBytes)`,
       );
     }
-    const local = await stageInput(input.source).catch((err) => {
-      throw new VideoError("input", `cannot download ${input.source}: ${(err as Error).message}`);
-    });
+    const local = await stageInput(input.source);
     const video = await probeVideo(local, input.source);
     log("INFO", `probed ${input.key}: ${video.codec} ${video.width}x${video.height}, ${round1(video.fps)} fps, ${video.frames} frames`, {
       event: "probed", video: input.key, ...video,
@@ -153,7 +149,7 @@ export async function processSegment(task: SegmentTask, options: PipelineOptions
     await uploadFile(output, segmentUri, "video/mp4", true);
   } catch (err) {
     const error = asVideoError("segment", err);
-    done.error = { stage: error.stage, reason: error.reason };
+    done.error = { stage: error.stage, reason: error.reason, retryable: !(err instanceof VideoError) };
     await fs.rm(output, { force: true });
   }
   done.encodeSec = (Date.now() - started) / 1000;
@@ -171,8 +167,8 @@ export async function assemble(parts: SegmentDone[], options: PipelineOptions): 
   const started = Date.now();
   const localCopies: string[] = [];
   try {
-    const broken = segments.find((s) => s.error);
-    if (broken?.error) throw new VideoError(broken.error.stage, broken.error.reason);
+    const broken = segments.find((s) => s.error)?.error;
+    if (broken) return { failed: { source: video.source, key: video.key, ...broken } };
     if (segments.length !== segments[0].segments) {
       throw new VideoError("assemble", `only ${segments.length} of ${segments[0].segments} segments arrived`);
     }
@@ -231,12 +227,15 @@ async function joinSegments(segments: SegmentDone[], grayVideo: string, video: P
 /** Writes the dead-letter record of a video that could not be processed. */
 export async function deadLetter(failure: Failure, options: PipelineOptions): Promise<Outcome> {
   const layout = outputLayout(options.outputDirectory, failure.key);
-  const record: DeadLetter = { ...failure, status: "failed", failedAt: new Date().toISOString() };
+  const record: DeadLetter = {
+    source: failure.source, key: failure.key, status: "failed", stage: failure.stage, reason: failure.reason,
+    retryable: failure.retryable, failedAt: new Date().toISOString(),
+  };
   await writeDeadLetter(record, layout);
   log("WARNING", `dead letter ${failure.key}: ${failure.reason}`, {
     event: "dead letter", video: failure.key, stage: failure.stage, reason: failure.reason, record: layout.deadLetter,
   });
-  return { status: "failed", source: failure.source, key: failure.key, stage: failure.stage, reason: failure.reason, deadLetter: layout.deadLetter };
+  return { status: "failed", ...failure, deadLetter: layout.deadLetter };
 }
 
 /** Appends an outcome to a local JSON-lines report (how a one-machine run learns what happened). */

@@ -14,10 +14,14 @@ export function isGcsUri(uri: string): boolean {
   return uri.startsWith("gs://");
 }
 
-export function parseGcsUri(uri: string): { bucket: string; name: string } {
-  const match = /^gs:\/\/([a-z0-9][a-z0-9._-]{1,220}[a-z0-9])(?:\/(.*))?$/.exec(uri);
+/**
+ * `gs://bucket/name`, optionally with `#generation` (gsutil's notation for one
+ * version of an object: what a notification names).
+ */
+export function parseGcsUri(uri: string): { bucket: string; name: string; generation?: string } {
+  const match = /^gs:\/\/([a-z0-9][a-z0-9._-]{1,220}[a-z0-9])(?:\/(.*?))?(?:#(\d+))?$/s.exec(uri);
   if (!match) throw new Error(`not a Cloud Storage URI (gs://bucket/object): ${uri}`);
-  return { bucket: match[1], name: match[2] ?? "" };
+  return match[3] ? { bucket: match[1], name: match[2] ?? "", generation: match[3] } : { bucket: match[1], name: match[2] ?? "" };
 }
 
 /** Joins a base (local directory or gs:// prefix) and relative parts with "/". */
@@ -40,9 +44,9 @@ function gcs(): Storage {
 }
 
 function gcsFile(uri: string) {
-  const { bucket, name } = parseGcsUri(uri);
+  const { bucket, name, generation } = parseGcsUri(uri);
   if (!name) throw new Error(`${uri} names a bucket, not an object`);
-  return gcs().bucket(bucket).file(name);
+  return gcs().bucket(bucket).file(name, generation ? { generation: Number(generation) } : {});
 }
 
 /** Size in bytes, or undefined when the object or file does not exist. */
@@ -66,10 +70,17 @@ export async function sizeOf(uri: string): Promise<number | undefined> {
   }
 }
 
+/**
+ * Custom metadata set on every object videoflow writes to Cloud Storage, so
+ * that a listener never takes its own output for an upload (the loop guard).
+ */
+export const OUTPUT_MARKER = "videoflow-output";
+const outputMetadata = { [OUTPUT_MARKER]: "true" };
+
 /** Writes small data (JSON, a JPEG) whole. */
 export async function writeData(uri: string, data: string | Buffer, contentType: string): Promise<void> {
   if (isGcsUri(uri)) {
-    await gcsFile(uri).save(data, { contentType, resumable: false });
+    await gcsFile(uri).save(data, { contentType, resumable: false, metadata: { metadata: outputMetadata } });
     return;
   }
   await fs.mkdir(path.dirname(uri), { recursive: true });
@@ -90,7 +101,10 @@ export async function readText(uri: string): Promise<string> {
 /** Copies a local file to `uri`; with `move`, a local destination takes the file by rename. */
 export async function uploadFile(localPath: string, uri: string, contentType: string, move = false): Promise<void> {
   if (isGcsUri(uri)) {
-    await pipeline(createReadStream(localPath), gcsFile(uri).createWriteStream({ contentType, resumable: false }));
+    await pipeline(
+      createReadStream(localPath),
+      gcsFile(uri).createWriteStream({ contentType, resumable: false, metadata: { metadata: outputMetadata } }),
+    );
     if (move) await fs.rm(localPath, { force: true });
     return;
   }

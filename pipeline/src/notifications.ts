@@ -1,0 +1,107 @@
+/**
+ * Cloud Storage notifications (Pub/Sub, payload JSON_API_V1 or NONE): parse
+ * and validate them, and decide what each one asks of videoflow. Pure: the
+ * listener acts on the decision.
+ */
+import { z } from "zod";
+import { videoKey } from "./keys";
+import { OUTPUT_MARKER, isGcsUri, parseGcsUri } from "./storage";
+import type { VideoInput } from "./steps";
+
+export const DEFAULT_VIDEO_EXTENSIONS = ["mp4", "m4v", "mov", "avi", "mkv", "webm", "mpg", "mpeg", "ts", "mts", "wmv", "flv", "3gp", "ogv"];
+
+const attributesSchema = z.object({
+  bucketId: z.string().min(1, "is empty"),
+  objectId: z.string().min(1, "is empty"),
+  objectGeneration: z.string().regex(/^\d+$/, "is not a generation number"),
+  eventType: z.enum(["OBJECT_FINALIZE", "OBJECT_METADATA_UPDATE", "OBJECT_DELETE", "OBJECT_ARCHIVE"]),
+  payloadFormat: z.enum(["JSON_API_V1", "NONE"]),
+  eventTime: z.string().optional(),
+});
+
+const objectSchema = z.looseObject({
+  name: z.string().optional(),
+  bucket: z.string().optional(),
+  generation: z.string().optional(),
+  contentType: z.string().optional(),
+  size: z.string().optional(),
+  timeCreated: z.string().optional(),
+  updated: z.string().optional(),
+  metadata: z.record(z.string(), z.string()).optional(),
+});
+
+export interface NotificationMessage {
+  attributes: Record<string, string>;
+  data: Buffer;
+}
+
+export type Decision =
+  | { action: "process"; input: VideoInput; uploadedAt: number | null; object: string }
+  | { action: "skip"; reason: string; object: string }
+  | { action: "reject"; reason: string; object: string };
+
+export interface NotificationRules {
+  /** Where results go: objects under it are never inputs. */
+  outputDirectory: string;
+  videoExtensions: string[];
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.join(".") || "message"} ${i.message}`).join("; ");
+}
+
+/** The output prefix as a bucket and object-name prefix, when the output is in Cloud Storage. */
+function outputPrefix(outputDirectory: string): { bucket: string; prefix: string } | null {
+  if (!isGcsUri(outputDirectory)) return null;
+  const { bucket, name } = parseGcsUri(outputDirectory);
+  return { bucket, prefix: name === "" || name.endsWith("/") ? name : `${name}/` };
+}
+
+function looksLikeVideo(objectId: string, contentType: string | undefined, extensions: string[]): boolean {
+  if (contentType?.toLowerCase().startsWith("video/")) return true;
+  const dot = objectId.lastIndexOf(".");
+  const extension = dot >= 0 ? objectId.slice(dot + 1).toLowerCase() : "";
+  return extensions.includes(extension);
+}
+
+/**
+ * What a notification asks for: process an uploaded video, skip it (a
+ * delete, a metadata change, not a video, videoflow's own output), or reject
+ * it as malformed (it goes to the dead letter: retrying will not help).
+ */
+export function decide(message: NotificationMessage, rules: NotificationRules): Decision {
+  const parsed = attributesSchema.safeParse(message.attributes ?? {});
+  const named = message.attributes?.bucketId && message.attributes?.objectId;
+  const object = named ? `gs://${message.attributes.bucketId}/${message.attributes.objectId}` : "(unknown object)";
+  if (!parsed.success) return { action: "reject", reason: `not a Cloud Storage notification: ${describeIssues(parsed.error)}`, object };
+  const a = parsed.data;
+  let resource: z.infer<typeof objectSchema> = {};
+  if (a.payloadFormat === "JSON_API_V1") {
+    let json: unknown;
+    try {
+      json = JSON.parse(message.data.toString("utf8"));
+    } catch {
+      return { action: "reject", reason: "the notification's JSON_API_V1 payload is not JSON", object };
+    }
+    const body = objectSchema.safeParse(json);
+    if (!body.success) return { action: "reject", reason: `the notification's object resource is malformed: ${describeIssues(body.error)}`, object };
+    resource = body.data;
+  }
+  if (a.eventType !== "OBJECT_FINALIZE") return { action: "skip", reason: `event ${a.eventType}`, object };
+  const out = outputPrefix(rules.outputDirectory);
+  if (out && a.bucketId === out.bucket && a.objectId.startsWith(out.prefix)) {
+    return { action: "skip", reason: "under the output directory", object };
+  }
+  if (resource.metadata?.[OUTPUT_MARKER]) return { action: "skip", reason: "written by videoflow", object };
+  if (!looksLikeVideo(a.objectId, resource.contentType, rules.videoExtensions)) {
+    return { action: "skip", reason: `not a video (content type ${resource.contentType ?? "unknown"})`, object };
+  }
+  const source = `gs://${a.bucketId}/${a.objectId}#${a.objectGeneration}`;
+  const uploaded = Date.parse(resource.updated ?? resource.timeCreated ?? a.eventTime ?? "");
+  return {
+    action: "process",
+    input: { source, key: `${videoKey(`gs://${a.bucketId}/${a.objectId}`)}/${a.objectGeneration}` },
+    uploadedAt: Number.isNaN(uploaded) ? null : uploaded,
+    object,
+  };
+}
