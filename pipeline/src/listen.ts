@@ -13,6 +13,7 @@ import type { StreamingOptions } from "./options";
 import type { Outcome, VideoInput } from "./steps";
 import { sizeOf } from "./storage";
 
+import { Duration } from "@google-cloud/pubsub";
 type PubSub = import("@google-cloud/pubsub").PubSub;
 type Message = import("@google-cloud/pubsub").Message;
 type Subscription = import("@google-cloud/pubsub").Subscription;
@@ -58,6 +59,9 @@ export class Listener {
   start(): void {
     this.subscription = this.pubsub.subscription(this.options.inputSubscription, {
       flowControl: { maxMessages: this.options.maxInFlight, allowExcessMessages: false },
+      // Leases are renewed every few seconds for as long as a video takes, so that a
+      // listener that dies gives its messages back within seconds, not minutes.
+      maxAckDeadline: Duration.from({ seconds: 10 }),
     });
     this.subscription.on("message", (message: Message) => {
       this.receive(message).catch((err) => {

@@ -3,25 +3,35 @@
  * videoflow's command line: parses the command and its options, and runs.
  *
  *   videoflow process <input...> --output <dir | gs://bucket/prefix> [options]
+ *   videoflow listen --inputSubscription projects/P/subscriptions/S --output gs://bucket/prefix [options]
  */
 import { parseArgs } from "node:util";
 import { log } from "./log";
-import { ParameterSpec, UsageError, parameters, parseOptions } from "./options";
+import { ParameterSpec, UsageError, parameters, parseOptions, parseStreamingOptions, pipelineParameters } from "./options";
 
 function usage(): string {
-  const flags = (parameters as readonly ParameterSpec[]).map((p) => {
-    const names = p.cliAlias ? `--${p.cliAlias}, --${p.name}` : `--${p.name}`;
-    return `  ${names}${p.isOptional ? "" : "  (required)"}\n      ${p.helpText}`;
-  });
+  const flags = (specs: readonly ParameterSpec[]) =>
+    specs.map((p) => {
+      const names = p.cliAlias ? `--${p.cliAlias}, --${p.name}` : `--${p.name}`;
+      return `  ${names}${p.isOptional ? "" : "  (required)"}\n      ${p.helpText}`;
+    });
+  const pipeline = pipelineParameters as readonly ParameterSpec[];
   return [
     "usage: videoflow process <input...> --output <dir | gs://bucket/prefix> [options]",
+    "       videoflow listen --inputSubscription projects/P/subscriptions/S --output gs://bucket/prefix [options]",
     "",
-    "Processes each input video (a local path or a gs:// object): a grayscale gray.mp4, a preview.jpg",
-    "and a manifest.json under <output>/<video key>/. Exit status: 0 all done, 1 some went to the",
-    "dead letter (<output>/_deadletter/), 2 usage error.",
+    "process: processes each input video (a local path or a gs:// object) once: a grayscale gray.mp4, a",
+    "preview.jpg and a manifest.json under <output>/<video key>/. Exit status: 0 all done, 1 some went to",
+    "the dead letter (<output>/_deadletter/), 2 usage error.",
+    "listen: processes the videos uploaded to a bucket, from its Cloud Storage notifications in a Pub/Sub",
+    "subscription, until SIGINT or SIGTERM (then exits 0). Outputs go under <output>/<object name>/<generation>/.",
+    "Uses Application Default Credentials, or the emulators named by PUBSUB_EMULATOR_HOST and STORAGE_EMULATOR_HOST.",
     "",
-    "options:",
-    ...flags,
+    "options (process and listen):",
+    ...flags(pipeline),
+    "",
+    "options (listen):",
+    ...flags(parameters.filter((p) => !pipeline.includes(p))),
   ].join("\n");
 }
 
@@ -53,13 +63,18 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(usage() + "\n");
     return 0;
   }
-  if (command !== "process") throw new UsageError(command ? `unknown command "${command}"` : "no command given");
-  const { raw, positionals } = parseCommandLine(rest);
+  if (command === "process") return processCommand(rest);
+  if (command === "listen") return listenCommand(rest);
+  throw new UsageError(command ? `unknown command "${command}"` : "no command given");
+}
+
+async function processCommand(args: string[]): Promise<number> {
+  const { raw, positionals } = parseCommandLine(args);
   const options = parseOptions(raw);
   if (positionals.length === 0) throw new UsageError("no input videos given: name at least one local file or gs:// object");
   // Loaded here, not at the top: Beam takes most of a second to load, and a usage error should not wait for it.
-  const { processOnce } = await import("./run");
-  const outcomes = await processOnce(positionals, options);
+  const { processOnce, videoInputs } = await import("./run");
+  const outcomes = await processOnce(videoInputs(positionals), options);
   for (const o of outcomes) {
     if (o.status === "ok") log("INFO", `ok      ${o.source} -> ${o.manifest}`, { event: "outcome", ...o });
     else log("ERROR", `failed  ${o.source} [${o.stage}] ${o.reason} -> ${o.deadLetter}`, { event: "outcome", ...o });
@@ -67,6 +82,27 @@ async function main(argv: string[]): Promise<number> {
   const failures = outcomes.filter((o) => o.status !== "ok").length;
   log(failures ? "WARNING" : "INFO", `${outcomes.length - failures} of ${outcomes.length} videos processed`, { event: "summary", failed: failures });
   return failures > 0 ? 1 : 0;
+}
+
+async function listenCommand(args: string[]): Promise<number> {
+  const { raw, positionals } = parseCommandLine(args);
+  const options = parseStreamingOptions(raw);
+  if (positionals.length > 0) throw new UsageError(`listen takes no input files (got ${positionals.join(" ")}): it processes what is uploaded`);
+  const { PubSub } = await import("@google-cloud/pubsub");
+  const { Listener } = await import("./listen");
+  const { processOnce } = await import("./run");
+  const projectId = options.inputSubscription.split("/")[1];
+  const listener = new Listener(new PubSub({ projectId }), options, (inputs) => processOnce(inputs, options));
+  listener.start();
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      log("INFO", `${signal}: finishing the videos in flight, then stopping`, { event: "signal", signal });
+      listener.stop().then(resolve);
+    };
+    process.once("SIGINT", () => stop("SIGINT"));
+    process.once("SIGTERM", () => stop("SIGTERM"));
+  });
+  return 0;
 }
 
 main(process.argv.slice(2)).then(

@@ -25,8 +25,8 @@ export function videoInputs(sources: string[]): VideoInput[] {
   return inputs;
 }
 
-export async function processOnce(sources: string[], options: PipelineOptions): Promise<Outcome[]> {
-  const inputs = videoInputs(sources);
+/** Runs the pipeline over `inputs` (distinct keys) and returns each one's outcome, in order. */
+export async function processOnce(inputs: VideoInput[], options: PipelineOptions): Promise<Outcome[]> {
   await fs.mkdir(scratchDir("reports"), { recursive: true });
   const report = scratchDir("reports", `run-${process.pid}-${Date.now()}.jsonl`);
   try {
