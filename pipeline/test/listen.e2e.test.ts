@@ -1,0 +1,178 @@
+/**
+ * End to end on the local stack: real Pub/Sub emulator, Cloud Storage
+ * emulator and bridge, and the real `videoflow listen` as a child process.
+ */
+import assert from "node:assert/strict";
+import * as path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { notificationFor } from "../src/dev/bridge";
+import { LocalStack, startLocalStack } from "../src/dev/stack";
+import { makeClip, tempDir, videoFacts } from "./helpers";
+import { ListenerProcess } from "./listener-process";
+
+const IN = "uploads-bucket";
+const OUT = "results-bucket";
+
+describe("videoflow listen on the local stack", () => {
+  const dir = tempDir();
+  let stack: LocalStack;
+  let listener: ListenerProcess;
+  let clip: string;
+  let longClip: string;
+
+  const listen = (output = `gs://${OUT}/videoflow`) =>
+    new ListenerProcess(
+      ["--inputSubscription", stack.subscription, "--output", output, "--deadLetterTopic", stack.deadLetterTopic, "--maxInFlight", "4"],
+      stack.env,
+    );
+
+  async function download(uri: string, file: string): Promise<string> {
+    const match = /^gs:\/\/([^/]+)\/(.*)$/.exec(uri)!;
+    await stack.storage.bucket(match[1]).file(match[2]).download({ destination: file });
+    return file;
+  }
+
+  async function objects(bucket: string, prefix: string): Promise<string[]> {
+    const [files] = await stack.storage.bucket(bucket).getFiles({ prefix });
+    return files.map((f) => f.name).sort();
+  }
+
+  /** The dead-letter messages published so far (read for 1.5 s from a subscription on the topic). */
+  async function deadLetterMessages(): Promise<Array<Record<string, unknown>>> {
+    const subscription = stack.pubsub.subscription(stack.deadLetterSubscription);
+    const got: Array<Record<string, unknown>> = [];
+    subscription.on("message", (m) => {
+      got.push({ ...JSON.parse(m.data.toString()), attributes: m.attributes });
+      m.ack();
+    });
+    await new Promise((r) => setTimeout(r, 1500));
+    await subscription.close();
+    return got;
+  }
+
+  before(async () => {
+    clip = makeClip(path.join(dir, "clip.mp4"), { width: 426, height: 240, rate: "25", seconds: 4, audio: true });
+    longClip = makeClip(path.join(dir, "long.mp4"), { width: 640, height: 360, rate: "30", seconds: 40 });
+    stack = await startLocalStack();
+    listener = listen();
+    await listener.waitFor((e) => e.event === "listening", "listening");
+  });
+
+  after(async () => {
+    await listener?.stop("SIGKILL");
+    await stack?.stop();
+  });
+
+  it("processes an upload from its notification: gray.mp4, preview and manifest, keyed by generation", async () => {
+    // Act
+    const [file] = await stack.storage.bucket(IN).upload(clip, { destination: "cam/one.mp4", contentType: "video/mp4" });
+    const generation = String(file.metadata.generation);
+    const processed = await listener.waitFor((e) => e.event === "processed" && e.object === `gs://${IN}/cam/one.mp4`, "processed");
+    // Assert
+    const folder = `videoflow/cam/one.mp4/${generation}`;
+    assert.deepEqual(await objects(OUT, folder), [`${folder}/gray.mp4`, `${folder}/manifest.json`, `${folder}/preview.jpg`]);
+    const manifest = JSON.parse((await stack.storage.bucket(OUT).file(`${folder}/manifest.json`).download())[0].toString());
+    assert.equal(manifest.source, `gs://${IN}/cam/one.mp4#${generation}`);
+    assert.equal(manifest.video.frames, 100);
+    const gray = await download(manifest.outputs.grayVideo, path.join(dir, "one-gray.mp4"));
+    assert.equal(videoFacts(gray).frames, 100);
+    assert.ok(typeof processed.latencySec === "number" && processed.latencySec > 0);
+    assert.equal((await objects(OUT, "videoflow/_work")).length, 0, "no work files left");
+  });
+
+  it("gives one result for a notification delivered twice", async () => {
+    const [file] = await stack.storage.bucket(IN).upload(clip, { destination: "cam/twice.mp4", contentType: "video/mp4" });
+    await listener.waitFor((e) => e.event === "processed" && e.object === `gs://${IN}/cam/twice.mp4`, "first result");
+    const folder = `videoflow/cam/twice.mp4/${file.metadata.generation}`;
+    const first = (await stack.storage.bucket(OUT).file(`${folder}/manifest.json`).download())[0].toString();
+    // Act: the same notification again, as Pub/Sub may deliver it.
+    const [metadata] = await file.getMetadata();
+    const again = notificationFor("finalize", metadata as never);
+    await stack.pubsub.topic(stack.topic).publishMessage(again);
+    await listener.waitFor((e) => e.event === "duplicate" && e.object === `gs://${IN}/cam/twice.mp4`, "duplicate");
+    // Assert
+    const second = (await stack.storage.bucket(OUT).file(`${folder}/manifest.json`).download())[0].toString();
+    assert.equal(second, first, "the manifest was not rewritten");
+    assert.equal(listener.events.filter((e) => e.event === "processed" && e.object === `gs://${IN}/cam/twice.mp4`).length, 1);
+  });
+
+  it("acknowledges and counts what is not a video upload, and dead-letters what never will succeed", async () => {
+    const before = { ...countsOf(listener) };
+    // Arrange / Act: a text file, a delete, a malformed message, and a notification for an object that is gone.
+    await stack.storage.bucket(IN).file("notes/readme.txt").save("hello", { contentType: "text/plain" });
+    await stack.storage.bucket(IN).file("notes/readme.txt").delete();
+    await stack.pubsub.topic(stack.topic).publishMessage({ data: Buffer.from("not a notification"), attributes: { hello: "world" } });
+    await stack.pubsub.topic(stack.topic).publishMessage(
+      notificationFor("finalize", { name: "cam/gone.mp4", bucket: IN, generation: "123", contentType: "video/mp4" }),
+    );
+    await listener.waitFor((e) => e.event === "dead letter" && String(e.source).includes("cam/gone.mp4"), "dead letter for the missing object");
+    await listener.waitFor((e) => e.event === "dead letter" && String(e.reason).includes("not a Cloud Storage notification"), "dead letter for the malformed message");
+    await listener.waitFor((e) => e.event === "skipped" && e.reason === "event OBJECT_DELETE" && e.object === `gs://${IN}/notes/readme.txt`, "skipped delete");
+    await listener.waitFor((e) => e.event === "skipped" && String(e.reason).startsWith("not a video") && e.object === `gs://${IN}/notes/readme.txt`, "skipped text");
+    // Assert: each was handled once, and the dead letters reached the topic with their reasons.
+    const letters = await deadLetterMessages();
+    const reasons = letters.map((l) => `${l.stage}: ${l.reason}`);
+    assert.ok(reasons.some((r) => /^input: gs:\/\/uploads-bucket\/cam\/gone.mp4#123 does not exist$/.test(r)), reasons.join("\n"));
+    assert.ok(reasons.some((r) => /^notification: not a Cloud Storage notification/.test(r)), reasons.join("\n"));
+    const record = JSON.parse((await stack.storage.bucket(OUT).file("videoflow/_deadletter/cam/gone.mp4/123.json").download())[0].toString());
+    assert.equal(record.stage, "input");
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(listener.count("retry"), 0, "nothing is retried: none of these can succeed");
+    assert.equal(listener.events.filter((e) => e.event === "dead letter" && String(e.source).includes("cam/gone.mp4")).length, 1, "no redelivery");
+    assert.ok(countsOf(listener).skipped >= before.skipped + 2);
+  });
+
+  it("never reprocesses its own outputs when input and output share a bucket", async () => {
+    await listener.stop();
+    const shared = listen(`gs://${IN}/out`);
+    try {
+      await shared.waitFor((e) => e.event === "listening", "listening");
+      const [file] = await stack.storage.bucket(IN).upload(clip, { destination: "cam/loop.mp4", contentType: "video/mp4" });
+      await shared.waitFor((e) => e.event === "processed" && e.object === `gs://${IN}/cam/loop.mp4`, "processed");
+      // The outputs' own notifications arrive after it: wait until all three were skipped.
+      const folder = `out/cam/loop.mp4/${file.metadata.generation}`;
+      for (const name of ["gray.mp4", "preview.jpg", "manifest.json"]) {
+        await shared.waitFor((e) => e.event === "skipped" && e.object === `gs://${IN}/${folder}/${name}` && e.reason === "under the output directory", `skip of ${name}`);
+      }
+      assert.equal(shared.count("processed"), 1);
+      assert.deepEqual(await objects(IN, "out/"), [`${folder}/gray.mp4`, `${folder}/manifest.json`, `${folder}/preview.jpg`]);
+    } finally {
+      await shared.stop();
+    }
+  });
+
+  it("completes a video exactly once after the listener is killed while working on it", async () => {
+    const first = listen();
+    await first.waitFor((e) => e.event === "listening", "listening");
+    const [file] = await stack.storage.bucket(IN).upload(longClip, { destination: "cam/crash.mp4", contentType: "video/mp4" });
+    await first.waitFor((e) => e.event === "probed" && String(e.video).startsWith("cam/crash.mp4/"), "probed");
+    // Act: kill it mid-video, then start another.
+    assert.equal(await first.stop("SIGKILL"), null);
+    assert.equal(first.count("processed"), 0, "killed before it finished");
+    const second = listen();
+    try {
+      const done = await second.waitFor((e) => e.event === "processed" && e.object === `gs://${IN}/cam/crash.mp4`, "processed after restart", 90000);
+      // Assert: one complete result, nothing half-written left.
+      const folder = `videoflow/cam/crash.mp4/${file.metadata.generation}`;
+      assert.deepEqual(await objects(OUT, folder), [`${folder}/gray.mp4`, `${folder}/manifest.json`, `${folder}/preview.jpg`]);
+      const gray = await download(String(done.manifest).replace("manifest.json", "gray.mp4"), path.join(dir, "crash-gray.mp4"));
+      assert.equal(videoFacts(gray).frames, 1200);
+      assert.equal((await objects(OUT, "videoflow/_work")).length, 0);
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(second.count("processed"), 1, "processed once");
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it("stops on SIGTERM with exit status 0", async () => {
+    const l = listen();
+    await l.waitFor((e) => e.event === "listening", "listening");
+    assert.equal(await l.stop("SIGTERM"), 0);
+    assert.ok(l.events.some((e) => e.event === "stopped"));
+  });
+});
+
+function countsOf(l: ListenerProcess): { skipped: number } {
+  return { skipped: l.count("skipped") };
+}

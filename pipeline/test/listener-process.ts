@@ -1,0 +1,58 @@
+/** Runs `videoflow listen` as a child process and follows its JSON log lines. */
+import { ChildProcess, spawn } from "node:child_process";
+import { cli } from "./helpers";
+
+export type LogEvent = Record<string, unknown> & { event?: string; message: string; severity: string };
+
+export class ListenerProcess {
+  readonly events: LogEvent[] = [];
+  readonly child: ChildProcess;
+  readonly exited: Promise<number | null>;
+  private waiters: Array<{ test: (e: LogEvent) => boolean; resolve: (e: LogEvent) => void }> = [];
+  stderr = "";
+
+  constructor(args: string[], env: Record<string, string>) {
+    this.child = spawn(process.execPath, [cli, "listen", ...args], {
+      env: { ...process.env, ...env, VIDEOFLOW_JSON_LOGS: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let buffer = "";
+    this.child.stdout!.on("data", (chunk: Buffer) => {
+      buffer += chunk.toString();
+      const lines = buffer.split("\n");
+      buffer = lines.pop() ?? "";
+      for (const line of lines) if (line.startsWith("{")) this.add(JSON.parse(line));
+    });
+    this.child.stderr!.on("data", (c: Buffer) => (this.stderr += c.toString()));
+    this.exited = new Promise((resolve) => this.child.on("exit", (code) => resolve(code)));
+  }
+
+  private add(e: LogEvent): void {
+    this.events.push(e);
+    for (const w of [...this.waiters]) {
+      if (w.test(e)) {
+        this.waiters.splice(this.waiters.indexOf(w), 1);
+        w.resolve(e);
+      }
+    }
+  }
+
+  /** The first event (already seen or to come) that passes `test`. */
+  waitFor(test: (e: LogEvent) => boolean, what: string, timeoutMs = 60000): Promise<LogEvent> {
+    const seen = this.events.find(test);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ${what} within ${timeoutMs / 1000} s; events: ${this.events.map((e) => e.message).join(" | ")}\n${this.stderr}`)), timeoutMs);
+      this.waiters.push({ test, resolve: (e) => (clearTimeout(timer), resolve(e)) });
+    });
+  }
+
+  count(event: string): number {
+    return this.events.filter((e) => e.event === event).length;
+  }
+
+  async stop(signal: NodeJS.Signals = "SIGTERM"): Promise<number | null> {
+    if (this.child.exitCode === null) this.child.kill(signal);
+    return this.exited;
+  }
+}

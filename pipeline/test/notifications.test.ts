@@ -1,0 +1,80 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { notificationFor } from "../src/dev/bridge";
+import { DEFAULT_VIDEO_EXTENSIONS, NotificationMessage, decide } from "../src/notifications";
+
+const rules = { outputDirectory: "gs://media/videoflow", videoExtensions: DEFAULT_VIDEO_EXTENSIONS };
+
+function finalize(objectId: string, resource: Record<string, unknown> = {}, attributes: Record<string, string> = {}): NotificationMessage {
+  const object = { kind: "storage#object", name: objectId, bucket: "media", generation: "1700000000123456", size: "1000", updated: "2026-11-25T01:00:00.000Z", ...resource };
+  const n = notificationFor("finalize", object as never);
+  return { attributes: { ...n.attributes, ...attributes }, data: n.data };
+}
+
+describe("decide (Cloud Storage notifications)", () => {
+  it("processes a finalized video, keyed by object name and generation", () => {
+    const d = decide(finalize("uploads/My Clip.MOV", { contentType: "video/quicktime" }), rules);
+    assert.equal(d.action, "process");
+    if (d.action !== "process") return;
+    assert.equal(d.input.source, "gs://media/uploads/My Clip.MOV#1700000000123456");
+    assert.equal(d.input.key, "uploads/My_Clip.MOV/1700000000123456");
+    assert.equal(d.uploadedAt, Date.parse("2026-11-25T01:00:00.000Z"));
+  });
+
+  it("takes a video by extension when the content type says nothing, and with payload NONE", () => {
+    assert.equal(decide(finalize("a.webm", { contentType: "application/octet-stream" }), rules).action, "process");
+    const none = finalize("b.mp4", {}, { payloadFormat: "NONE" });
+    assert.equal(decide({ attributes: none.attributes, data: Buffer.alloc(0) }, rules).action, "process");
+    assert.equal(decide(finalize("c.bin", { contentType: "video/mp4" }), rules).action, "process");
+  });
+
+  it("skips, with a reason, what is not an uploaded video", () => {
+    const cases: Array<[NotificationMessage, RegExp]> = [
+      [finalize("notes.txt", { contentType: "text/plain" }), /not a video \(content type text\/plain\)/],
+      [{ ...finalize("a.mp4"), attributes: { ...finalize("a.mp4").attributes, eventType: "OBJECT_DELETE" } }, /event OBJECT_DELETE/],
+      [{ ...finalize("a.mp4"), attributes: { ...finalize("a.mp4").attributes, eventType: "OBJECT_METADATA_UPDATE" } }, /event OBJECT_METADATA_UPDATE/],
+      [finalize("videoflow/uploads/a.mp4/1/gray.mp4", { contentType: "video/mp4" }), /under the output directory/],
+      [finalize("elsewhere/gray.mp4", { contentType: "video/mp4", metadata: { "videoflow-output": "true" } }), /written by videoflow/],
+    ];
+    for (const [message, reason] of cases) {
+      const d = decide(message, rules);
+      assert.equal(d.action, "skip");
+      assert.match((d as { reason: string }).reason, reason);
+    }
+  });
+
+  it("does not take an output prefix for a folder prefix of another name", () => {
+    // "videoflow-raw/" is not under "videoflow/".
+    assert.equal(decide(finalize("videoflow-raw/a.mp4"), rules).action, "process");
+  });
+
+  it("rejects malformed messages with what is wrong", () => {
+    const good = finalize("a.mp4");
+    const noObject = { attributes: { ...good.attributes, objectId: "" }, data: good.data };
+    const badJson = { attributes: good.attributes, data: Buffer.from("{not json") };
+    const badGeneration = { attributes: { ...good.attributes, objectGeneration: "latest" }, data: good.data };
+    const notGcs = { attributes: { hello: "world" }, data: Buffer.from("hi") };
+    assert.match((decide(noObject, rules) as { reason: string }).reason, /objectId is empty/);
+    assert.match((decide(badJson, rules) as { reason: string }).reason, /payload is not JSON/);
+    assert.match((decide(badGeneration, rules) as { reason: string }).reason, /objectGeneration is not a generation number/);
+    const d = decide(notGcs, rules);
+    assert.equal(d.action, "reject");
+    assert.match((d as { reason: string }).reason, /not a Cloud Storage notification: bucketId/);
+  });
+});
+
+describe("notificationFor (the local bridge)", () => {
+  it("has Cloud Storage's attributes and the object resource as JSON", () => {
+    const n = notificationFor("finalize", { name: "a/b.mp4", bucket: "in", generation: "42", updated: "2026-01-01T00:00:00Z", contentType: "video/mp4" });
+    assert.deepEqual(n.attributes, {
+      notificationConfig: "projects/_/buckets/in/notificationConfigs/1",
+      eventType: "OBJECT_FINALIZE",
+      payloadFormat: "JSON_API_V1",
+      bucketId: "in",
+      objectId: "a/b.mp4",
+      objectGeneration: "42",
+      eventTime: "2026-01-01T00:00:00Z",
+    });
+    assert.equal(JSON.parse(n.data.toString()).contentType, "video/mp4");
+  });
+});
