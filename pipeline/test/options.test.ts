@@ -45,7 +45,8 @@ describe("parseOptions", () => {
     for (const p of parameters) {
       assert.match(p.name, /^[a-z][A-Za-z0-9]+$/, "camelCase names, as Dataflow templates use");
       assert.ok(p.helpText.length > 40, `${p.name} needs a help text that states the format`);
-      if (p.isOptional) assert.ok("defaultValue" in p && p.schema.safeParse(p.defaultValue).success, `${p.name}'s default must validate`);
+      if (p.defaultValue !== undefined) assert.ok(p.schema.safeParse(p.defaultValue).success, `${p.name}'s default must validate`);
+      if (!p.isOptional) assert.equal(p.defaultValue, undefined, `${p.name} is required: no default`);
       for (const r of p.regexes ?? []) assert.doesNotThrow(() => new RegExp(r));
     }
   });
