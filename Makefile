@@ -6,7 +6,7 @@ SHELL := /bin/bash
 SAMPLES := .cache/samples
 DEPS_STAMP := node_modules/.videoflow-deps
 
-.PHONY: deps build samples demo test bench clean
+.PHONY: deps build samples demo test bench listen clean
 
 deps: $(DEPS_STAMP)
 
@@ -36,6 +36,10 @@ test: build samples
 bench: build samples
 	bash scripts/system-deps.sh --bench
 	npm run bench
+
+# videoflow listen against real Pub/Sub and Cloud Storage (Application Default Credentials).
+listen: build
+	node dist/pipeline/src/main.js listen --inputSubscription "$(SUBSCRIPTION)" --output "$(OUTPUT)"
 
 clean:
 	rm -rf dist out .cache/bench

@@ -4,7 +4,10 @@
  * cv2.VideoCapture + cvtColor), and videoflow's peak memory on a 1-minute and
  * a 10-minute clip. Prints a table and writes bench-results.json.
  *
- *   npm run bench -- [--runs N]
+ * On the local stack (emulators and a real `videoflow listen`) it also
+ * measures upload-to-manifest latency and a load of many uploads at once.
+ *
+ *   npm run bench -- [--runs N] [--only batch|streaming]
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -13,6 +16,7 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { ffmpegPath } from "../src/tools";
 import { watchPeakRss } from "./peak-rss";
+import { LatencyRow, LoadResult, latency, load } from "./streaming";
 
 const repoRoot = path.resolve(__dirname, "..", "..", "..");
 const work = path.join(repoRoot, ".cache", "bench");
@@ -187,29 +191,41 @@ function table(rows: Row[]): string {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { runs: { type: "string", default: "3" } } });
+  const { values } = parseArgs({ options: { runs: { type: "string", default: "3" }, only: { type: "string" } } });
   const runs = Math.max(1, Number(values.runs));
   mkdirSync(work, { recursive: true });
-  const clips: Clip[] = [
-    syntheticClip("240p-60s", 426, 240, 60),
-    syntheticClip("360p-60s", 640, 360, 60),
-    { name: "vtest.avi (real, 768x576)", file: path.join(repoRoot, ".cache", "samples", "vtest.avi"), frames: 795 },
-  ];
-  const rows = await throughput(clips, runs);
-  const mem = await memory();
-  const results = {
-    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
-    date: new Date().toISOString(),
-    runs,
-    rows,
-    memory: mem,
-  };
-  writeFileSync(path.join(repoRoot, "bench-results.json"), JSON.stringify(results, null, 2) + "\n");
-  process.stdout.write(table(rows) + "\n\n");
-  process.stdout.write(
-    `peak RSS of videoflow process (process tree): 1-minute 360p ${mem.oneMinuteMiB.toFixed(0)} MiB, ` +
-      `10-minute 360p ${mem.tenMinuteMiB.toFixed(0)} MiB, ratio ${mem.ratio.toFixed(2)} (target <= 1.2)\n`,
-  );
+  const file = path.join(repoRoot, "bench-results.json");
+  // Each part replaces its own figures in bench-results.json, so that parts can be re-run alone.
+  const results: Record<string, unknown> = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : {};
+  results.machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version };
+  if (values.only !== "streaming") {
+    const clips: Clip[] = [
+      syntheticClip("240p-60s", 426, 240, 60),
+      syntheticClip("360p-60s", 640, 360, 60),
+      { name: "vtest.avi (real, 768x576)", file: path.join(repoRoot, ".cache", "samples", "vtest.avi"), frames: 795 },
+    ];
+    const rows = await throughput(clips, runs);
+    const mem = await memory();
+    Object.assign(results, { batch: { date: new Date().toISOString(), runs, rows, memory: mem } });
+    process.stdout.write(table(rows) + "\n\n");
+    process.stdout.write(
+      `peak RSS of videoflow process (process tree): 1-minute 360p ${mem.oneMinuteMiB.toFixed(0)} MiB, ` +
+        `10-minute 360p ${mem.tenMinuteMiB.toFixed(0)} MiB, ratio ${mem.ratio.toFixed(2)} (target <= 1.2)\n\n`,
+    );
+  }
+  if (values.only !== "batch") {
+    const ten = [syntheticClip("240p-10s", 426, 240, 10), syntheticClip("360p-10s", 640, 360, 10)];
+    const lat: LatencyRow[] = await latency(cli, ten.map((c) => ({ name: c.name, file: c.file })), runs);
+    const loaded: LoadResult = await load(cli, ten[0].file, 50);
+    Object.assign(results, { streaming: { date: new Date().toISOString(), runs, latency: lat, load: loaded } });
+    process.stdout.write("| clip | processing s | upload to manifest s | overhead s (target <= 0.5) |\n|---|---|---|---|\n");
+    for (const r of lat) process.stdout.write(`| ${r.clip} | ${r.processingSec.toFixed(2)} | ${r.latencySec.toFixed(2)} | ${r.overheadSec.toFixed(2)} |\n`);
+    process.stdout.write(
+      `\nload: ${loaded.uploads} uploads at once of the 240p 10 s clip: ${loaded.manifests} manifests, ${loaded.lost} lost, ` +
+        `${loaded.duplicated} duplicated, ${loaded.videosPerMinute.toFixed(1)} videos/min, listener peak RSS ${loaded.listenerPeakRssMiB.toFixed(0)} MiB\n`,
+    );
+  }
+  writeFileSync(file, JSON.stringify(results, null, 2) + "\n");
   process.stdout.write("written: bench-results.json\n");
 }
 
