@@ -5,14 +5,25 @@
 #   opencv-data    OpenCV's Haar cascades (the local model of the inference issue)
 #   g++ make       to build that binding
 #   python3-opencv the original design's method (cv2.VideoCapture), a benchmark peer
+#   a Java runtime Google's Pub/Sub emulator runs on (the local stack); skipped when java exists
 set -euo pipefail
 packages=(libopencv-dev opencv-data g++ make)
+if ! command -v java >/dev/null 2>&1; then packages+=(default-jre-headless); fi
 if [[ "${1:-}" == "--bench" ]]; then packages+=(python3-opencv); fi
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
+emulator_note() {
+  # The Pub/Sub emulator comes with the Google Cloud CLI, not from Debian: say so, do not fail here.
+  if [[ -z "${PUBSUB_EMULATOR_JAR:-}" ]] && ! ls /usr/lib/google-cloud-sdk/platform/pubsub-emulator/lib/*.jar >/dev/null 2>&1 \
+    && ! ls /usr/share/google-cloud-sdk/platform/pubsub-emulator/lib/*.jar >/dev/null 2>&1; then
+    echo "system-deps: note: Google's Pub/Sub emulator is not installed; the local stack (make demo, the listen tests) needs it:" >&2
+    echo "  install the Google Cloud CLI with its pubsub-emulator component, or set PUBSUB_EMULATOR_JAR" >&2
+  fi
+}
 if ((${#missing[@]} == 0)); then
+  emulator_note
   exit 0
 fi
 sudo=""
@@ -20,3 +31,4 @@ if [[ "$(id -u)" -ne 0 ]]; then sudo="sudo"; fi
 echo "system-deps: installing ${missing[*]}"
 $sudo apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+emulator_note

@@ -1,5 +1,5 @@
 /** Shared test helpers: real ffmpeg/ffprobe, the real CLI, temporary folders. */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -113,18 +113,34 @@ export interface CliResult {
   events: Array<Record<string, unknown>>;
 }
 
+function cliResult(code: number | null, stdout: string, stderr: string): CliResult {
+  const events = stdout
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l));
+  return { code, stdout, stderr, events };
+}
+
 /** Runs the real `videoflow` command line (JSON logs, as off a terminal). */
 export function runCli(args: string[], env: Record<string, string> = {}): CliResult {
   const result = spawnSync(process.execPath, [cli, ...args], {
     env: { ...process.env, VIDEOFLOW_JSON_LOGS: "1", ...env },
     maxBuffer: 1 << 26,
   });
-  const stdout = result.stdout.toString();
-  const events = stdout
-    .split("\n")
-    .filter((l) => l.startsWith("{"))
-    .map((l) => JSON.parse(l));
-  return { code: result.status, stdout, stderr: result.stderr.toString(), events };
+  return cliResult(result.status, result.stdout.toString(), result.stderr.toString());
+}
+
+/** runCli without blocking this process: for tests that serve an emulator from it. */
+export function runCliAsync(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, VIDEOFLOW_JSON_LOGS: "1", ...env } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve(cliResult(code, stdout, stderr)));
+  });
 }
 
 /** A real sample video from OpenCV's samples (scripts/fetch-samples.sh, run by `make test`). */
