@@ -215,8 +215,8 @@ async function main(): Promise<void> {
   }
   if (values.only !== "batch") {
     const ten = [syntheticClip("240p-10s", 426, 240, 10), syntheticClip("360p-10s", 640, 360, 10)];
-    const lat: LatencyRow[] = await latency(cli, ten.map((c) => ({ name: c.name, file: c.file })), runs);
-    const loaded: LoadResult = await load(cli, ten[0].file, 50);
+    const lat: LatencyRow[] = await latency(ten.map((c) => ({ name: c.name, file: c.file })), runs);
+    const loaded: LoadResult = await load(ten[0].file, 50);
     Object.assign(results, { streaming: { date: new Date().toISOString(), runs, latency: lat, load: loaded } });
     process.stdout.write("| clip | processing s | upload to manifest s | overhead s (target <= 0.5) |\n|---|---|---|---|\n");
     for (const r of lat) process.stdout.write(`| ${r.clip} | ${r.processingSec.toFixed(2)} | ${r.latencySec.toFixed(2)} | ${r.overheadSec.toFixed(2)} |\n`);

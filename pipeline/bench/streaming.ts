@@ -4,50 +4,9 @@
  * 10-second clip against its processing time, and a load of many uploads at
  * once (manifests, lost, duplicated, videos per minute, listener memory).
  */
-import { ChildProcess, spawn } from "node:child_process";
-import * as path from "node:path";
+import { ListenerProcess } from "../src/dev/listener-process";
 import { LocalStack, startLocalStack } from "../src/dev/stack";
 import { watchPeakRss } from "./peak-rss";
-
-interface Event {
-  event?: string;
-  object?: string;
-  processingSec?: number;
-  latencySec?: number;
-  manifest?: string;
-}
-
-class Listener {
-  readonly events: Event[] = [];
-  readonly child: ChildProcess;
-  constructor(cli: string, stack: LocalStack, output: string, maxInFlight: number) {
-    this.child = spawn(process.execPath, [cli, "listen", "--inputSubscription", stack.subscription, "--output", output, "--maxInFlight", String(maxInFlight)], {
-      env: { ...process.env, ...stack.env, VIDEOFLOW_JSON_LOGS: "1" },
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    let buffer = "";
-    this.child.stdout!.on("data", (chunk: Buffer) => {
-      buffer += chunk.toString();
-      const lines = buffer.split("\n");
-      buffer = lines.pop() ?? "";
-      for (const l of lines) if (l.startsWith("{")) this.events.push(JSON.parse(l));
-    });
-  }
-  async until(test: () => boolean, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!test()) {
-      if (Date.now() > deadline) throw new Error("timed out");
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  processed(object: string): Event[] {
-    return this.events.filter((e) => e.event === "processed" && e.object === object);
-  }
-  async stop(): Promise<void> {
-    this.child.kill("SIGTERM");
-    await new Promise((r) => this.child.once("exit", r));
-  }
-}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -71,25 +30,32 @@ export interface LoadResult {
   listenerPeakRssMiB: number;
 }
 
-export async function latency(cli: string, clips: Array<{ name: string; file: string }>, runs: number): Promise<LatencyRow[]> {
+function listen(stack: LocalStack, output: string): ListenerProcess {
+  return new ListenerProcess(["--inputSubscription", stack.subscription, "--output", output, "--maxInFlight", "8"], stack.env);
+}
+
+const listening = (l: ListenerProcess) => l.waitFor((e) => e.event === "listening", "listening");
+const processedOnce = (l: ListenerProcess, object: string, timeoutMs = 120000) =>
+  l.waitFor((e) => e.event === "processed" && e.object === object, `processed ${object}`, timeoutMs);
+
+export async function latency(clips: Array<{ name: string; file: string }>, runs: number): Promise<LatencyRow[]> {
   const stack = await startLocalStack();
-  const listener = new Listener(cli, stack, "gs://bench-results/latency", 8);
+  const listener = listen(stack, "gs://bench-results/latency");
   const rows: LatencyRow[] = [];
   try {
-    await listener.until(() => listener.events.some((e) => e.event === "listening"), 60000);
+    await listening(listener);
     // One warm-up upload: the first video of a process also pays for loading OpenCV.
     await stack.storage.bucket("bench-uploads").upload(clips[0].file, { destination: "warmup.mp4" });
-    await listener.until(() => listener.processed("gs://bench-uploads/warmup.mp4").length > 0, 120000);
+    await processedOnce(listener, "gs://bench-uploads/warmup.mp4");
     for (const clip of clips) {
       const processing: number[] = [];
       const latencies: number[] = [];
       for (let i = 0; i < runs; i++) {
         const object = `gs://bench-uploads/latency/${clip.name}-${i}.mp4`;
         await stack.storage.bucket("bench-uploads").upload(clip.file, { destination: `latency/${clip.name}-${i}.mp4` });
-        await listener.until(() => listener.processed(object).length > 0, 120000);
-        const e = listener.processed(object)[0];
-        processing.push(e.processingSec!);
-        latencies.push(e.latencySec!);
+        const e = await processedOnce(listener, object);
+        processing.push(e.processingSec as number);
+        latencies.push(e.latencySec as number);
       }
       const row = { clip: clip.name, processingSec: median(processing), latencySec: median(latencies), overheadSec: median(latencies.map((l, i) => l - processing[i])) };
       rows.push(row);
@@ -102,17 +68,17 @@ export async function latency(cli: string, clips: Array<{ name: string; file: st
   return rows;
 }
 
-export async function load(cli: string, clip: string, uploads: number): Promise<LoadResult> {
+export async function load(clip: string, uploads: number): Promise<LoadResult> {
   const stack = await startLocalStack();
-  const listener = new Listener(cli, stack, "gs://bench-results/load", 8);
+  const listener = listen(stack, "gs://bench-results/load");
   try {
-    await listener.until(() => listener.events.some((e) => e.event === "listening"), 60000);
+    await listening(listener);
     const rss = watchPeakRss(listener.child.pid!);
     const started = Date.now();
     const objects = Array.from({ length: uploads }, (_, i) => `load/clip-${String(i).padStart(3, "0")}.mp4`);
     await Promise.all(objects.map((name) => stack.storage.bucket("bench-uploads").upload(clip, { destination: name })));
     const uris = objects.map((o) => `gs://bench-uploads/${o}`);
-    await listener.until(() => uris.every((u) => listener.processed(u).length > 0) || Date.now() - started > 600000, 610000);
+    await Promise.all(uris.map((u) => processedOnce(listener, u, 600000).catch(() => undefined)));
     const seconds = (Date.now() - started) / 1000;
     await new Promise((r) => setTimeout(r, 3000)); // time for any duplicate to show
     const peak = rss.stop();
@@ -134,5 +100,3 @@ export async function load(cli: string, clip: string, uploads: number): Promise<
     await stack.stop();
   }
 }
-
-export const cliPath = (repoRoot: string) => path.join(repoRoot, "dist", "pipeline", "src", "main.js");

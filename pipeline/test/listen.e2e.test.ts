@@ -8,7 +8,7 @@ import { after, before, describe, it } from "node:test";
 import { notificationFor } from "../src/dev/bridge";
 import { LocalStack, startLocalStack } from "../src/dev/stack";
 import { makeClip, tempDir, videoFacts } from "./helpers";
-import { ListenerProcess } from "./listener-process";
+import { ListenerProcess } from "../src/dev/listener-process";
 
 const IN = "uploads-bucket";
 const OUT = "results-bucket";

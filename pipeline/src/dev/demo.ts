@@ -5,21 +5,13 @@
  * where each result is and how long it took from upload to manifest, copies
  * the results to out/demo/, and stops everything.
  */
-import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import * as path from "node:path";
+import { ListenerProcess, LogEvent } from "./listener-process";
 import { startLocalStack } from "./stack";
 
 const INPUT_BUCKET = "videoflow-demo-uploads";
 const OUTPUT = "gs://videoflow-demo-results/videoflow";
-
-interface Event {
-  event?: string;
-  object?: string;
-  manifest?: string;
-  processingSec?: number;
-  latencySec?: number;
-}
 
 async function main(): Promise<void> {
   const repoRoot = path.resolve(__dirname, "..", "..", "..", "..");
@@ -27,55 +19,32 @@ async function main(): Promise<void> {
   if (videos.length === 0) throw new Error("usage: demo <video...>");
   process.stderr.write("starting the local stack (Pub/Sub emulator, Cloud Storage emulator, notification bridge)\n");
   const stack = await startLocalStack();
-  const listener = spawn(
-    process.execPath,
-    [path.join(repoRoot, "dist", "pipeline", "src", "main.js"), "listen", "--inputSubscription", stack.subscription, "--output", OUTPUT, "--deadLetterTopic", stack.deadLetterTopic],
-    { env: { ...process.env, ...stack.env, VIDEOFLOW_JSON_LOGS: "1" }, stdio: ["ignore", "pipe", "inherit"] },
+  const listener = new ListenerProcess(
+    ["--inputSubscription", stack.subscription, "--output", OUTPUT, "--deadLetterTopic", stack.deadLetterTopic],
+    stack.env,
+    (e) => e.event !== "skipped" && process.stderr.write(`  listener: ${e.message}\n`),
   );
-  const events: Event[] = [];
-  const waiters: Array<() => void> = [];
-  let buffer = "";
-  listener.stdout!.on("data", (chunk: Buffer) => {
-    buffer += chunk.toString();
-    const lines = buffer.split("\n");
-    buffer = lines.pop() ?? "";
-    for (const line of lines.filter((l) => l.startsWith("{"))) {
-      const e = JSON.parse(line);
-      events.push(e);
-      if (e.event !== "skipped") process.stderr.write(`  listener: ${e.message}\n`);
-      waiters.splice(0).forEach((w) => w());
-    }
-  });
-  const until = async (test: () => boolean, timeoutMs: number, what: string) => {
-    const deadline = Date.now() + timeoutMs;
-    while (!test()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise<void>((resolve) => {
-        waiters.push(resolve);
-        setTimeout(resolve, 500);
-      });
-    }
-  };
   try {
-    await until(() => events.some((e) => e.event === "listening"), 60000, "the listener");
+    await listener.waitFor((e) => e.event === "listening", "the listener");
     for (const video of videos) {
       const name = `uploads/${path.basename(video)}`;
       process.stderr.write(`uploading ${video} to gs://${INPUT_BUCKET}/${name}\n`);
       await stack.storage.bucket(INPUT_BUCKET).upload(video, { destination: name });
     }
     const objects = videos.map((v) => `gs://${INPUT_BUCKET}/uploads/${path.basename(v)}`);
-    const finished = (o: string) => events.find((e) => (e.event === "processed" || e.event === "dead letter") && (e.object === o || String((e as Record<string, unknown>).source ?? "").startsWith(o)));
-    await until(() => objects.every(finished), 600000, "every video");
+    const finished = (o: string) => (e: LogEvent) =>
+      (e.event === "processed" && e.object === o) || (e.event === "dead letter" && String(e.source).startsWith(`${o}#`));
+    const results = await Promise.all(objects.map((o) => listener.waitFor(finished(o), `the result of ${o}`, 600000)));
     const out = path.join(repoRoot, "out", "demo");
     mkdirSync(out, { recursive: true });
     process.stdout.write("\nvideo | result | processing s | upload to manifest s\n---|---|---|---\n");
-    for (const object of objects) {
-      const e = finished(object)!;
+    for (const [i, object] of objects.entries()) {
+      const e = results[i];
       if (e.event !== "processed") {
-        process.stdout.write(`${object} | dead letter: ${(e as Record<string, unknown>).reason} | | \n`);
+        process.stdout.write(`${object} | dead letter: ${e.reason} | | \n`);
         continue;
       }
-      process.stdout.write(`${object} | ${e.manifest} | ${e.processingSec} | ${e.latencySec?.toFixed(2)}\n`);
+      process.stdout.write(`${object} | ${e.manifest} | ${e.processingSec} | ${Number(e.latencySec).toFixed(2)}\n`);
       // A local copy of the results, to look at.
       const folder = path.join(out, path.basename(object));
       mkdirSync(folder, { recursive: true });
@@ -86,8 +55,7 @@ async function main(): Promise<void> {
     }
     process.stdout.write(`\nlocal copies of the results: ${path.relative(process.cwd(), out)}/<video>/{gray.mp4,preview.jpg,manifest.json}\n`);
   } finally {
-    listener.kill("SIGTERM");
-    await new Promise((resolve) => listener.once("exit", resolve));
+    await listener.stop();
     await stack.stop();
   }
 }

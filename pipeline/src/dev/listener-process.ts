@@ -1,8 +1,13 @@
-/** Runs `videoflow listen` as a child process and follows its JSON log lines. */
+/**
+ * Runs `videoflow listen` as a child process and follows its JSON log lines
+ * (the demo, the tests and the benchmark watch it this way).
+ */
 import { ChildProcess, spawn } from "node:child_process";
-import { cli } from "./helpers";
+import * as path from "node:path";
 
 export type LogEvent = Record<string, unknown> & { event?: string; message: string; severity: string };
+
+const cli = path.resolve(__dirname, "..", "main.js");
 
 export class ListenerProcess {
   readonly events: LogEvent[] = [];
@@ -11,7 +16,8 @@ export class ListenerProcess {
   private waiters: Array<{ test: (e: LogEvent) => boolean; resolve: (e: LogEvent) => void }> = [];
   stderr = "";
 
-  constructor(args: string[], env: Record<string, string>) {
+  /** `onEvent` sees each log event as it comes (the demo echoes them). */
+  constructor(args: string[], env: Record<string, string>, private readonly onEvent?: (e: LogEvent) => void) {
     this.child = spawn(process.execPath, [cli, "listen", ...args], {
       env: { ...process.env, ...env, VIDEOFLOW_JSON_LOGS: "1" },
       stdio: ["ignore", "pipe", "pipe"],
@@ -23,12 +29,13 @@ export class ListenerProcess {
       buffer = lines.pop() ?? "";
       for (const line of lines) if (line.startsWith("{")) this.add(JSON.parse(line));
     });
-    this.child.stderr!.on("data", (c: Buffer) => (this.stderr += c.toString()));
+    this.child.stderr!.on("data", (c: Buffer) => (this.stderr = (this.stderr + c.toString()).slice(-20000)));
     this.exited = new Promise((resolve) => this.child.on("exit", (code) => resolve(code)));
   }
 
   private add(e: LogEvent): void {
     this.events.push(e);
+    this.onEvent?.(e);
     for (const w of [...this.waiters]) {
       if (w.test(e)) {
         this.waiters.splice(this.waiters.indexOf(w), 1);
@@ -49,6 +56,11 @@ export class ListenerProcess {
 
   count(event: string): number {
     return this.events.filter((e) => e.event === event).length;
+  }
+
+  /** The "processed" events of one uploaded object. */
+  processed(object: string): LogEvent[] {
+    return this.events.filter((e) => e.event === "processed" && e.object === object);
   }
 
   async stop(signal: NodeJS.Signals = "SIGTERM"): Promise<number | null> {
