@@ -13,6 +13,7 @@ export interface OutputLayout {
   folder: string;
   grayVideo: string;
   preview: string;
+  predictions: string;
   manifest: string;
   deadLetter: string;
   /** Where segments wait between encoding and assembly. */
@@ -25,6 +26,7 @@ export function outputLayout(outputDirectory: string, key: string): OutputLayout
     folder,
     grayVideo: joinUri(folder, "gray.mp4"),
     preview: joinUri(folder, "preview.jpg"),
+    predictions: joinUri(folder, "predictions.jsonl"),
     manifest: joinUri(folder, "manifest.json"),
     deadLetter: joinUri(outputDirectory, DEAD_LETTER_FOLDER, `${key}.json`),
     work: joinUri(outputDirectory, WORK_FOLDER, key),
@@ -36,8 +38,9 @@ export interface Manifest {
   key: string;
   status: "ok";
   video: Pick<VideoInfo, "codec" | "width" | "height" | "fps" | "frames" | "durationSec">;
-  outputs: { grayVideo: string; preview: string; manifest: string };
+  outputs: { grayVideo: string; preview: string; manifest: string; predictions?: string };
   segments: number;
+  inference?: InferenceSummary;
   metrics: {
     /** From the start of probing to the manifest, in seconds. */
     wallSec: number;
@@ -48,6 +51,20 @@ export interface Manifest {
     assembleSec: number;
   };
   createdAt: string;
+}
+
+export interface InferenceSummary {
+  endpoint: string;
+  /** The model id the endpoint reported (Vertex AI's deployedModelId), if any. */
+  deployedModelId: string | null;
+  inferenceFps: number;
+  framesSent: number;
+  framesPredicted: number;
+  framesFailed: number;
+  requests: number;
+  retries: number;
+  /** Frames predicted per second of time spent with requests in flight, summed over segments. */
+  framesPerSec: number;
 }
 
 export interface DeadLetter {
@@ -70,18 +87,22 @@ export function buildManifest(args: {
   startedAt: number;
   segmentSec: number;
   assembleSec: number;
+  inference?: InferenceSummary;
   now?: number;
 }): Manifest {
   const now = args.now ?? Date.now();
   const wallSec = Math.max(0.001, (now - args.startedAt) / 1000);
   const { codec, width, height, fps, frames, durationSec } = args.video;
+  const outputs: Manifest["outputs"] = { grayVideo: args.layout.grayVideo, preview: args.layout.preview, manifest: args.layout.manifest };
+  if (args.inference) outputs.predictions = args.layout.predictions;
   return {
     source: args.source,
     key: args.key,
     status: "ok",
     video: { codec, width, height, fps: round(fps, 3), frames, durationSec: round(durationSec, 3) },
-    outputs: { grayVideo: args.layout.grayVideo, preview: args.layout.preview, manifest: args.layout.manifest },
+    outputs,
     segments: args.segments,
+    ...(args.inference ? { inference: args.inference } : {}),
     metrics: {
       wallSec: round(wallSec, 3),
       framesPerSec: round(frames / wallSec, 1),

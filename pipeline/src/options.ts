@@ -4,6 +4,7 @@
  * metadata.json and the Dataflow job all read their parameters from here.
  */
 import { z } from "zod";
+import { InstanceFormat, parseEndpoint } from "./inference";
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -80,6 +81,75 @@ export const pipelineParameters = [
     defaultValue: String(10 * GIB),
     regexes: ["^[0-9]+$"],
   },
+  {
+    name: "predictionEndpoint",
+    label: "Prediction endpoint",
+    helpText:
+      "Sends frames to this ML prediction endpoint and writes predictions.jsonl: a Vertex AI endpoint " +
+      "(projects/<project>/locations/<region>/endpoints/<endpoint>), an AI Platform model " +
+      "(projects/<project>/models/<model>[/versions/<version>]), or the http(s):// :predict URL of any server " +
+      "with the same request shape, such as TF Serving (http://host:8501/v1/models/<model>:predict). Google " +
+      "endpoints use Application Default Credentials. No inference when empty.",
+    schema: z.string().refine((v) => {
+      try {
+        parseEndpoint(v);
+        return true;
+      } catch {
+        return false;
+      }
+    }, "is not projects/P/locations/L/endpoints/E, projects/P/models/M[/versions/V] or an http(s):// URL"),
+    isOptional: true,
+    regexes: ["^(projects\\/[^\\n\\r\\/]+\\/(locations\\/[^\\n\\r\\/]+\\/endpoints|models)\\/[^\\n\\r]+|https?:\\/\\/[^\\n\\r]+)$"],
+  },
+  {
+    name: "inferenceFps",
+    label: "Frames per second sent for inference",
+    helpText: "How many frames per second of video are sent to the prediction endpoint, evenly spaced. 0 sends every frame. Defaults to 0.",
+    schema: z.coerce.number().finite().min(0, "must be 0 or more"),
+    isOptional: true,
+    defaultValue: "0",
+    regexes: ["^[0-9]+(\\.[0-9]+)?$"],
+  },
+  {
+    name: "inferenceSize",
+    label: "Frame size sent for inference",
+    helpText: "Frames are resized to WIDTHxHEIGHT (for example 320x240) before they are sent. Empty keeps the video's size.",
+    schema: z
+      .string()
+      .regex(/^[1-9][0-9]{0,4}x[1-9][0-9]{0,4}$/, "must be WIDTHxHEIGHT, like 320x240")
+      .transform((v) => ({ width: Number(v.split("x")[0]), height: Number(v.split("x")[1]) })),
+    isOptional: true,
+    regexes: ["^[1-9][0-9]{0,4}x[1-9][0-9]{0,4}$"],
+  },
+  {
+    name: "instanceFormat",
+    label: "Instance format",
+    helpText:
+      'How a frame is sent: b64 ({"image_bytes": {"b64": JPEG}}, TF Serving\'s binary convention), automl ' +
+      '({"content": JPEG in base64}, Vertex AutoML image models) or pixels (the gray values as rows of numbers). Defaults to b64.',
+    schema: z.enum(["b64", "automl", "pixels"]),
+    isOptional: true,
+    defaultValue: "b64",
+    regexes: ["^(b64|automl|pixels)$"],
+  },
+  {
+    name: "maxBatchSize",
+    label: "Frames per request",
+    helpText: "At most this many frames go in one prediction request (and never more than 1.5 MB of request body). Defaults to 16.",
+    schema: z.coerce.number().int("must be a whole number").min(1, "must be at least 1").max(1000, "must be at most 1000"),
+    isOptional: true,
+    defaultValue: "16",
+    regexes: ["^[0-9]+$"],
+  },
+  {
+    name: "maxConcurrentRequests",
+    label: "Requests in flight",
+    helpText: "How many prediction requests one worker keeps in flight at once. Defaults to 8.",
+    schema: z.coerce.number().int("must be a whole number").min(1, "must be at least 1").max(256, "must be at most 256"),
+    isOptional: true,
+    defaultValue: "8",
+    regexes: ["^[0-9]+$"],
+  },
 ] as const satisfies readonly ParameterSpec[];
 
 /** Parameters of the streaming runtimes (`videoflow listen`, and the Dataflow job). */
@@ -152,6 +222,12 @@ export interface PipelineOptions {
   segmentSeconds: number;
   previewFrames: number;
   maxInputBytes: number;
+  predictionEndpoint?: string;
+  inferenceFps: number;
+  inferenceSize?: { width: number; height: number };
+  instanceFormat: InstanceFormat;
+  maxBatchSize: number;
+  maxConcurrentRequests: number;
 }
 
 export interface StreamingOptions extends PipelineOptions {

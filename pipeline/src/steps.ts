@@ -11,14 +11,17 @@ import { concatSegments } from "./assemble";
 import { encodeSegment } from "./decode";
 import { Stage, VideoError, asVideoError } from "./errors";
 import { endProgress, log, reportFrames } from "./log";
-import { DeadLetter, buildManifest, outputLayout, writeDeadLetter, writeManifest } from "./manifest";
+import { DeadLetter, InferenceSummary, buildManifest, outputLayout, writeDeadLetter, writeManifest } from "./manifest";
 import type { PipelineOptions } from "./options";
 import { VideoInfo, countFrames, probeVideo } from "./probe";
 import { SegmentPlan, frameTime, planSamples, planSegments, samplesIn } from "./segment";
 import {
   downloadFile, isGcsUri, joinUri, moveUri, releaseInput, removeTree, scratchDir, sizeOf, stageInput, uploadFile, writeData,
 } from "./storage";
-import { Thumbnail, drawContactSheet, makeThumbnail, opencv } from "./vision";
+import { Thumbnail, drawContactSheet, makeThumbnail, opencv, prepareForInference } from "./vision";
+import { boxesOf, parseEndpoint, planInferenceFrames, toInstance } from "./inference";
+import { PredictionClient } from "./prediction-client";
+import { FramePrediction, FramePredictor } from "./predict-frames";
 
 export interface VideoInput {
   source: string;
@@ -48,6 +51,9 @@ export interface SegmentDone {
   thumbnails: Thumbnail[];
   encodeSec: number;
   error: { stage: Stage; reason: string; retryable: boolean } | null;
+  /** One per frame sent for inference (none without an endpoint). */
+  predictions: FramePrediction[];
+  inference: { deployedModelId: string | null; requests: number; retries: number; seconds: number };
 }
 
 export interface Failure extends VideoInput {
@@ -98,11 +104,38 @@ export async function probe(input: VideoInput, options: PipelineOptions): Promis
     log("INFO", `probed ${input.key}: ${video.codec} ${video.width}x${video.height}, ${round1(video.fps)} fps, ${video.frames} frames`, {
       event: "probed", video: input.key, ...video,
     });
-    return { ok: { ...input, video, sizeBytes: size, startedAt, samples: planSamples(video.frames, options.previewFrames) } };
+    return { ok: { ...input, video, sizeBytes: size, startedAt, samples: previewFrames(video, options) } };
   } catch (err) {
     await releaseInput(input.source);
     return failed(input, err, "probe");
   }
+}
+
+/**
+ * The frames the preview shows: evenly spaced over the video or, with
+ * inference, over the frames sent for inference (so the preview can show
+ * their boxes).
+ */
+function previewFrames(video: VideoInfo, options: PipelineOptions): number[] {
+  if (!options.predictionEndpoint) return planSamples(video.frames, options.previewFrames);
+  const sent = planInferenceFrames(video.frames, video.fps, options.inferenceFps);
+  return planSamples(sent.length, options.previewFrames).map((i) => sent[i]);
+}
+
+const clients = new Map<string, PredictionClient>();
+
+/** One client per endpoint per process: its request slots are shared by every segment this process works on. */
+function predictionClient(options: PipelineOptions): PredictionClient {
+  const spec = options.predictionEndpoint!;
+  let client = clients.get(spec);
+  if (!client) {
+    client = new PredictionClient(parseEndpoint(spec), {
+      maxConcurrentRequests: options.maxConcurrentRequests,
+      baseUrl: process.env.VIDEOFLOW_PREDICTION_BASE_URL || undefined,
+    });
+    clients.set(spec, client);
+  }
+  return client;
 }
 
 /** One task per segment of the video. */
@@ -123,14 +156,21 @@ export async function processSegment(task: SegmentTask, options: PipelineOptions
   const segmentUri = joinUri(layout.work, `segment-${String(segment.index).padStart(5, "0")}.mp4`);
   const done: SegmentDone = {
     key: video.key, video, index: segment.index, segments: task.segments, segmentUri,
-    thumbnails: [], encodeSec: 0, error: null,
+    thumbnails: [], encodeSec: 0, error: null, predictions: [],
+    inference: { deployedModelId: null, requests: 0, retries: 0, seconds: 0 },
   };
   const started = Date.now();
   const output = scratchName(video.key, `segment-${segment.index}.mp4`);
   try {
     await fs.mkdir(scratchDir("work"), { recursive: true });
     const input = await stageInput(video.source);
-    const sampleOffsets = samplesIn(segment, video.samples).map((f) => f - segment.startFrame);
+    const preview = new Set(samplesIn(segment, video.samples));
+    const predict = options.predictionEndpoint
+      ? new Set(samplesIn(segment, planInferenceFrames(frames, video.video.fps, options.inferenceFps)))
+      : new Set<number>();
+    const predictor = predict.size > 0 ? new FramePredictor(predictionClient(options), options.maxBatchSize) : null;
+    const sampleOffsets = [...new Set([...preview, ...predict])].sort((a, b) => a - b).map((f) => f - segment.startFrame);
+    const inferenceStarted = Date.now();
     await encodeSegment(
       {
         input, seekSec: segment.seekSec, frameCount: segment.frameCount, width, height, output, sampleOffsets,
@@ -139,13 +179,27 @@ export async function processSegment(task: SegmentTask, options: PipelineOptions
       {
         // Loading OpenCV (about 0.5 s, once per process) overlaps with ffmpeg's start.
         onStarted: () => sampleOffsets.length > 0 && opencv(),
-        onSample: (offset, gray) => {
+        onSample: async (offset, gray) => {
           const frame = segment.startFrame + offset;
-          done.thumbnails.push(makeThumbnail(gray, width, height, frame, frameTime(frame, fpsFraction)));
+          const timeSec = frameTime(frame, fpsFraction);
+          if (preview.has(frame)) done.thumbnails.push(makeThumbnail(gray, width, height, frame, timeSec));
+          if (predictor && predict.has(frame)) {
+            const image = prepareForInference(gray, width, height, options.inferenceSize, options.instanceFormat !== "pixels");
+            await predictor.add(frame, timeSec, toInstance(options.instanceFormat, image));
+          }
         },
         onFrames: (n) => reportFrames(video.key, n, frames),
       },
     );
+    if (predictor) {
+      done.predictions = await predictor.finish();
+      done.inference = {
+        deployedModelId: predictor.deployedModelId,
+        requests: predictor.requests,
+        retries: predictor.retries,
+        seconds: (Date.now() - inferenceStarted) / 1000,
+      };
+    }
     await uploadFile(output, segmentUri, "video/mp4", true);
   } catch (err) {
     const error = asVideoError("segment", err);
@@ -172,6 +226,11 @@ export async function assemble(parts: SegmentDone[], options: PipelineOptions): 
     if (segments.length !== segments[0].segments) {
       throw new VideoError("assemble", `only ${segments.length} of ${segments[0].segments} segments arrived`);
     }
+    const predictions = segments.flatMap((s) => s.predictions).sort((a, b) => a.frame - b.frame);
+    const failedFrames = predictions.filter((p) => p.error !== null);
+    if (predictions.length > 0 && failedFrames.length === predictions.length) {
+      throw new VideoError("inference", `every prediction request failed: ${failedFrames[0].error}`);
+    }
     const frames = video.video.frames;
     if (segments.length === 1) {
       // The only segment is the whole video, already checked frame for frame and indexed at the front.
@@ -179,12 +238,18 @@ export async function assemble(parts: SegmentDone[], options: PipelineOptions): 
     } else {
       await joinSegments(segments, layout.grayVideo, video, localCopies);
     }
-    const preview = drawContactSheet(segments.flatMap((s) => s.thumbnails));
+    let inference: InferenceSummary | undefined;
+    if (options.predictionEndpoint) {
+      await writeData(layout.predictions, predictionLines(predictions), "application/x-ndjson");
+      inference = summariseInference(segments, predictions, options);
+    }
+    const boxes = new Map(predictions.map((p) => [p.frame, p.error === null ? boxesOf(p.predictions) : []]));
+    const preview = drawContactSheet(segments.flatMap((s) => s.thumbnails), 4, (frame) => boxes.get(frame) ?? []);
     await writeData(layout.preview, preview, "image/jpeg");
     const manifest = buildManifest({
       source: video.source, key: video.key, video: video.video, layout, segments: segments.length,
       startedAt: video.startedAt, segmentSec: segments.reduce((sum, s) => sum + s.encodeSec, 0),
-      assembleSec: (Date.now() - started) / 1000,
+      assembleSec: (Date.now() - started) / 1000, inference,
     });
     await writeManifest(manifest, layout);
     log("INFO", `done ${video.key}: ${frames} frames in ${manifest.metrics.wallSec} s (${manifest.metrics.framesPerSec} fps)`, {
@@ -201,6 +266,30 @@ export async function assemble(parts: SegmentDone[], options: PipelineOptions): 
     await removeTree(layout.work).catch(() => undefined);
     await releaseInput(video.source);
   }
+}
+
+/** predictions.jsonl: one line per frame sent, in frame order, with its predictions or its error. */
+function predictionLines(predictions: FramePrediction[]): string {
+  return predictions
+    .map((p) => JSON.stringify(p.error === null ? { frame: p.frame, timeSec: p.timeSec, predictions: p.predictions } : { frame: p.frame, timeSec: p.timeSec, error: p.error }))
+    .map((line) => line + "\n")
+    .join("");
+}
+
+function summariseInference(segments: SegmentDone[], predictions: FramePrediction[], options: PipelineOptions): InferenceSummary {
+  const predicted = predictions.filter((p) => p.error === null).length;
+  const seconds = segments.reduce((sum, s) => sum + s.inference.seconds, 0);
+  return {
+    endpoint: options.predictionEndpoint!,
+    deployedModelId: segments.map((s) => s.inference.deployedModelId).find((id) => id !== null) ?? null,
+    inferenceFps: options.inferenceFps,
+    framesSent: predictions.length,
+    framesPredicted: predicted,
+    framesFailed: predictions.length - predicted,
+    requests: segments.reduce((sum, s) => sum + s.inference.requests, 0),
+    retries: segments.reduce((sum, s) => sum + s.inference.retries, 0),
+    framesPerSec: seconds > 0 ? Math.round((predicted / seconds) * 10) / 10 : 0,
+  };
 }
 
 /** Joins several segments (fetched to local copies when in Cloud Storage) into gray.mp4, checking the frame count. */

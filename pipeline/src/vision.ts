@@ -68,6 +68,24 @@ export function makeThumbnail(
   return { frame, timeSec, width: w, height: h, jpegBase64: jpeg.toString("base64") };
 }
 
+/**
+ * A gray frame made ready for a prediction request: resized to `size` when
+ * given, and JPEG-encoded unless the raw pixels are wanted.
+ */
+export function prepareForInference(
+  gray: Buffer,
+  width: number,
+  height: number,
+  size: { width: number; height: number } | undefined,
+  wantJpeg: boolean,
+): { jpeg?: Buffer; gray?: Buffer; width: number; height: number } {
+  const cv = opencv();
+  let mat = new cv.Mat(gray, height, width, cv.CV_8UC1);
+  if (size && (size.width !== width || size.height !== height)) mat = mat.resize(size.height, size.width, 0, 0, cv.INTER_AREA);
+  if (wantJpeg) return { jpeg: cv.imencode(".jpg", mat, [cv.IMWRITE_JPEG_QUALITY, 90]), width: mat.cols, height: mat.rows };
+  return { gray: mat.getData(), width: mat.cols, height: mat.rows };
+}
+
 /** "1:02.50" for 62.5 seconds. */
 export function formatTimestamp(seconds: number): string {
   const minutes = Math.floor(seconds / 60);
@@ -78,11 +96,22 @@ export function formatTimestamp(seconds: number): string {
 const LABEL_HEIGHT = 22;
 const GAP = 4;
 
+/** A detected object, in coordinates normalised to the frame (0..1). */
+export interface DrawnBox {
+  label: string;
+  score: number;
+  xMin: number;
+  yMin: number;
+  xMax: number;
+  yMax: number;
+}
+
 /**
  * A contact sheet: the thumbnails in frame order on a grid, each labelled with
- * its frame number and timestamp. Returns the JPEG bytes.
+ * its frame number and timestamp, with the boxes predicted for that frame
+ * drawn on it. Returns the JPEG bytes.
  */
-export function drawContactSheet(thumbnails: Thumbnail[], columns = 4): Buffer {
+export function drawContactSheet(thumbnails: Thumbnail[], columns = 4, boxesOf: (frame: number) => DrawnBox[] = () => []): Buffer {
   if (thumbnails.length === 0) throw new Error("no frames to draw a preview from");
   const cv = opencv();
   const sorted = [...thumbnails].sort((a, b) => a.frame - b.frame);
@@ -96,6 +125,14 @@ export function drawContactSheet(thumbnails: Thumbnail[], columns = 4): Buffer {
     const y = GAP + Math.floor(i / cols) * (cellH + GAP);
     const image = cv.imdecode(Buffer.from(thumb.jpegBase64, "base64"), cv.IMREAD_GRAYSCALE);
     image.copyTo(sheet.getRegion(new cv.Rect(x, y, image.cols, image.rows)));
+    for (const box of boxesOf(thumb.frame)) {
+      const clamp = (v: number, max: number) => Math.round(Math.min(max - 1, Math.max(0, v * max)));
+      const p1 = new cv.Point2(x + clamp(box.xMin, image.cols), y + clamp(box.yMin, image.rows));
+      const p2 = new cv.Point2(x + clamp(box.xMax, image.cols), y + clamp(box.yMax, image.rows));
+      sheet.drawRectangle(p1, p2, new cv.Vec3(255, 255, 255), 2);
+      const text = box.label ? `${box.label} ${box.score.toFixed(2)}` : box.score.toFixed(2);
+      sheet.putText(text, new cv.Point2(p1.x + 2, Math.max(y + 10, p1.y - 3)), cv.FONT_HERSHEY_SIMPLEX, 0.35, new cv.Vec3(255, 255, 255), 1, cv.LINE_AA);
+    }
     const label = `#${thumb.frame}  ${formatTimestamp(thumb.timeSec)}`;
     sheet.putText(label, new cv.Point2(x + 3, y + image.rows + 16), cv.FONT_HERSHEY_SIMPLEX, 0.45, new cv.Vec3(255, 255, 255), 1, cv.LINE_AA);
   });

@@ -14,13 +14,26 @@ describe("parseOptions", () => {
       segmentSeconds: 60,
       previewFrames: 12,
       maxInputBytes: 10 * 1024 ** 3,
+      inferenceFps: 0,
+      instanceFormat: "b64",
+      maxBatchSize: 16,
+      maxConcurrentRequests: 8,
     });
   });
 
   it("converts given values", () => {
-    const options = parseOptions({ outputDirectory: "/tmp/x", segmentSeconds: "2.5", previewFrames: "4" });
+    const options = parseOptions({ outputDirectory: "/tmp/x", segmentSeconds: "2.5", previewFrames: "4", inferenceSize: "320x240" });
     assert.equal(options.segmentSeconds, 2.5);
     assert.equal(options.previewFrames, 4);
+    assert.deepEqual(options.inferenceSize, { width: 320, height: 240 });
+  });
+
+  it("accepts the three kinds of prediction endpoint and nothing else", () => {
+    for (const ok of ["projects/p/locations/us-central1/endpoints/123", "projects/p/models/m", "projects/p/models/m/versions/v1", "http://127.0.0.1:8501/v1/models/m:predict"]) {
+      assert.equal(parseOptions({ outputDirectory: "x", predictionEndpoint: ok }).predictionEndpoint, ok);
+    }
+    assert.throws(() => parseOptions({ outputDirectory: "x", predictionEndpoint: "ml-engine" }), /--predictionEndpoint is not projects\/P\/locations/);
+    assert.throws(() => parseOptions({ outputDirectory: "x", instanceFormat: "png" }), /--instanceFormat/);
   });
 
   it("names each bad parameter and what is wrong with it", () => {

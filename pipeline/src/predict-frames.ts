@@ -1,0 +1,71 @@
+/**
+ * Predicting a segment's frames as they come out of the decoder: instances
+ * gather into batches (by count and request size), each full batch is sent
+ * as soon as a request slot is free, and while none is free the decoder
+ * waits (backpressure), so the endpoint stays busy and memory stays bounded.
+ * Every frame sent ends with its predictions or its error.
+ */
+import { BODY_OVERHEAD, instanceBytes, isFull } from "./inference";
+import type { PredictionClient } from "./prediction-client";
+
+export type FramePrediction =
+  | { frame: number; timeSec: number; predictions: unknown; error: null }
+  | { frame: number; timeSec: number; predictions: null; error: string };
+
+interface Pending {
+  frame: number;
+  timeSec: number;
+  instance: unknown;
+}
+
+export class FramePredictor {
+  private pending: Pending[] = [];
+  private pendingBytes = BODY_OVERHEAD;
+  private inFlight: Array<Promise<void>> = [];
+  private readonly results: FramePrediction[] = [];
+  deployedModelId: string | null = null;
+  requests = 0;
+  retries = 0;
+
+  constructor(
+    private readonly client: PredictionClient,
+    private readonly maxBatchSize: number,
+  ) {}
+
+  async add(frame: number, timeSec: number, instance: unknown): Promise<void> {
+    const size = instanceBytes(instance);
+    if (isFull(this.pending.length, this.pendingBytes, size, this.maxBatchSize)) await this.send();
+    this.pending.push({ frame, timeSec, instance });
+    this.pendingBytes += size;
+  }
+
+  /** Sends what is left, waits for every request, and returns one result per frame, in frame order. */
+  async finish(): Promise<FramePrediction[]> {
+    if (this.pending.length > 0) await this.send();
+    await Promise.all(this.inFlight);
+    return this.results.sort((a, b) => a.frame - b.frame);
+  }
+
+  private async send(): Promise<void> {
+    const batch = this.pending;
+    this.pending = [];
+    this.pendingBytes = BODY_OVERHEAD;
+    const release = await this.client.acquire();
+    this.requests++;
+    const request = this.client
+      .predict(batch.map((p) => p.instance))
+      .then(
+        (reply) => {
+          this.retries += reply.attempts - 1;
+          if (reply.deployedModelId) this.deployedModelId = reply.deployedModelId;
+          batch.forEach((p, i) => this.results.push({ frame: p.frame, timeSec: p.timeSec, predictions: reply.predictions[i], error: null }));
+        },
+        (err: Error) => {
+          this.retries += Math.max(0, ((err as { attempts?: number }).attempts ?? 1) - 1);
+          batch.forEach((p) => this.results.push({ frame: p.frame, timeSec: p.timeSec, predictions: null, error: err.message }));
+        },
+      )
+      .finally(release);
+    this.inFlight.push(request);
+  }
+}
