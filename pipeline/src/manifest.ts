@@ -63,7 +63,7 @@ export interface InferenceSummary {
   framesFailed: number;
   requests: number;
   retries: number;
-  /** Frames predicted per second of time spent with requests in flight, summed over segments. */
+  /** Frames predicted per second of the video's wall time (probe to manifest). */
   framesPerSec: number;
 }
 

@@ -53,7 +53,7 @@ export interface SegmentDone {
   error: { stage: Stage; reason: string; retryable: boolean } | null;
   /** One per frame sent for inference (none without an endpoint). */
   predictions: FramePrediction[];
-  inference: { deployedModelId: string | null; requests: number; retries: number; seconds: number };
+  inference: { deployedModelId: string | null; requests: number; retries: number };
 }
 
 export interface Failure extends VideoInput {
@@ -157,7 +157,7 @@ export async function processSegment(task: SegmentTask, options: PipelineOptions
   const done: SegmentDone = {
     key: video.key, video, index: segment.index, segments: task.segments, segmentUri,
     thumbnails: [], encodeSec: 0, error: null, predictions: [],
-    inference: { deployedModelId: null, requests: 0, retries: 0, seconds: 0 },
+    inference: { deployedModelId: null, requests: 0, retries: 0 },
   };
   const started = Date.now();
   const output = scratchName(video.key, `segment-${segment.index}.mp4`);
@@ -170,7 +170,6 @@ export async function processSegment(task: SegmentTask, options: PipelineOptions
       : new Set<number>();
     const predictor = predict.size > 0 ? new FramePredictor(predictionClient(options), options.maxBatchSize) : null;
     const sampleOffsets = [...new Set([...preview, ...predict])].sort((a, b) => a - b).map((f) => f - segment.startFrame);
-    const inferenceStarted = Date.now();
     await encodeSegment(
       {
         input, seekSec: segment.seekSec, frameCount: segment.frameCount, width, height, output, sampleOffsets,
@@ -197,7 +196,6 @@ export async function processSegment(task: SegmentTask, options: PipelineOptions
         deployedModelId: predictor.deployedModelId,
         requests: predictor.requests,
         retries: predictor.retries,
-        seconds: (Date.now() - inferenceStarted) / 1000,
       };
     }
     await uploadFile(output, segmentUri, "video/mp4", true);
@@ -241,7 +239,7 @@ export async function assemble(parts: SegmentDone[], options: PipelineOptions): 
     let inference: InferenceSummary | undefined;
     if (options.predictionEndpoint) {
       await writeData(layout.predictions, predictionLines(predictions), "application/x-ndjson");
-      inference = summariseInference(segments, predictions, options);
+      inference = summariseInference(segments, predictions, options, (Date.now() - video.startedAt) / 1000);
     }
     const boxes = new Map(predictions.map((p) => [p.frame, p.error === null ? boxesOf(p.predictions) : []]));
     const preview = drawContactSheet(segments.flatMap((s) => s.thumbnails), 4, (frame) => boxes.get(frame) ?? []);
@@ -276,9 +274,8 @@ function predictionLines(predictions: FramePrediction[]): string {
     .join("");
 }
 
-function summariseInference(segments: SegmentDone[], predictions: FramePrediction[], options: PipelineOptions): InferenceSummary {
+function summariseInference(segments: SegmentDone[], predictions: FramePrediction[], options: PipelineOptions, wallSec: number): InferenceSummary {
   const predicted = predictions.filter((p) => p.error === null).length;
-  const seconds = segments.reduce((sum, s) => sum + s.inference.seconds, 0);
   return {
     endpoint: options.predictionEndpoint!,
     deployedModelId: segments.map((s) => s.inference.deployedModelId).find((id) => id !== null) ?? null,
@@ -288,7 +285,7 @@ function summariseInference(segments: SegmentDone[], predictions: FramePredictio
     framesFailed: predictions.length - predicted,
     requests: segments.reduce((sum, s) => sum + s.inference.requests, 0),
     retries: segments.reduce((sum, s) => sum + s.inference.retries, 0),
-    framesPerSec: seconds > 0 ? Math.round((predicted / seconds) * 10) / 10 : 0,
+    framesPerSec: Math.round((predicted / Math.max(0.001, wallSec)) * 10) / 10,
   };
 }
 

@@ -1,0 +1,82 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { boxesOf, instanceBytes, parseEndpoint, parseReply, planBatches, planInferenceFrames, requestBody, toInstance } from "../src/inference";
+
+describe("parseEndpoint", () => {
+  it("turns each kind of endpoint into its :predict URL", () => {
+    assert.deepEqual(parseEndpoint("projects/my-proj/locations/europe-west4/endpoints/1234"), {
+      kind: "vertex",
+      url: "https://europe-west4-aiplatform.googleapis.com/v1/projects/my-proj/locations/europe-west4/endpoints/1234:predict",
+      google: true,
+      spec: "projects/my-proj/locations/europe-west4/endpoints/1234",
+    });
+    assert.equal(parseEndpoint("projects/p/models/people").url, "https://ml.googleapis.com/v1/projects/p/models/people:predict");
+    assert.equal(parseEndpoint("projects/p/models/people/versions/v2").url, "https://ml.googleapis.com/v1/projects/p/models/people/versions/v2:predict");
+    assert.equal(parseEndpoint("projects/p/models/people").kind, "ml-engine");
+    const tfServing = parseEndpoint("http://127.0.0.1:8501/v1/models/people:predict");
+    assert.equal(tfServing.kind, "http");
+    assert.equal(tfServing.google, false);
+  });
+
+  it("says what it accepts when given something else", () => {
+    assert.throws(() => parseEndpoint("ml-engine/people"), /is not a prediction endpoint: use projects\/P\/locations\/L\/endpoints\/E/);
+    assert.throws(() => parseEndpoint("projects/p/locations/us-central1/endpoints/"), /not a prediction endpoint/);
+  });
+});
+
+describe("instances and batches", () => {
+  const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xd9]);
+
+  it("writes each instance format", () => {
+    assert.deepEqual(toInstance("b64", { jpeg, width: 2, height: 1 }), { image_bytes: { b64: "/9j/2Q==" } });
+    assert.deepEqual(toInstance("automl", { jpeg, width: 2, height: 1 }), { content: "/9j/2Q==" });
+    assert.deepEqual(toInstance("pixels", { gray: Buffer.from([1, 2, 3, 4, 5, 6]), width: 3, height: 2 }), [[1, 2, 3], [4, 5, 6]]);
+    assert.equal(requestBody([1], { confidenceThreshold: 0.5 }), '{"instances":[1],"parameters":{"confidenceThreshold":0.5}}');
+  });
+
+  it("batches by count and by request size (Vertex AI's 1.5 MB)", () => {
+    const small = Array.from({ length: 10 }, (_, i) => i);
+    assert.deepEqual(planBatches(small, () => 10, 4).map((b) => b.length), [4, 4, 2]);
+    // 400 KB instances: three fit in 1.5 MB, a fourth does not.
+    const big = Array.from({ length: 7 }, (_, i) => i);
+    const batches = planBatches(big, () => 400_000, 100);
+    assert.deepEqual(batches.map((b) => b.length), [3, 3, 1]);
+    for (const b of batches) assert.ok(b.length * 400_000 + 64 <= 1_500_000);
+    // One instance over the limit still goes, alone (its request will say what is wrong).
+    assert.deepEqual(planBatches([1, 2], () => 2_000_000, 100).map((b) => b.length), [1, 1]);
+    assert.equal(instanceBytes({ a: 1 }), 8);
+  });
+
+  it("samples frames evenly by time, or takes every frame", () => {
+    assert.deepEqual(planInferenceFrames(10, 30, 0), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    assert.deepEqual(planInferenceFrames(91, 30, 2), [0, 15, 30, 45, 60, 75, 90]);
+    assert.deepEqual(planInferenceFrames(100, 29.97, 1).slice(0, 4), [0, 30, 60, 90]);
+    assert.equal(planInferenceFrames(5, 10, 50).length, 5, "never more than every frame");
+  });
+});
+
+describe("parseReply", () => {
+  it("takes one prediction per instance and the model id", () => {
+    assert.deepEqual(parseReply('{"predictions":[1,2],"deployedModelId":"42"}', 2), { predictions: [1, 2], deployedModelId: "42" });
+    assert.deepEqual(parseReply('{"predictions":[[0.1]]}', 1), { predictions: [[0.1]], deployedModelId: null });
+  });
+
+  it("treats malformed and short replies as errors, not data", () => {
+    assert.throws(() => parseReply('{"predictions": [', 1), /not JSON/);
+    assert.throws(() => parseReply('{"outputs": []}', 1), /no predictions array/);
+    assert.throws(() => parseReply('{"predictions": [1]}', 2), /returned 1 predictions for 2 instances/);
+  });
+});
+
+describe("boxesOf", () => {
+  it("reads Vertex AutoML object detection and TF Object Detection API boxes", () => {
+    assert.deepEqual(boxesOf({ displayNames: ["person"], confidences: [0.9], bboxes: [[0.1, 0.4, 0.2, 0.8]] }), [
+      { label: "person", score: 0.9, xMin: 0.1, xMax: 0.4, yMin: 0.2, yMax: 0.8 },
+    ]);
+    assert.deepEqual(boxesOf({ detection_boxes: [[0.2, 0.1, 0.8, 0.4]], detection_scores: [0.7], detection_classes: [1] }), [
+      { label: "1", score: 0.7, xMin: 0.1, xMax: 0.4, yMin: 0.2, yMax: 0.8 },
+    ]);
+    assert.deepEqual(boxesOf([0.1, 0.9]), []);
+    assert.deepEqual(boxesOf(null), []);
+  });
+});
