@@ -7,7 +7,11 @@
  * On the local stack (emulators and a real `videoflow listen`) it also
  * measures upload-to-manifest latency and a load of many uploads at once.
  *
- *   npm run bench -- [--runs N] [--only batch|streaming]
+ * With the local model server (20 ms added latency) it measures inference
+ * throughput: one request per frame, one at a time, against videoflow's
+ * batched concurrent requests and the server's own maximum.
+ *
+ *   npm run bench -- [--runs N] [--only batch|streaming|inference]
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -16,6 +20,7 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { ffmpegPath } from "../src/tools";
 import { watchPeakRss } from "./peak-rss";
+import { InferenceRow, inferenceThroughput } from "./inference";
 import { LatencyRow, LoadResult, latency, load } from "./streaming";
 
 const repoRoot = path.resolve(__dirname, "..", "..", "..");
@@ -198,7 +203,8 @@ async function main(): Promise<void> {
   // Each part replaces its own figures in bench-results.json, so that parts can be re-run alone.
   const results: Record<string, unknown> = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : {};
   results.machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version };
-  if (values.only !== "streaming") {
+  const part = (name: string) => values.only === undefined || values.only === name;
+  if (part("batch")) {
     const clips: Clip[] = [
       syntheticClip("240p-60s", 426, 240, 60),
       syntheticClip("360p-60s", 640, 360, 60),
@@ -213,7 +219,7 @@ async function main(): Promise<void> {
         `10-minute 360p ${mem.tenMinuteMiB.toFixed(0)} MiB, ratio ${mem.ratio.toFixed(2)} (target <= 1.2)\n\n`,
     );
   }
-  if (values.only !== "batch") {
+  if (part("streaming")) {
     const ten = [syntheticClip("240p-10s", 426, 240, 10), syntheticClip("360p-10s", 640, 360, 10)];
     const lat: LatencyRow[] = await latency(ten.map((c) => ({ name: c.name, file: c.file })), runs);
     const loaded: LoadResult = await load(ten[0].file, 50);
@@ -224,6 +230,21 @@ async function main(): Promise<void> {
       `\nload: ${loaded.uploads} uploads at once of the 240p 10 s clip: ${loaded.manifests} manifests, ${loaded.lost} lost, ` +
         `${loaded.duplicated} duplicated, ${loaded.videosPerMinute.toFixed(1)} videos/min, listener peak RSS ${loaded.listenerPeakRssMiB.toFixed(0)} MiB\n`,
     );
+  }
+  if (part("inference")) {
+    const c240 = { ...syntheticClip("240p-10s", 426, 240, 10), width: 426, height: 240 };
+    const c360 = { ...syntheticClip("360p-10s", 640, 360, 10), width: 640, height: 360 };
+    // At the video's size the Haar model's own computing dominates; at 64x36 it
+    // has almost nothing to do and the 20 ms latency dominates, as with a fast
+    // model on its own machine.
+    const tiny = { width: 64, height: 36 };
+    const clips = [c240, c360, { ...c240, name: "240p-10s sent at 64x36", inferenceSize: tiny }, { ...c360, name: "360p-10s sent at 64x36", inferenceSize: tiny }];
+    const rows: InferenceRow[] = await inferenceThroughput(cli, work, clips, 20);
+    Object.assign(results, { inference: { date: new Date().toISOString(), addedLatencyMs: 20, rows } });
+    process.stdout.write("\n| clip | one request per frame, one at a time | videoflow batched, concurrent | model server alone | speed-up (target >= 10) | of server max (target >= 0.9) |\n|---|---|---|---|---|---|\n");
+    for (const r of rows) {
+      process.stdout.write(`| ${r.clip} | ${r.oneAtATimeFps.toFixed(1)} fps | ${r.videoflowFps.toFixed(1)} fps | ${r.serverMaxFps.toFixed(1)} fps | ${r.speedup.toFixed(1)} | ${r.ofServerMax.toFixed(2)} |\n`);
+    }
   }
   writeFileSync(file, JSON.stringify(results, null, 2) + "\n");
   process.stdout.write("written: bench-results.json\n");

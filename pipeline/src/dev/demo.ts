@@ -1,13 +1,16 @@
 /**
  * The demo (`make demo`): the whole flow on one machine. Starts the local
- * stack (Pub/Sub and Cloud Storage emulators, the notification bridge) and
- * `videoflow listen`, uploads sample videos, waits for each manifest, prints
- * where each result is and how long it took from upload to manifest, copies
- * the results to out/demo/, and stops everything.
+ * stack (Pub/Sub and Cloud Storage emulators, the notification bridge), the
+ * local model (OpenCV's people detector over the prediction REST shape) and
+ * `videoflow listen` sending it 2 frames a second, uploads sample videos,
+ * waits for each manifest, prints where each result is and how long it took
+ * from upload to manifest, copies the results to out/demo/ (the previews show
+ * the predicted boxes), and stops everything.
  */
 import { mkdirSync } from "node:fs";
 import * as path from "node:path";
 import { ListenerProcess, LogEvent } from "./listener-process";
+import { startModelServer } from "./model-server";
 import { startLocalStack } from "./stack";
 
 const INPUT_BUCKET = "videoflow-demo-uploads";
@@ -19,8 +22,13 @@ async function main(): Promise<void> {
   if (videos.length === 0) throw new Error("usage: demo <video...>");
   process.stderr.write("starting the local stack (Pub/Sub emulator, Cloud Storage emulator, notification bridge)\n");
   const stack = await startLocalStack();
+  const model = await startModelServer();
+  process.stderr.write(`local model (people detector) at ${model.predictUrl}\n`);
   const listener = new ListenerProcess(
-    ["--inputSubscription", stack.subscription, "--output", OUTPUT, "--deadLetterTopic", stack.deadLetterTopic],
+    [
+      "--inputSubscription", stack.subscription, "--output", OUTPUT, "--deadLetterTopic", stack.deadLetterTopic,
+      "--predictionEndpoint", model.predictUrl, "--inferenceFps", "2", "--inferenceSize", "384x288",
+    ],
     stack.env,
     (e) => e.event !== "skipped" && process.stderr.write(`  listener: ${e.message}\n`),
   );
@@ -49,13 +57,14 @@ async function main(): Promise<void> {
       const folder = path.join(out, path.basename(object));
       mkdirSync(folder, { recursive: true });
       const match = /^gs:\/\/([^/]+)\/(.*)manifest\.json$/.exec(String(e.manifest))!;
-      for (const file of ["gray.mp4", "preview.jpg", "manifest.json"]) {
+      for (const file of ["gray.mp4", "preview.jpg", "predictions.jsonl", "manifest.json"]) {
         await stack.storage.bucket(match[1]).file(`${match[2]}${file}`).download({ destination: path.join(folder, file) });
       }
     }
-    process.stdout.write(`\nlocal copies of the results: ${path.relative(process.cwd(), out)}/<video>/{gray.mp4,preview.jpg,manifest.json}\n`);
+    process.stdout.write(`\nlocal copies of the results: ${path.relative(process.cwd(), out)}/<video>/{gray.mp4,preview.jpg,predictions.jsonl,manifest.json}\n`);
   } finally {
     await listener.stop();
+    await model.stop();
     await stack.stop();
   }
 }
