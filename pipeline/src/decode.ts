@@ -35,9 +35,10 @@ export function segmentArgs(job: SegmentJob): string[] {
   // input once every output has ended); setpts restarts timestamps at 0 so the
   // concat demuxer can lay segments end to end.
   const head = `[0:v:0]trim=end_frame=${job.frameCount},setpts=PTS-STARTPTS,format=gray`;
-  const graph = samples
-    ? `${head},split=2[enc][smp];[smp]select='${job.sampleOffsets.map((n) => `eq(n\\,${n})`).join("+")}'[samples]`
-    : `${head}[enc]`;
+  // Every frame wanted (inference at the full rate): no select to evaluate per frame.
+  const everyFrame = job.sampleOffsets.length === job.frameCount;
+  const select = everyFrame ? "null" : `select='${job.sampleOffsets.map((n) => `eq(n\\,${n})`).join("+")}'`;
+  const graph = samples ? `${head},split=2[enc][smp];[smp]${select}[samples]` : `${head}[enc]`;
   const args = ["-hide_banner", "-nostdin", "-v", "error", "-nostats", "-progress", "pipe:3"];
   if (job.seekSec > 0) args.push("-ss", job.seekSec.toFixed(6));
   args.push("-i", job.input, "-filter_complex", graph);

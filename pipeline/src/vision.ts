@@ -6,6 +6,7 @@
 // A type query, not `import type`: ts-closure-transform turns even type-only
 // imports into require() calls, and loading the binding is not free.
 type CV = typeof import("@u4/opencv4nodejs");
+import type { Box } from "./inference";
 
 let cvModule: CV | undefined;
 
@@ -96,22 +97,12 @@ export function formatTimestamp(seconds: number): string {
 const LABEL_HEIGHT = 22;
 const GAP = 4;
 
-/** A detected object, in coordinates normalised to the frame (0..1). */
-export interface DrawnBox {
-  label: string;
-  score: number;
-  xMin: number;
-  yMin: number;
-  xMax: number;
-  yMax: number;
-}
-
 /**
  * A contact sheet: the thumbnails in frame order on a grid, each labelled with
  * its frame number and timestamp, with the boxes predicted for that frame
  * drawn on it. Returns the JPEG bytes.
  */
-export function drawContactSheet(thumbnails: Thumbnail[], columns = 4, boxesOf: (frame: number) => DrawnBox[] = () => []): Buffer {
+export function drawContactSheet(thumbnails: Thumbnail[], columns = 4, boxesOf: (frame: number) => Box[] = () => []): Buffer {
   if (thumbnails.length === 0) throw new Error("no frames to draw a preview from");
   const cv = opencv();
   const sorted = [...thumbnails].sort((a, b) => a.frame - b.frame);

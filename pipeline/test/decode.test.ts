@@ -20,6 +20,11 @@ describe("segmentArgs", () => {
     assert.match(joined, /-map \[samples\] -vsync passthrough -f rawvideo -pix_fmt gray pipe:1$/);
   });
 
+  it("passes every frame without a select when every frame is wanted", () => {
+    const args = segmentArgs({ input: "a", seekSec: 0, frameCount: 4, width: 2, height: 2, sampleOffsets: [0, 1, 2, 3], output: "o" });
+    assert.match(args.join(" "), /split=2\[enc\]\[smp\];\[smp\]null\[samples\]/);
+  });
+
   it("has no sample output when no sample falls in the segment, and no seek for the first", () => {
     const args = segmentArgs({ input: "a", seekSec: 0, frameCount: 10, width: 2, height: 2, sampleOffsets: [], output: "o" });
     assert.ok(!args.includes("-ss"));
