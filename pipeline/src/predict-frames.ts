@@ -6,6 +6,8 @@
  * Every frame sent ends with its predictions or its error.
  */
 import { BODY_OVERHEAD, instanceBytes, isFull } from "./inference";
+import type { InferenceSummary } from "./manifest";
+import type { PipelineOptions } from "./options";
 import type { PredictionClient } from "./prediction-client";
 
 export type FramePrediction =
@@ -68,4 +70,33 @@ export class FramePredictor {
       .finally(release);
     this.inFlight.push(request);
   }
+}
+
+/** predictions.jsonl: one line per frame sent, in frame order, with its predictions or its error. */
+export function predictionLines(predictions: FramePrediction[]): string {
+  return predictions
+    .map((p) => JSON.stringify(p.error === null ? { frame: p.frame, timeSec: p.timeSec, predictions: p.predictions } : { frame: p.frame, timeSec: p.timeSec, error: p.error }))
+    .map((line) => line + "\n")
+    .join("");
+}
+
+/** The manifest's inference summary of a video, from its segments' request counts and its frames' results. */
+export function summariseInference(
+  segments: Array<{ deployedModelId: string | null; requests: number; retries: number }>,
+  predictions: FramePrediction[],
+  options: Pick<PipelineOptions, "predictionEndpoint" | "inferenceFps">,
+  wallSec: number,
+): InferenceSummary {
+  const predicted = predictions.filter((p) => p.error === null).length;
+  return {
+    endpoint: options.predictionEndpoint!,
+    deployedModelId: segments.map((s) => s.deployedModelId).find((id) => id !== null) ?? null,
+    inferenceFps: options.inferenceFps,
+    framesSent: predictions.length,
+    framesPredicted: predicted,
+    framesFailed: predictions.length - predicted,
+    requests: segments.reduce((sum, s) => sum + s.requests, 0),
+    retries: segments.reduce((sum, s) => sum + s.retries, 0),
+    framesPerSec: Math.round((predicted / Math.max(0.001, wallSec)) * 10) / 10,
+  };
 }

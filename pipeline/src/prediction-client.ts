@@ -125,3 +125,22 @@ function causeOf(err: unknown): string {
   const cause = (err as { cause?: { code?: string; message?: string } }).cause;
   return cause ? ` (${cause.code ?? cause.message})` : "";
 }
+
+const clients = new Map<string, PredictionClient>();
+
+/**
+ * The process's client for an endpoint: its request slots are shared by every
+ * segment this process works on. VIDEOFLOW_PREDICTION_BASE_URL points Google
+ * endpoints at another host (a local stand-in).
+ */
+export function clientFor(endpoint: Endpoint, options: { maxConcurrentRequests: number }): PredictionClient {
+  let client = clients.get(endpoint.spec);
+  if (!client) {
+    client = new PredictionClient(endpoint, {
+      maxConcurrentRequests: options.maxConcurrentRequests,
+      baseUrl: process.env.VIDEOFLOW_PREDICTION_BASE_URL || undefined,
+    });
+    clients.set(endpoint.spec, client);
+  }
+  return client;
+}

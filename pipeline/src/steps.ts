@@ -20,8 +20,8 @@ import {
 } from "./storage";
 import { Thumbnail, drawContactSheet, makeThumbnail, opencv, prepareForInference } from "./vision";
 import { boxesOf, parseEndpoint, planInferenceFrames, toInstance } from "./inference";
-import { PredictionClient } from "./prediction-client";
-import { FramePrediction, FramePredictor } from "./predict-frames";
+import { clientFor } from "./prediction-client";
+import { FramePrediction, FramePredictor, predictionLines, summariseInference } from "./predict-frames";
 
 export interface VideoInput {
   source: string;
@@ -122,22 +122,6 @@ function previewFrames(video: VideoInfo, options: PipelineOptions): number[] {
   return planSamples(sent.length, options.previewFrames).map((i) => sent[i]);
 }
 
-const clients = new Map<string, PredictionClient>();
-
-/** One client per endpoint per process: its request slots are shared by every segment this process works on. */
-function predictionClient(options: PipelineOptions): PredictionClient {
-  const spec = options.predictionEndpoint!;
-  let client = clients.get(spec);
-  if (!client) {
-    client = new PredictionClient(parseEndpoint(spec), {
-      maxConcurrentRequests: options.maxConcurrentRequests,
-      baseUrl: process.env.VIDEOFLOW_PREDICTION_BASE_URL || undefined,
-    });
-    clients.set(spec, client);
-  }
-  return client;
-}
-
 /** One task per segment of the video. */
 export function planSegmentTasks(video: ProbedVideo, options: PipelineOptions): SegmentTask[] {
   const plan = planSegments(video.video, options.segmentSeconds);
@@ -168,7 +152,7 @@ export async function processSegment(task: SegmentTask, options: PipelineOptions
     const predict = options.predictionEndpoint
       ? new Set(samplesIn(segment, planInferenceFrames(frames, video.video.fps, options.inferenceFps)))
       : new Set<number>();
-    const predictor = predict.size > 0 ? new FramePredictor(predictionClient(options), options.maxBatchSize) : null;
+    const predictor = predict.size > 0 ? new FramePredictor(clientFor(parseEndpoint(options.predictionEndpoint!), options), options.maxBatchSize) : null;
     const sampleOffsets = [...new Set([...preview, ...predict])].sort((a, b) => a - b).map((f) => f - segment.startFrame);
     await encodeSegment(
       {
@@ -239,7 +223,7 @@ export async function assemble(parts: SegmentDone[], options: PipelineOptions): 
     let inference: InferenceSummary | undefined;
     if (options.predictionEndpoint) {
       await writeData(layout.predictions, predictionLines(predictions), "application/x-ndjson");
-      inference = summariseInference(segments, predictions, options, (Date.now() - video.startedAt) / 1000);
+      inference = summariseInference(segments.map((s) => s.inference), predictions, options, (Date.now() - video.startedAt) / 1000);
     }
     const boxes = new Map(predictions.map((p) => [p.frame, p.error === null ? boxesOf(p.predictions) : []]));
     const preview = drawContactSheet(segments.flatMap((s) => s.thumbnails), 4, (frame) => boxes.get(frame) ?? []);
@@ -264,29 +248,6 @@ export async function assemble(parts: SegmentDone[], options: PipelineOptions): 
     await removeTree(layout.work).catch(() => undefined);
     await releaseInput(video.source);
   }
-}
-
-/** predictions.jsonl: one line per frame sent, in frame order, with its predictions or its error. */
-function predictionLines(predictions: FramePrediction[]): string {
-  return predictions
-    .map((p) => JSON.stringify(p.error === null ? { frame: p.frame, timeSec: p.timeSec, predictions: p.predictions } : { frame: p.frame, timeSec: p.timeSec, error: p.error }))
-    .map((line) => line + "\n")
-    .join("");
-}
-
-function summariseInference(segments: SegmentDone[], predictions: FramePrediction[], options: PipelineOptions, wallSec: number): InferenceSummary {
-  const predicted = predictions.filter((p) => p.error === null).length;
-  return {
-    endpoint: options.predictionEndpoint!,
-    deployedModelId: segments.map((s) => s.inference.deployedModelId).find((id) => id !== null) ?? null,
-    inferenceFps: options.inferenceFps,
-    framesSent: predictions.length,
-    framesPredicted: predicted,
-    framesFailed: predictions.length - predicted,
-    requests: segments.reduce((sum, s) => sum + s.inference.requests, 0),
-    retries: segments.reduce((sum, s) => sum + s.inference.retries, 0),
-    framesPerSec: Math.round((predicted / Math.max(0.001, wallSec)) * 10) / 10,
-  };
 }
 
 /** Joins several segments (fetched to local copies when in Cloud Storage) into gray.mp4, checking the frame count. */
