@@ -7,6 +7,7 @@
  */
 import { parseArgs } from "node:util";
 import { log } from "./log";
+import { removeStaleScratch } from "./storage";
 import { ParameterSpec, UsageError, parameters, parseOptions, parseStreamingOptions, pipelineParameters } from "./options";
 
 function usage(): string {
@@ -74,6 +75,7 @@ async function processCommand(args: string[]): Promise<number> {
   if (positionals.length === 0) throw new UsageError("no input videos given: name at least one local file or gs:// object");
   // Loaded here, not at the top: Beam takes most of a second to load, and a usage error should not wait for it.
   const { processOnce, videoInputs } = await import("./run");
+  await removeStaleScratch();
   const outcomes = await processOnce(videoInputs(positionals), options);
   for (const o of outcomes) {
     if (o.status === "ok") log("INFO", `ok      ${o.source} -> ${o.manifest}`, { event: "outcome", ...o });
@@ -92,6 +94,7 @@ async function listenCommand(args: string[]): Promise<number> {
   const { Listener } = await import("./listen");
   const { processOnce } = await import("./run");
   const projectId = options.inputSubscription.split("/")[1];
+  await removeStaleScratch();
   const listener = new Listener(new PubSub({ projectId }), options, (inputs) => processOnce(inputs, options));
   listener.start();
   await new Promise<void>((resolve) => {

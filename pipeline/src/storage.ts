@@ -166,6 +166,28 @@ export function scratchDir(...parts: string[]): string {
   return path.join(process.env.VIDEOFLOW_SCRATCH || path.join(os.tmpdir(), "videoflow"), ...parts);
 }
 
+/**
+ * Deletes what processes that are gone (killed, crashed) left in the scratch
+ * directory: every scratch file name carries its process id as "-<pid>".
+ */
+export async function removeStaleScratch(): Promise<void> {
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === "EPERM";
+    }
+  };
+  for (const folder of ["inputs", "work", "reports"]) {
+    const names = await fs.readdir(scratchDir(folder)).catch(() => [] as string[]);
+    for (const name of names) {
+      const pid = Number(/-(\d+)(?:-|\.|$)/.exec(name)?.[1]);
+      if (pid && pid !== process.pid && !alive(pid)) await fs.rm(scratchDir(folder, name), { force: true, recursive: true });
+    }
+  }
+}
+
 const staged = new Map<string, Promise<string>>();
 
 /**
@@ -178,7 +200,7 @@ export function stageInput(uri: string): Promise<string> {
   if (!isGcsUri(uri)) return Promise.resolve(uri);
   let pending = staged.get(uri);
   if (!pending) {
-    const local = scratchDir("inputs", createHash("sha256").update(uri).digest("hex").slice(0, 32));
+    const local = scratchDir("inputs", `${createHash("sha256").update(uri).digest("hex").slice(0, 32)}-${process.pid}`);
     pending = downloadFile(uri, local).then(() => local);
     pending.catch(() => staged.delete(uri));
     staged.set(uri, pending);
