@@ -6,7 +6,7 @@
  * Every frame sent ends with its predictions or its error.
  */
 import { BODY_OVERHEAD, instanceBytes, isFull } from "./inference";
-import type { InferenceSummary } from "./manifest";
+import { InferenceSummary, round } from "./manifest";
 import type { PipelineOptions } from "./options";
 import type { PredictionClient } from "./prediction-client";
 
@@ -97,6 +97,6 @@ export function summariseInference(
     framesFailed: predictions.length - predicted,
     requests: segments.reduce((sum, s) => sum + s.requests, 0),
     retries: segments.reduce((sum, s) => sum + s.retries, 0),
-    framesPerSec: Math.round((predicted / Math.max(0.001, wallSec)) * 10) / 10,
+    framesPerSec: round(predicted / Math.max(0.001, wallSec), 1),
   };
 }

@@ -11,7 +11,7 @@ import { concatSegments } from "./assemble";
 import { encodeSegment } from "./decode";
 import { Stage, VideoError, asVideoError } from "./errors";
 import { endProgress, log, reportFrames } from "./log";
-import { DeadLetter, InferenceSummary, buildManifest, outputLayout, writeDeadLetter, writeManifest } from "./manifest";
+import { DeadLetter, InferenceSummary, buildManifest, outputLayout, round, writeDeadLetter, writeManifest } from "./manifest";
 import type { PipelineOptions } from "./options";
 import { VideoInfo, countFrames, probeVideo } from "./probe";
 import { SegmentPlan, frameTime, planSamples, planSegments, samplesIn } from "./segment";
@@ -75,10 +75,6 @@ function failed(input: VideoInput, err: unknown, stage: Stage): { failed: Failur
   return { failed: { source: input.source, key: input.key, stage: error.stage, reason: error.reason, retryable } };
 }
 
-function round1(x: number): number {
-  return Math.round(x * 100) / 100;
-}
-
 function formatBytes(n: number): string {
   const units = ["bytes", "KiB", "MiB", "GiB", "TiB"];
   let i = 0;
@@ -101,7 +97,7 @@ export async function probe(input: VideoInput, options: PipelineOptions): Promis
     }
     const local = await stageInput(input.source);
     const video = await probeVideo(local, input.source);
-    log("INFO", `probed ${input.key}: ${video.codec} ${video.width}x${video.height}, ${round1(video.fps)} fps, ${video.frames} frames`, {
+    log("INFO", `probed ${input.key}: ${video.codec} ${video.width}x${video.height}, ${round(video.fps, 2)} fps, ${video.frames} frames`, {
       event: "probed", video: input.key, ...video,
     });
     return { ok: { ...input, video, sizeBytes: size, startedAt, samples: previewFrames(video, options) } };
