@@ -1,9 +1,9 @@
 /**
  * Decode: one ffmpeg process per segment decodes the frames of the segment,
  * turns them gray (the luma plane, where it is cheapest), encodes them with
- * libx264 and, from the same decode, hands the few frames a per-frame
- * consumer needs (preview, later inference) to Node as raw gray buffers.
- * Frames never leave the worker that decodes them.
+ * libx264 (unless no gray video is wanted) and, from the same decode, hands
+ * the frames a per-frame consumer needs (preview, inference) to Node as raw
+ * gray buffers. Frames never leave the worker that decodes them.
  */
 import { spawn } from "node:child_process";
 import * as os from "node:os";
@@ -21,8 +21,8 @@ export interface SegmentJob {
   height: number;
   /** Frame offsets within the segment (0 = its first frame) to hand to `onSample`. */
   sampleOffsets: number[];
-  /** Local path of the gray H.264 segment to write. */
-  output: string;
+  /** Local path of the gray H.264 segment to write; null decodes (and counts) the frames without encoding them. */
+  output: string | null;
   x264Preset?: string;
   /** Put the index at the front (for a segment that is the whole video: it becomes gray.mp4 as it is). */
   faststart?: boolean;
@@ -43,18 +43,23 @@ export function segmentArgs(job: SegmentJob): string[] {
   if (job.seekSec > 0) args.push("-ss", job.seekSec.toFixed(6));
   args.push("-i", job.input, "-filter_complex", graph);
   // passthrough: keep each frame's own timestamp, never duplicate or drop to fit a rate.
-  args.push(
-    "-map", "[enc]", "-frames:v", String(job.frameCount), "-vsync", "passthrough",
-    "-c:v", "libx264", "-preset", job.x264Preset ?? "veryfast", "-an", "-sn", "-dn",
-    ...(job.faststart ? ["-movflags", "+faststart"] : []),
-    "-f", "mp4", "-y", job.output,
-  );
+  args.push("-map", "[enc]", "-frames:v", String(job.frameCount), "-vsync", "passthrough", "-an", "-sn", "-dn");
+  if (job.output === null) {
+    // The null muxer still counts every frame in -progress, which is how a damaged source is caught without a file.
+    args.push("-f", "null", "-");
+  } else {
+    args.push(
+      "-c:v", "libx264", "-preset", job.x264Preset ?? "veryfast",
+      ...(job.faststart ? ["-movflags", "+faststart"] : []),
+      "-f", "mp4", "-y", job.output,
+    );
+  }
   if (samples) args.push("-map", "[samples]", "-vsync", "passthrough", "-f", "rawvideo", "-pix_fmt", "gray", "pipe:1");
   return args;
 }
 
 /** Runs at most this many ffmpeg encodes at once in this process (x264 itself uses every core). */
-const maxConcurrentEncodes = Math.max(1, Number(process.env.VIDEOFLOW_MAX_ENCODES) || os.cpus().length);
+const maxConcurrentEncodes = Math.max(1, Number(process.env.VIDEOFLOW_MAX_ENCODES) || os.availableParallelism());
 let running = 0;
 const waiting: Array<() => void> = [];
 
@@ -79,13 +84,14 @@ export interface SegmentCallbacks {
 }
 
 /**
- * Encodes one segment and checks that it holds exactly `frameCount` frames: a
- * shortfall means the source is truncated or damaged, and fails the video.
+ * Decodes one segment (encoding it when it has an output) and checks that it
+ * holds exactly `frameCount` frames: a shortfall means the source is
+ * truncated or damaged, and fails the video.
  */
-export function encodeSegment(job: SegmentJob, callbacks: SegmentCallbacks = {}): Promise<void> {
+export function decodeSegment(job: SegmentJob, callbacks: SegmentCallbacks = {}): Promise<void> {
   return withEncodeSlot(async () => {
-    await runFfmpeg(job, callbacks);
-    const encoded = await countFrames(job.output);
+    const decoded = await runFfmpeg(job, callbacks);
+    const encoded = job.output === null ? decoded : await countFrames(job.output);
     if (encoded !== job.frameCount) {
       throw new VideoError(
         "segment",
@@ -96,13 +102,14 @@ export function encodeSegment(job: SegmentJob, callbacks: SegmentCallbacks = {})
   });
 }
 
-function runFfmpeg(job: SegmentJob, callbacks: SegmentCallbacks): Promise<void> {
+/** Runs the segment's ffmpeg; resolves with the number of frames it reported output. */
+function runFfmpeg(job: SegmentJob, callbacks: SegmentCallbacks): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawn(ffmpegPath, segmentArgs(job), { stdio: ["ignore", "pipe", "pipe", "pipe"] });
     let stderr = "";
     let failure: unknown;
     child.stderr!.on("data", (chunk: Buffer) => (stderr = lastChars(stderr + chunk.toString(), 8000)));
-    watchProgress(child.stdio[3] as Readable, callbacks.onFrames);
+    const progress = watchProgress(child.stdio[3] as Readable, callbacks.onFrames);
     const frames = readFrames(child.stdout!, job.width * job.height, job.sampleOffsets, callbacks.onSample).catch(
       (err) => {
         failure = err;
@@ -114,7 +121,7 @@ function runFfmpeg(job: SegmentJob, callbacks: SegmentCallbacks): Promise<void> 
     child.on("close", async (code, signal) => {
       await frames;
       if (failure) return reject(failure);
-      if (code === 0) return resolve();
+      if (code === 0) return resolve(progress.frames);
       const why = firstErrorLine(stderr) || `ffmpeg exited with ${code ?? signal}`;
       reject(new VideoError("segment", `ffmpeg could not decode the segment at ${job.seekSec.toFixed(3)} s: ${why}`));
     });
@@ -148,7 +155,9 @@ async function readFrames(
   }
 }
 
-function watchProgress(stream: Readable, onFrames: SegmentCallbacks["onFrames"]): void {
+/** Follows ffmpeg's -progress output; `frames` is the latest frame count it reported. */
+function watchProgress(stream: Readable, onFrames: SegmentCallbacks["onFrames"]): { frames: number } {
+  const progress = { frames: 0 };
   let reported = 0;
   let pending = "";
   stream.on("data", (chunk: Buffer) => {
@@ -157,11 +166,12 @@ function watchProgress(stream: Readable, onFrames: SegmentCallbacks["onFrames"])
     pending = lines.pop() ?? "";
     for (const line of lines) {
       const match = /^frame=(\d+)/.exec(line);
-      if (match && onFrames) {
-        const frames = Number(match[1]);
-        if (frames > reported) onFrames(frames - reported);
-        reported = Math.max(reported, frames);
-      }
+      if (!match) continue;
+      const frames = Number(match[1]);
+      progress.frames = frames;
+      if (frames > reported) onFrames?.(frames - reported);
+      reported = Math.max(reported, frames);
     }
   });
+  return progress;
 }

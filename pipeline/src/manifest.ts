@@ -38,7 +38,8 @@ export interface Manifest {
   key: string;
   status: "ok";
   video: Pick<VideoInfo, "codec" | "width" | "height" | "fps" | "frames" | "durationSec">;
-  outputs: { grayVideo: string; preview: string; manifest: string; predictions?: string };
+  /** grayVideo is absent when writeGrayVideo is false, predictions without an endpoint. */
+  outputs: { grayVideo?: string; preview: string; manifest: string; predictions?: string };
   segments: number;
   inference?: InferenceSummary;
   metrics: {
@@ -88,12 +89,18 @@ export function buildManifest(args: {
   segmentSec: number;
   assembleSec: number;
   inference?: InferenceSummary;
+  /** Whether gray.mp4 was written (default true). */
+  grayVideo?: boolean;
   now?: number;
 }): Manifest {
   const now = args.now ?? Date.now();
   const wallSec = Math.max(0.001, (now - args.startedAt) / 1000);
   const { codec, width, height, fps, frames, durationSec } = args.video;
-  const outputs: Manifest["outputs"] = { grayVideo: args.layout.grayVideo, preview: args.layout.preview, manifest: args.layout.manifest };
+  const outputs: Manifest["outputs"] = {
+    ...(args.grayVideo === false ? {} : { grayVideo: args.layout.grayVideo }),
+    preview: args.layout.preview,
+    manifest: args.layout.manifest,
+  };
   if (args.inference) outputs.predictions = args.layout.predictions;
   return {
     source: args.source,

@@ -82,6 +82,18 @@ export const pipelineParameters = [
     regexes: ["^[0-9]+$"],
   },
   {
+    name: "writeGrayVideo",
+    label: "Write the gray video",
+    helpText:
+      "true writes gray.mp4, the video in grayscale (H.264). false skips it, and with it the encoding, the costliest " +
+      "step, when only predictions and the preview are wanted; frames are still decoded and counted, so a damaged " +
+      "video is still caught. Defaults to true.",
+    schema: z.enum(["true", "false"], { message: "must be true or false" }).transform((v) => v === "true"),
+    isOptional: true,
+    defaultValue: "true",
+    regexes: ["^(true|false)$"],
+  },
+  {
     name: "predictionEndpoint",
     label: "Prediction endpoint",
     helpText:
@@ -222,6 +234,7 @@ export interface PipelineOptions {
   segmentSeconds: number;
   previewFrames: number;
   maxInputBytes: number;
+  writeGrayVideo: boolean;
   predictionEndpoint?: string;
   inferenceFps: number;
   inferenceSize?: { width: number; height: number };

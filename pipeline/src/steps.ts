@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
 import { concatSegments } from "./assemble";
-import { encodeSegment } from "./decode";
+import { decodeSegment } from "./decode";
 import { Stage, VideoError, asVideoError } from "./errors";
 import { endProgress, log, reportFrames } from "./log";
 import { DeadLetter, InferenceSummary, buildManifest, outputLayout, round, writeDeadLetter, writeManifest } from "./manifest";
@@ -47,7 +47,8 @@ export interface SegmentDone {
   video: ProbedVideo;
   index: number;
   segments: number;
-  segmentUri: string;
+  /** Where the segment's gray video waits for assembly; null when no gray video is written. */
+  segmentUri: string | null;
   thumbnails: Thumbnail[];
   encodeSec: number;
   error: { stage: Stage; reason: string; retryable: boolean } | null;
@@ -128,19 +129,19 @@ function scratchName(key: string, suffix: string): string {
   return scratchDir("work", `${createHash("sha256").update(key).digest("hex").slice(0, 24)}-${process.pid}-${suffix}`);
 }
 
-/** Encodes one segment to gray H.264 and makes the preview thumbnails that fall inside it. */
+/** Encodes one segment to gray H.264 (when wanted), predicts its frames and makes the preview thumbnails inside it. */
 export async function processSegment(task: SegmentTask, options: PipelineOptions): Promise<SegmentDone> {
   const { video, segment } = task;
   const { width, height, fpsFraction, frames } = video.video;
   const layout = outputLayout(options.outputDirectory, video.key);
-  const segmentUri = joinUri(layout.work, `segment-${String(segment.index).padStart(5, "0")}.mp4`);
+  const segmentUri = options.writeGrayVideo ? joinUri(layout.work, `segment-${String(segment.index).padStart(5, "0")}.mp4`) : null;
   const done: SegmentDone = {
     key: video.key, video, index: segment.index, segments: task.segments, segmentUri,
     thumbnails: [], encodeSec: 0, error: null, predictions: [],
     inference: { deployedModelId: null, requests: 0, retries: 0 },
   };
   const started = Date.now();
-  const output = scratchName(video.key, `segment-${segment.index}.mp4`);
+  const output = segmentUri === null ? null : scratchName(video.key, `segment-${segment.index}.mp4`);
   try {
     await fs.mkdir(scratchDir("work"), { recursive: true });
     const input = await stageInput(video.source);
@@ -150,7 +151,7 @@ export async function processSegment(task: SegmentTask, options: PipelineOptions
       : new Set<number>();
     const predictor = predict.size > 0 ? new FramePredictor(clientFor(parseEndpoint(options.predictionEndpoint!), options), options.maxBatchSize) : null;
     const sampleOffsets = [...new Set([...preview, ...predict])].sort((a, b) => a - b).map((f) => f - segment.startFrame);
-    await encodeSegment(
+    await decodeSegment(
       {
         input, seekSec: segment.seekSec, frameCount: segment.frameCount, width, height, output, sampleOffsets,
         faststart: task.segments === 1,
@@ -178,11 +179,11 @@ export async function processSegment(task: SegmentTask, options: PipelineOptions
         retries: predictor.retries,
       };
     }
-    await uploadFile(output, segmentUri, "video/mp4", true);
+    if (output !== null && segmentUri !== null) await uploadFile(output, segmentUri, "video/mp4", true);
   } catch (err) {
     const error = asVideoError("segment", err);
     done.error = { stage: error.stage, reason: error.reason, retryable: !(err instanceof VideoError) };
-    await fs.rm(output, { force: true });
+    if (output !== null) await fs.rm(output, { force: true });
   }
   done.encodeSec = (Date.now() - started) / 1000;
   log("DEBUG", `segment ${segment.index + 1}/${task.segments} of ${video.key} done`, {
@@ -210,12 +211,7 @@ export async function assemble(parts: SegmentDone[], options: PipelineOptions): 
       throw new VideoError("inference", `every prediction request failed: ${failedFrames[0].error}`);
     }
     const frames = video.video.frames;
-    if (segments.length === 1) {
-      // The only segment is the whole video, already checked frame for frame and indexed at the front.
-      await moveUri(segments[0].segmentUri, layout.grayVideo);
-    } else {
-      await joinSegments(segments, layout.grayVideo, video, localCopies);
-    }
+    if (options.writeGrayVideo) await writeGrayVideo(segments, layout.grayVideo, video, localCopies);
     let inference: InferenceSummary | undefined;
     if (options.predictionEndpoint) {
       await writeData(layout.predictions, predictionLines(predictions), "application/x-ndjson");
@@ -227,7 +223,7 @@ export async function assemble(parts: SegmentDone[], options: PipelineOptions): 
     const manifest = buildManifest({
       source: video.source, key: video.key, video: video.video, layout, segments: segments.length,
       startedAt: video.startedAt, segmentSec: segments.reduce((sum, s) => sum + s.encodeSec, 0),
-      assembleSec: (Date.now() - started) / 1000, inference,
+      assembleSec: (Date.now() - started) / 1000, inference, grayVideo: options.writeGrayVideo,
     });
     await writeManifest(manifest, layout);
     log("INFO", `done ${video.key}: ${frames} frames in ${manifest.metrics.wallSec} s (${manifest.metrics.framesPerSec} fps)`, {
@@ -246,14 +242,21 @@ export async function assemble(parts: SegmentDone[], options: PipelineOptions): 
   }
 }
 
-/** Joins several segments (fetched to local copies when in Cloud Storage) into gray.mp4, checking the frame count. */
-async function joinSegments(segments: SegmentDone[], grayVideo: string, video: ProbedVideo, localCopies: string[]): Promise<void> {
+/**
+ * Makes gray.mp4 from the segments: the only segment is the whole video,
+ * already checked frame for frame and indexed at the front, so it is moved;
+ * several are joined (from local copies when in Cloud Storage) and the
+ * result's frames counted.
+ */
+async function writeGrayVideo(segments: SegmentDone[], grayVideo: string, video: ProbedVideo, localCopies: string[]): Promise<void> {
+  const uris = segments.map((s) => s.segmentUri!);
+  if (uris.length === 1) return moveUri(uris[0], grayVideo);
   const local = await Promise.all(
-    segments.map(async (s, i) => {
-      if (!isGcsUri(s.segmentUri)) return s.segmentUri;
+    uris.map(async (uri, i) => {
+      if (!isGcsUri(uri)) return uri;
       const copy = scratchName(video.key, `join-${i}.mp4`);
       localCopies.push(copy);
-      await downloadFile(s.segmentUri, copy);
+      await downloadFile(uri, copy);
       return copy;
     }),
   );

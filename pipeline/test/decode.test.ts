@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { concatSegments } from "../src/assemble";
-import { encodeSegment, segmentArgs } from "../src/decode";
+import { decodeSegment, segmentArgs } from "../src/decode";
 import { VideoError } from "../src/errors";
 import { probeVideo } from "../src/probe";
 import { planSegments } from "../src/segment";
@@ -16,13 +16,20 @@ describe("segmentArgs", () => {
     assert.ok(joined.includes("-ss 10.020000 -i /in/a b.mp4"), joined);
     assert.equal(args[args.indexOf("-i") + 1], "/in/a b.mp4", "the path is one argument, never parsed by a shell");
     assert.match(joined, /trim=end_frame=250,setpts=PTS-STARTPTS,format=gray,split=2\[enc\]\[smp\];\[smp\]select='eq\(n\\,5\)\+eq\(n\\,100\)'\[samples\]/);
-    assert.match(joined, /-map \[enc\] -frames:v 250 -vsync passthrough -c:v libx264/);
+    assert.match(joined, /-map \[enc\] -frames:v 250 -vsync passthrough -an -sn -dn -c:v libx264/);
     assert.match(joined, /-map \[samples\] -vsync passthrough -f rawvideo -pix_fmt gray pipe:1$/);
   });
 
   it("passes every frame without a select when every frame is wanted", () => {
     const args = segmentArgs({ input: "a", seekSec: 0, frameCount: 4, width: 2, height: 2, sampleOffsets: [0, 1, 2, 3], output: "o" });
     assert.match(args.join(" "), /split=2\[enc\]\[smp\];\[smp\]null\[samples\]/);
+  });
+
+  it("decodes to the null muxer, with no encoder, when no gray video is written", () => {
+    const args = segmentArgs({ input: "a", seekSec: 0, frameCount: 10, width: 2, height: 2, sampleOffsets: [3], output: null });
+    const joined = args.join(" ");
+    assert.match(joined, /-map \[enc\] -frames:v 10 -vsync passthrough -an -sn -dn -f null - -map \[samples\]/);
+    assert.ok(!args.includes("libx264"));
   });
 
   it("has no sample output when no sample falls in the segment, and no seek for the first", () => {
@@ -47,7 +54,7 @@ describe("segments joined are frame exact", () => {
       const parts: string[] = [];
       for (const s of plan) {
         const output = path.join(dir, `seg-${rate.replace("/", "_")}-${s.index}.mp4`);
-        await encodeSegment({ input: source, seekSec: s.seekSec, frameCount: s.frameCount, width: 64, height: 48, sampleOffsets: [], output });
+        await decodeSegment({ input: source, seekSec: s.seekSec, frameCount: s.frameCount, width: 64, height: 48, sampleOffsets: [], output });
         parts.push(output);
       }
       const joined = path.join(dir, `joined-${rate.replace("/", "_")}.mp4`);
@@ -68,7 +75,7 @@ describe("segments joined are frame exact", () => {
   it("hands exactly the sampled frames to Node, whole", async () => {
     const sourceFile = makeClip(path.join(dir, "samples.mp4"), { width: 64, height: 48, rate: "25", seconds: 4, indexed: true });
     const seen: Array<{ offset: number; bytes: number; mean: number }> = [];
-    await encodeSegment(
+    await decodeSegment(
       { input: sourceFile, seekSec: 1.98, frameCount: 50, width: 64, height: 48, sampleOffsets: [0, 7, 49], output: path.join(dir, "s.mp4") },
       { onSample: (offset, gray) => void seen.push({ offset, bytes: gray.length, mean: gray.reduce((a, b) => a + b, 0) / gray.length }) },
     );
@@ -85,9 +92,23 @@ describe("segments joined are frame exact", () => {
     const source = makeClip(path.join(dir, "short.mp4"), { width: 64, height: 48, rate: "25", seconds: 2 });
     const output = path.join(dir, "short-seg.mp4");
     await assert.rejects(
-      encodeSegment({ input: source, seekSec: 1, frameCount: 40, width: 64, height: 48, sampleOffsets: [], output }),
+      decodeSegment({ input: source, seekSec: 1, frameCount: 40, width: 64, height: 48, sampleOffsets: [], output }),
       (e: VideoError) => e.stage === "segment" && /decoded 25 of the 40 frames .* truncated or damaged/.test(e.reason),
     );
     assert.ok(existsSync(output));
+  });
+
+  it("counts the frames without encoding them, and still fails a truncated segment", async () => {
+    const source = makeClip(path.join(dir, "short-null.mp4"), { width: 64, height: 48, rate: "25", seconds: 2 });
+    const seen: number[] = [];
+    await decodeSegment(
+      { input: source, seekSec: 0, frameCount: 50, width: 64, height: 48, sampleOffsets: [0, 49], output: null },
+      { onSample: (offset) => void seen.push(offset) },
+    );
+    assert.deepEqual(seen, [0, 49]);
+    await assert.rejects(
+      decodeSegment({ input: source, seekSec: 1, frameCount: 40, width: 64, height: 48, sampleOffsets: [], output: null }),
+      (e: VideoError) => e.stage === "segment" && /decoded 25 of the 40 frames .* truncated or damaged/.test(e.reason),
+    );
   });
 });

@@ -4,7 +4,7 @@
  * asynchronously), with and without injected faults.
  */
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { ModelServer, startModelServer } from "../src/dev/model-server";
@@ -82,6 +82,24 @@ describe("videoflow process --predictionEndpoint", () => {
       assert.deepEqual(predicted.map((l) => l.frame), Array.from({ length: 100 }, (_, i) => i), format);
       assert.ok(predicted.every((l) => !l.error), format);
     }
+  });
+
+  it("writes predictions without the gray video when writeGrayVideo is false, segment by segment", async () => {
+    // Arrange
+    server.setFaults({});
+    const out = path.join(dir, "predictions-only");
+    // Act
+    const result = await run(out, [clip], ["--writeGrayVideo", "false", "--segmentSeconds", "1.5", "--inferenceSize", "64x36"]);
+    // Assert
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    const folder = path.join(out, "clip.mp4");
+    assert.deepEqual(readdirSync(folder).sort(), ["manifest.json", "predictions.jsonl", "preview.jpg"]);
+    const manifest = JSON.parse(readFileSync(path.join(folder, "manifest.json"), "utf8"));
+    assert.equal(manifest.outputs.grayVideo, undefined);
+    assert.equal(manifest.segments, 3);
+    assert.equal(manifest.inference.framesPredicted, 100);
+    assert.deepEqual(lines(path.join(folder, "predictions.jsonl")).map((l) => l.frame), Array.from({ length: 100 }, (_, i) => i));
+    assert.ok(!existsSync(path.join(out, "_work", "clip.mp4")), "no segment left waiting");
   });
 
   it("retries bursts of 429 and 500 and still succeeds with every frame", async () => {

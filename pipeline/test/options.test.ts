@@ -14,6 +14,7 @@ describe("parseOptions", () => {
       segmentSeconds: 60,
       previewFrames: 12,
       maxInputBytes: 10 * 1024 ** 3,
+      writeGrayVideo: true,
       inferenceFps: 0,
       instanceFormat: "b64",
       maxBatchSize: 16,
@@ -26,6 +27,8 @@ describe("parseOptions", () => {
     assert.equal(options.segmentSeconds, 2.5);
     assert.equal(options.previewFrames, 4);
     assert.deepEqual(options.inferenceSize, { width: 320, height: 240 });
+    assert.equal(parseOptions({ outputDirectory: "x", writeGrayVideo: "false" }).writeGrayVideo, false);
+    assert.throws(() => parseOptions({ outputDirectory: "x", writeGrayVideo: "no" }), /--writeGrayVideo must be true or false \(got "no"\)/);
   });
 
   it("accepts the three kinds of prediction endpoint and nothing else", () => {

@@ -96,7 +96,7 @@ export async function startModelServer(options: { port?: number; faults?: Faults
     { label: "person", classifier: new cv.CascadeClassifier(cascadePath("haarcascade_fullbody.xml")), minNeighbors: 3 },
     { label: "face", classifier: new cv.CascadeClassifier(cascadePath("haarcascade_frontalface_default.xml")), minNeighbors: 5 },
   ];
-  const idle = Array.from({ length: Math.max(1, os.cpus().length) }, makeDetectors);
+  const idle = Array.from({ length: Math.max(1, os.availableParallelism()) }, makeDetectors);
   const waiting: Array<() => void> = [];
   let faults: Faults = options.faults ?? {};
   let roll = random(faults.seed ?? 1);
