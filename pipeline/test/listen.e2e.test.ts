@@ -9,6 +9,8 @@ import { notificationFor } from "../src/dev/bridge";
 import { LocalStack, startLocalStack } from "../src/dev/stack";
 import { makeClip, tempDir, videoFacts } from "./helpers";
 import { ListenerProcess } from "../src/dev/listener-process";
+import { startModelServer } from "../src/dev/model-server";
+import { planInferenceFrames } from "../src/inference";
 
 const IN = "uploads-bucket";
 const OUT = "results-bucket";
@@ -162,6 +164,38 @@ describe("videoflow listen on the local stack", () => {
       assert.equal(second.count("processed"), 1, "processed once");
     } finally {
       await second.stop();
+    }
+  });
+
+  it("predicts an upload's frames against a real model, and writes predictions.jsonl beside the outputs", async () => {
+    // Arrange: the local model, and (as the only listener on the subscription) one that sends it 5 frames a second, with no gray video.
+    await listener.stop();
+    const server = await startModelServer();
+    const inferring = new ListenerProcess(
+      [
+        "--inputSubscription", stack.subscription, "--output", `gs://${OUT}/inferred`, "--maxInFlight", "2",
+        "--predictionEndpoint", server.predictUrl, "--inferenceFps", "5", "--writeGrayVideo", "false",
+      ],
+      stack.env,
+    );
+    try {
+      await inferring.waitFor((e) => e.event === "listening", "listening");
+      // Act
+      const [file] = await stack.storage.bucket(IN).upload(clip, { destination: "cam/seen.mp4", contentType: "video/mp4" });
+      await inferring.waitFor((e) => e.event === "processed" && e.object === `gs://${IN}/cam/seen.mp4`, "processed");
+      // Assert
+      const folder = `inferred/cam/seen.mp4/${file.metadata.generation}`;
+      assert.deepEqual(await objects(OUT, folder), [`${folder}/manifest.json`, `${folder}/predictions.jsonl`, `${folder}/preview.jpg`]);
+      const lines = (await stack.storage.bucket(OUT).file(`${folder}/predictions.jsonl`).download())[0].toString().trim().split("\n").map((l) => JSON.parse(l));
+      assert.deepEqual(lines.map((l) => l.frame), planInferenceFrames(100, 25, 5));
+      assert.ok(lines.every((l) => Array.isArray(l.predictions.displayNames)));
+      const manifest = JSON.parse((await stack.storage.bucket(OUT).file(`${folder}/manifest.json`).download())[0].toString());
+      assert.equal(manifest.inference.framesPredicted, 20);
+      assert.equal(manifest.inference.deployedModelId, "haar-people-1");
+      assert.ok(server.requests.length >= 2, "the frames went in requests to the model");
+    } finally {
+      await inferring.stop();
+      await server.stop();
     }
   });
 
