@@ -8,6 +8,7 @@
 import { spawn } from "node:child_process";
 import * as os from "node:os";
 import type { Readable } from "node:stream";
+import { AudioPlan, audioArgs } from "./assemble";
 import { VideoError } from "./errors";
 import { countFrames } from "./probe";
 import { ffmpegPath, firstErrorLine, lastChars } from "./tools";
@@ -26,6 +27,8 @@ export interface SegmentJob {
   x264Preset?: string;
   /** Put the index at the front (for a segment that is the whole video: it becomes gray.mp4 as it is). */
   faststart?: boolean;
+  /** The source's sound, for a segment that is the whole video (segments of a longer one get it when joined). */
+  audio?: AudioPlan | null;
 }
 
 /** ffmpeg's arguments for a segment job. Pure, so tests can check the exact command. */
@@ -43,13 +46,13 @@ export function segmentArgs(job: SegmentJob): string[] {
   if (job.seekSec > 0) args.push("-ss", job.seekSec.toFixed(6));
   args.push("-i", job.input, "-filter_complex", graph);
   // passthrough: keep each frame's own timestamp, never duplicate or drop to fit a rate.
-  args.push("-map", "[enc]", "-frames:v", String(job.frameCount), "-vsync", "passthrough", "-an", "-sn", "-dn");
+  args.push("-map", "[enc]", "-frames:v", String(job.frameCount), "-vsync", "passthrough", "-sn", "-dn");
   if (job.output === null) {
     // The null muxer still counts every frame in -progress, which is how a damaged source is caught without a file.
-    args.push("-f", "null", "-");
+    args.push("-an", "-f", "null", "-");
   } else {
     args.push(
-      "-c:v", "libx264", "-preset", job.x264Preset ?? "veryfast",
+      "-c:v", "libx264", "-preset", job.x264Preset ?? "veryfast", ...audioArgs(0, job.audio ?? null),
       ...(job.faststart ? ["-movflags", "+faststart"] : []),
       "-f", "mp4", "-y", job.output,
     );

@@ -16,7 +16,8 @@ export interface VideoInfo {
   frames: number;
   durationSec: number;
   pixelFormat: string;
-  hasAudio: boolean;
+  /** The first audio stream's codec (ffprobe's name), or null when the video has none. */
+  audioCodec: string | null;
   /** Average and nominal rates disagree: frames are not evenly spaced, so no cutting by frame time. */
   variableFrameRate: boolean;
 }
@@ -91,7 +92,7 @@ export function parseProbe(json: unknown, source: string): VideoInfo {
     frames: Math.max(0, Math.round(video.nb_frames ?? video.nb_read_packets ?? 0)),
     durationSec: Number.isFinite(durationSec) ? durationSec : 0,
     pixelFormat: video.pix_fmt ?? "unknown",
-    hasAudio: streams.some((s) => s.codec_type === "audio"),
+    audioCodec: streams.find((s) => s.codec_type === "audio")?.codec_name ?? null,
     variableFrameRate: average > 0 && nominal > 0 && Math.abs(average - nominal) / nominal > 0.01,
   };
 }

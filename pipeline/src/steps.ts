@@ -7,7 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
-import { concatSegments } from "./assemble";
+import { audioPlan, concatSegments } from "./assemble";
 import { decodeSegment } from "./decode";
 import { Stage, VideoError, asVideoError } from "./errors";
 import { endProgress, log, reportFrames } from "./log";
@@ -154,7 +154,7 @@ export async function processSegment(task: SegmentTask, options: PipelineOptions
     await decodeSegment(
       {
         input, seekSec: segment.seekSec, frameCount: segment.frameCount, width, height, output, sampleOffsets,
-        faststart: task.segments === 1,
+        faststart: task.segments === 1, audio: task.segments === 1 ? audioPlan(video.video.audioCodec) : null,
       },
       {
         // Loading OpenCV (about 0.5 s, once per process) overlaps with ffmpeg's start.
@@ -262,7 +262,8 @@ async function writeGrayVideo(segments: SegmentDone[], grayVideo: string, video:
   );
   const gray = scratchName(video.key, "gray.mp4");
   localCopies.push(gray);
-  await concatSegments(local, gray);
+  const plan = audioPlan(video.video.audioCodec);
+  await concatSegments(local, gray, { source: plan ? await stageInput(video.source) : "", plan });
   const frames = await countFrames(gray);
   if (frames !== video.video.frames) {
     throw new VideoError("assemble", `the joined video has ${frames} frames, the source ${video.video.frames}`);

@@ -16,7 +16,7 @@ describe("segmentArgs", () => {
     assert.ok(joined.includes("-ss 10.020000 -i /in/a b.mp4"), joined);
     assert.equal(args[args.indexOf("-i") + 1], "/in/a b.mp4", "the path is one argument, never parsed by a shell");
     assert.match(joined, /trim=end_frame=250,setpts=PTS-STARTPTS,format=gray,split=2\[enc\]\[smp\];\[smp\]select='eq\(n\\,5\)\+eq\(n\\,100\)'\[samples\]/);
-    assert.match(joined, /-map \[enc\] -frames:v 250 -vsync passthrough -an -sn -dn -c:v libx264/);
+    assert.match(joined, /-map \[enc\] -frames:v 250 -vsync passthrough -sn -dn -c:v libx264 -preset veryfast -an -f mp4/);
     assert.match(joined, /-map \[samples\] -vsync passthrough -f rawvideo -pix_fmt gray pipe:1$/);
   });
 
@@ -28,7 +28,7 @@ describe("segmentArgs", () => {
   it("decodes to the null muxer, with no encoder, when no gray video is written", () => {
     const args = segmentArgs({ input: "a", seekSec: 0, frameCount: 10, width: 2, height: 2, sampleOffsets: [3], output: null });
     const joined = args.join(" ");
-    assert.match(joined, /-map \[enc\] -frames:v 10 -vsync passthrough -an -sn -dn -f null - -map \[samples\]/);
+    assert.match(joined, /-map \[enc\] -frames:v 10 -vsync passthrough -sn -dn -an -f null - -map \[samples\]/);
     assert.ok(!args.includes("libx264"));
   });
 

@@ -73,6 +73,14 @@ export function videoFacts(file: string): StreamFacts {
   return { width: stream.width, height: stream.height, rFrameRate: stream.r_frame_rate, frames: Number(stream.nb_read_packets) };
 }
 
+/** The codec and duration of a file's first audio stream, or null when it has none. */
+export function audioFacts(file: string): { codec: string; durationSec: number } | null {
+  const result = spawnSync(ffprobePath, ["-v", "error", "-select_streams", "a:0", "-show_entries", "stream=codec_name,duration:format=duration", "-of", "json", file]);
+  const { streams, format } = JSON.parse(result.stdout.toString());
+  // AVI records no stream duration: the container's stands in.
+  return streams[0] ? { codec: streams[0].codec_name, durationSec: Number(streams[0].duration ?? format.duration) } : null;
+}
+
 /** Frames decoded by ffmpeg (not just packets counted). */
 export function decodedFrameCount(file: string): number {
   const out = ffmpeg(["-i", file, "-map", "0:v:0", "-f", "null", "-", "-progress", "pipe:1"]).toString();

@@ -9,7 +9,7 @@ import { tempDir } from "./helpers";
 
 const video: VideoInfo = {
   codec: "h264", width: 640, height: 360, fpsFraction: "30000/1001", fps: 30000 / 1001, frames: 1798,
-  durationSec: 59.993267, pixelFormat: "yuv420p", hasAudio: true, variableFrameRate: false,
+  durationSec: 59.993267, pixelFormat: "yuv420p", audioCodec: "aac", variableFrameRate: false,
 };
 
 describe("videoKey", () => {

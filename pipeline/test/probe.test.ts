@@ -20,7 +20,7 @@ describe("parseProbe (ffprobe's JSON)", () => {
     );
     assert.deepEqual(info, {
       codec: "h264", width: 640, height: 360, fpsFraction: "30000/1001", fps: 30000 / 1001, frames: 1798,
-      durationSec: 59.993267, pixelFormat: "yuv420p", hasAudio: true, variableFrameRate: false,
+      durationSec: 59.993267, pixelFormat: "yuv420p", audioCodec: "aac", variableFrameRate: false,
     });
   });
 
@@ -61,7 +61,7 @@ describe("probeVideo (real ffprobe)", () => {
     assert.equal(info.height, 240);
     assert.equal(info.fps, 25);
     assert.equal(info.frames, 50);
-    assert.equal(info.hasAudio, true);
+    assert.equal(info.audioCodec, "aac");
   });
 
   it("counts the frames of WebM, which does not record them", async () => {
