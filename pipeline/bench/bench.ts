@@ -20,7 +20,7 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { ffmpegPath } from "../src/tools";
 import { watchPeakRss } from "./peak-rss";
-import { InferenceCase, InferenceRow, inferenceThroughput, splitCores } from "./inference";
+import { InferenceCase, inferenceThroughput } from "./inference";
 import { LatencyRow, LoadResult, latency, load } from "./streaming";
 
 const repoRoot = path.resolve(__dirname, "..", "..", "..");
@@ -247,8 +247,8 @@ async function main(): Promise<void> {
       ...long.map((c) => ({ ...c, inferenceSize: tiny, writeGrayVideo: false, runs })),
       ...long.map((c) => ({ ...c, inferenceSize: tiny, writeGrayVideo: true, runs })),
     ];
-    const rows: InferenceRow[] = await inferenceThroughput(cli, work, cases, 20);
-    Object.assign(results, { inference: { date: new Date().toISOString(), addedLatencyMs: 20, serverCores: splitCores()?.server ?? "shared", rows } });
+    const { serverCores, rows } = await inferenceThroughput(cli, work, cases, 20);
+    Object.assign(results, { inference: { date: new Date().toISOString(), addedLatencyMs: 20, serverCores, rows } });
     process.stdout.write(
       "\n| clip | frames sent at | gray video | one request per frame, one at a time | videoflow batched, concurrent | model server alone | speed-up (target >= 10) | of server max (target >= 0.9) |\n" +
         "|---|---|---|---|---|---|---|---|\n",

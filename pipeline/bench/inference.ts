@@ -46,7 +46,7 @@ export interface InferenceRow {
 }
 
 /** The cores the model server gets (the upper half) and the ones left for the pipeline; null when there is one core. */
-export function splitCores(): { server: string; pipeline: string } | null {
+function splitCores(): { server: string; pipeline: string } | null {
   const n = os.availableParallelism();
   if (n < 2 || spawnSync("taskset", ["-V"]).status !== 0) return null;
   const half = Math.floor(n / 2);
@@ -112,7 +112,13 @@ async function serverMaximum(url: string, instances: unknown[], batch: number, c
   return instances.length / ((Date.now() - started) / 1000);
 }
 
-export async function inferenceThroughput(cli: string, work: string, cases: InferenceCase[], latencyMs: number): Promise<InferenceRow[]> {
+/** Measures every case; `serverCores` says where the model server ran ("shared" when it could not be pinned). */
+export async function inferenceThroughput(
+  cli: string,
+  work: string,
+  cases: InferenceCase[],
+  latencyMs: number,
+): Promise<{ serverCores: string; rows: InferenceRow[] }> {
   const cores = splitCores();
   const allCores = `0-${os.availableParallelism() - 1}`;
   // Children inherit this process's affinity: the pipeline's runs and the server-alone client stay off the server's cores.
@@ -154,5 +160,5 @@ export async function inferenceThroughput(cli: string, work: string, cases: Infe
     server.child.kill();
     if (cores) spawnSync("taskset", ["-a", "-p", "-c", allCores, String(process.pid)], { stdio: "ignore" });
   }
-  return rows;
+  return { serverCores: cores?.server ?? "shared", rows };
 }

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { VideoError } from "./errors";
 import { ffmpegPath, firstErrorLine, runTool } from "./tools";
 
-/** How the source's first audio stream goes into gray.mp4: copied when MP4 holds its codec, else encoded to AAC. */
+/** How the source's first audio stream goes into gray.mp4 (ffmpeg's -c:a): copied when MP4 holds its codec, else encoded to AAC. */
 export type AudioPlan = "copy" | "aac";
 
 /** Codecs the MP4 muxer takes as they are. */
@@ -22,7 +22,7 @@ export function audioPlan(audioCodec: string | null): AudioPlan | null {
 /** ffmpeg's output options for the audio of input `input` (the source), by plan. */
 export function audioArgs(input: number, plan: AudioPlan | null): string[] {
   if (plan === null) return ["-an"];
-  return ["-map", `${input}:a:0`, "-c:a", plan === "copy" ? "copy" : "aac", ...(plan === "aac" ? ["-b:a", "128k"] : [])];
+  return ["-map", `${input}:a:0`, "-c:a", plan, ...(plan === "aac" ? ["-b:a", "128k"] : [])];
 }
 
 /**
@@ -34,14 +34,14 @@ export function concatList(paths: string[]): string {
 }
 
 /** Joins the segments into `output`; with `audio`, adds the sound of `audio.source` (a local path). */
-export async function concatSegments(segmentPaths: string[], output: string, audio?: { source: string; plan: AudioPlan | null }): Promise<void> {
+export async function concatSegments(segmentPaths: string[], output: string, audio: { source: string; plan: AudioPlan } | null = null): Promise<void> {
   const list = `${output}.list.txt`;
   await fs.writeFile(list, concatList(segmentPaths));
   try {
     const result = await runTool(ffmpegPath, [
       "-hide_banner", "-nostdin", "-v", "error",
       "-f", "concat", "-safe", "0", "-i", list,
-      ...(audio?.plan ? ["-i", audio.source] : []),
+      ...(audio ? ["-i", audio.source] : []),
       "-map", "0:v:0", "-c:v", "copy", ...audioArgs(1, audio?.plan ?? null),
       "-movflags", "+faststart", "-f", "mp4", "-y", output,
     ]);

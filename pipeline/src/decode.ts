@@ -94,11 +94,11 @@ export interface SegmentCallbacks {
 export function decodeSegment(job: SegmentJob, callbacks: SegmentCallbacks = {}): Promise<void> {
   return withEncodeSlot(async () => {
     const decoded = await runFfmpeg(job, callbacks);
-    const encoded = job.output === null ? decoded : await countFrames(job.output);
-    if (encoded !== job.frameCount) {
+    const counted = job.output === null ? decoded : await countFrames(job.output);
+    if (counted !== job.frameCount) {
       throw new VideoError(
         "segment",
-        `decoded ${encoded} of the ${job.frameCount} frames expected after ${job.seekSec.toFixed(3)} s: ` +
+        `decoded ${counted} of the ${job.frameCount} frames expected after ${job.seekSec.toFixed(3)} s: ` +
           "the file is truncated or damaged",
       );
     }
@@ -158,10 +158,9 @@ async function readFrames(
   }
 }
 
-/** Follows ffmpeg's -progress output; `frames` is the latest frame count it reported. */
+/** Follows ffmpeg's -progress output; `frames` is the highest frame count it reported. */
 function watchProgress(stream: Readable, onFrames: SegmentCallbacks["onFrames"]): { frames: number } {
   const progress = { frames: 0 };
-  let reported = 0;
   let pending = "";
   stream.on("data", (chunk: Buffer) => {
     pending += chunk.toString();
@@ -171,9 +170,8 @@ function watchProgress(stream: Readable, onFrames: SegmentCallbacks["onFrames"])
       const match = /^frame=(\d+)/.exec(line);
       if (!match) continue;
       const frames = Number(match[1]);
-      progress.frames = frames;
-      if (frames > reported) onFrames?.(frames - reported);
-      reported = Math.max(reported, frames);
+      if (frames > progress.frames) onFrames?.(frames - progress.frames);
+      progress.frames = Math.max(progress.frames, frames);
     }
   });
   return progress;

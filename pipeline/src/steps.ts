@@ -154,7 +154,8 @@ export async function processSegment(task: SegmentTask, options: PipelineOptions
     await decodeSegment(
       {
         input, seekSec: segment.seekSec, frameCount: segment.frameCount, width, height, output, sampleOffsets,
-        faststart: task.segments === 1, audio: task.segments === 1 ? audioPlan(video.video.audioCodec) : null,
+        // A segment that is the whole video becomes gray.mp4 as it is; segments of a longer one get the sound when joined.
+        ...(task.segments === 1 ? { faststart: true, audio: audioPlan(video.video.audioCodec) } : {}),
       },
       {
         // Loading OpenCV (about 0.5 s, once per process) overlaps with ffmpeg's start.
@@ -179,7 +180,7 @@ export async function processSegment(task: SegmentTask, options: PipelineOptions
         retries: predictor.retries,
       };
     }
-    if (output !== null && segmentUri !== null) await uploadFile(output, segmentUri, "video/mp4", true);
+    if (output !== null) await uploadFile(output, segmentUri!, "video/mp4", true);
   } catch (err) {
     const error = asVideoError("segment", err);
     done.error = { stage: error.stage, reason: error.reason, retryable: !(err instanceof VideoError) };
@@ -263,7 +264,7 @@ async function writeGrayVideo(segments: SegmentDone[], grayVideo: string, video:
   const gray = scratchName(video.key, "gray.mp4");
   localCopies.push(gray);
   const plan = audioPlan(video.video.audioCodec);
-  await concatSegments(local, gray, { source: plan ? await stageInput(video.source) : "", plan });
+  await concatSegments(local, gray, plan ? { source: await stageInput(video.source), plan } : null);
   const frames = await countFrames(gray);
   if (frames !== video.video.frames) {
     throw new VideoError("assemble", `the joined video has ${frames} frames, the source ${video.video.frames}`);
