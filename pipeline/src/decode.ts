@@ -11,7 +11,7 @@ import type { Readable } from "node:stream";
 import { AudioPlan, audioArgs } from "./assemble";
 import { VideoError } from "./errors";
 import { countFrames } from "./probe";
-import { ffmpegPath, firstErrorLine, lastChars } from "./tools";
+import { ffmpegPath, firstErrorLine, lastChars, toolEnv } from "./tools";
 
 export interface SegmentJob {
   /** Local path of the source video. */
@@ -108,7 +108,7 @@ export function decodeSegment(job: SegmentJob, callbacks: SegmentCallbacks = {})
 /** Runs the segment's ffmpeg; resolves with the number of frames it reported output. */
 function runFfmpeg(job: SegmentJob, callbacks: SegmentCallbacks): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(ffmpegPath, segmentArgs(job), { stdio: ["ignore", "pipe", "pipe", "pipe"] });
+    const child = spawn(ffmpegPath, segmentArgs(job), { stdio: ["ignore", "pipe", "pipe", "pipe"], env: toolEnv });
     let stderr = "";
     let failure: unknown;
     child.stderr!.on("data", (chunk: Buffer) => (stderr = lastChars(stderr + chunk.toString(), 8000)));

@@ -10,6 +10,15 @@ import ffprobeInstaller from "@ffprobe-installer/ffprobe";
 export const ffmpegPath: string = process.env.VIDEOFLOW_FFMPEG || ffmpegInstaller.path;
 export const ffprobePath: string = process.env.VIDEOFLOW_FFPROBE || ffprobeInstaller.path;
 
+/**
+ * The environment the static tools run in. They carry a static glibc, whose
+ * iconv loads the host's gconv modules to convert an MPEG-TS service name
+ * (ISO 6937): with a host glibc of another version that crashes them (ffprobe
+ * died with SIGSEGV on every .ts file). Pointing GCONV_PATH at no modules
+ * makes iconv fall back to its built-in conversions.
+ */
+export const toolEnv: NodeJS.ProcessEnv = { ...process.env, GCONV_PATH: "/nonexistent/videoflow-no-gconv" };
+
 export interface ToolResult {
   code: number | null;
   stdout: string;
@@ -19,7 +28,7 @@ export interface ToolResult {
 /** Runs a program to completion and returns its exit code and (bounded) output. */
 export function runTool(program: string, args: string[]): Promise<ToolResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(program, args, { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(program, args, { stdio: ["ignore", "pipe", "pipe"], env: toolEnv });
     const stdout: Buffer[] = [];
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));

@@ -3,7 +3,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ffmpegPath, ffprobePath } from "../src/tools";
+import { ffmpegPath, ffprobePath, toolEnv } from "../src/tools";
 
 export const repoRoot = path.resolve(__dirname, "..", "..", "..");
 export const samplesDir = path.join(repoRoot, ".cache", "samples");
@@ -14,7 +14,7 @@ export function tempDir(prefix = "videoflow-test-"): string {
 }
 
 export function ffmpeg(args: string[]): Buffer {
-  const result = spawnSync(ffmpegPath, ["-hide_banner", "-nostdin", "-v", "error", ...args], { maxBuffer: 1 << 30 });
+  const result = spawnSync(ffmpegPath, ["-hide_banner", "-nostdin", "-v", "error", ...args], { maxBuffer: 1 << 30, env: toolEnv });
   if (result.status !== 0) throw new Error(`ffmpeg ${args.join(" ")} failed: ${result.stderr}`);
   return result.stdout;
 }
@@ -68,14 +68,14 @@ export function videoFacts(file: string): StreamFacts {
   const result = spawnSync(ffprobePath, [
     "-v", "error", "-count_packets", "-select_streams", "v:0",
     "-show_entries", "stream=width,height,r_frame_rate,nb_read_packets", "-of", "json", file,
-  ]);
+  ], { env: toolEnv });
   const stream = JSON.parse(result.stdout.toString()).streams[0];
   return { width: stream.width, height: stream.height, rFrameRate: stream.r_frame_rate, frames: Number(stream.nb_read_packets) };
 }
 
 /** The codec and duration of a file's first audio stream, or null when it has none. */
 export function audioFacts(file: string): { codec: string; durationSec: number } | null {
-  const result = spawnSync(ffprobePath, ["-v", "error", "-select_streams", "a:0", "-show_entries", "stream=codec_name,duration:format=duration", "-of", "json", file]);
+  const result = spawnSync(ffprobePath, ["-v", "error", "-select_streams", "a:0", "-show_entries", "stream=codec_name,duration:format=duration", "-of", "json", file], { env: toolEnv });
   const { streams, format } = JSON.parse(result.stdout.toString());
   // AVI records no stream duration: the container's stands in.
   return streams[0] ? { codec: streams[0].codec_name, durationSec: Number(streams[0].duration ?? format.duration) } : null;
