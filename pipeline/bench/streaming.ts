@@ -68,6 +68,59 @@ export async function latency(clips: Array<{ name: string; file: string }>, runs
   return rows;
 }
 
+export interface IsolationResult {
+  shortClip: string;
+  longClip: string;
+  /** Median upload-to-manifest latency of the short clip uploaded alone, and uploaded together with the long one. */
+  shortAloneSec: number;
+  shortWithLongSec: number;
+  /** Median processing time (probe to manifest) of the short clip when uploaded with the long one. */
+  shortProcessingSec: number;
+  longWithShortSec: number;
+}
+
+/**
+ * Latency isolation: a short clip uploaded at the same moment as a long one
+ * should get its manifest in about its own time, not the long one's.
+ */
+export async function isolation(short: { name: string; file: string }, long: { name: string; file: string }, runs: number): Promise<IsolationResult> {
+  const stack = await startLocalStack();
+  const listener = listen(stack, "gs://bench-results/isolation");
+  const alone: number[] = [];
+  const together: number[] = [];
+  const processing: number[] = [];
+  const longLatency: number[] = [];
+  const bucket = stack.storage.bucket("bench-uploads");
+  try {
+    await listening(listener);
+    await bucket.upload(short.file, { destination: "warmup.mp4" });
+    await processedOnce(listener, "gs://bench-uploads/warmup.mp4");
+    for (let i = 0; i < runs; i++) {
+      await bucket.upload(short.file, { destination: `isolation/alone-${i}.mp4` });
+      alone.push((await processedOnce(listener, `gs://bench-uploads/isolation/alone-${i}.mp4`)).latencySec as number);
+      // The long one first, the short one right after: their notifications arrive together.
+      await bucket.upload(long.file, { destination: `isolation/long-${i}.mp4` });
+      await bucket.upload(short.file, { destination: `isolation/short-${i}.mp4` });
+      const [s, l] = await Promise.all([
+        processedOnce(listener, `gs://bench-uploads/isolation/short-${i}.mp4`, 300000),
+        processedOnce(listener, `gs://bench-uploads/isolation/long-${i}.mp4`, 300000),
+      ]);
+      together.push(s.latencySec as number);
+      processing.push(s.processingSec as number);
+      longLatency.push(l.latencySec as number);
+    }
+  } finally {
+    await listener.stop();
+    await stack.stop();
+  }
+  const result = {
+    shortClip: short.name, longClip: long.name, shortAloneSec: median(alone), shortWithLongSec: median(together),
+    shortProcessingSec: median(processing), longWithShortSec: median(longLatency),
+  };
+  process.stderr.write(`bench: isolation: ${JSON.stringify(result)}\n`);
+  return result;
+}
+
 export async function load(clip: string, uploads: number): Promise<LoadResult> {
   const stack = await startLocalStack();
   const listener = listen(stack, "gs://bench-results/load");
