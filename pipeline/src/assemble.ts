@@ -1,7 +1,9 @@
 /**
  * Assemble: join a video's gray segments, in order, into one MP4 without
  * re-encoding (ffmpeg's concat demuxer), with the index at the front so the
- * file plays while it downloads, and the source's sound beside them.
+ * file plays while it downloads, and the source's sound beside them. A video
+ * of one segment takes the same path, so its gray.mp4 is timed the same way
+ * whatever segmentSeconds is.
  */
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
@@ -25,28 +27,56 @@ export function audioArgs(input: number, plan: AudioPlan | null): string[] {
   return ["-map", `${input}:a:0`, "-c:a", plan, ...(plan === "aac" ? ["-b:a", "128k"] : [])];
 }
 
+/** A segment's gray video, and how long it lasts up to the next segment's start (null for the last). */
+export interface SegmentFile {
+  path: string;
+  spanSec: number | null;
+}
+
 /**
  * The concat demuxer's list file for these (local, videoflow-made) paths,
  * made absolute: the demuxer resolves relative ones against the list's folder.
+ * Each file keeps its own first timestamp (inpoint 0: a segment whose first
+ * frame could not be decoded starts late, as in the source) and lasts its
+ * span, so each segment starts where it started in the source, held frames
+ * at its end included.
  */
-export function concatList(paths: string[]): string {
-  return paths.map((p) => `file '${path.resolve(p).replace(/'/g, "'\\''")}'\n`).join("");
+export function concatList(files: SegmentFile[]): string {
+  return files
+    .map((f) => `file '${path.resolve(f.path).replace(/'/g, "'\\''")}'\ninpoint 0\n` + (f.spanSec === null ? "" : `duration ${f.spanSec.toFixed(6)}\n`))
+    .join("");
 }
 
-/** Joins the segments into `output`; with `audio`, adds the sound of `audio.source` (a local path). */
-export async function concatSegments(segmentPaths: string[], output: string, audio: { source: string; plan: AudioPlan } | null = null): Promise<void> {
+export interface JoinTiming {
+  /** When the first segment starts, seconds from the source's start: the joined video's first timestamp. */
+  startSec: number;
+}
+
+/**
+ * Joins the segments into `output` (MP4, index at the front) without
+ * re-encoding; with `audio`, adds the sound of `audio.source` (a local path).
+ * Timestamps are set, not guessed (-copyts with explicit offsets): the video
+ * keeps the source's timing from the source's start, and so does the sound,
+ * whatever their first timestamps.
+ */
+export async function joinSegments(
+  files: SegmentFile[],
+  output: string,
+  timing: JoinTiming,
+  audio: { source: string; originSec: number; plan: AudioPlan } | null = null,
+): Promise<void> {
   const list = `${output}.list.txt`;
-  await fs.writeFile(list, concatList(segmentPaths));
+  await fs.writeFile(list, concatList(files));
   try {
     const result = await runTool(ffmpegPath, [
-      "-hide_banner", "-nostdin", "-v", "error",
-      "-f", "concat", "-safe", "0", "-i", list,
-      ...(audio ? ["-i", audio.source] : []),
+      "-hide_banner", "-nostdin", "-v", "error", "-copyts",
+      "-itsoffset", timing.startSec.toFixed(6), "-f", "concat", "-safe", "0", "-i", list,
+      ...(audio ? ["-itsoffset", (-audio.originSec).toFixed(6), "-i", audio.source] : []),
       "-map", "0:v:0", "-c:v", "copy", ...audioArgs(1, audio?.plan ?? null),
       "-movflags", "+faststart", "-f", "mp4", "-y", output,
     ]);
     if (result.code !== 0) {
-      throw new VideoError("assemble", `joining ${segmentPaths.length} segments failed: ${firstErrorLine(result.stderr)}`);
+      throw new VideoError("assemble", `joining ${files.length} segment${files.length > 1 ? "s" : ""} failed: ${firstErrorLine(result.stderr)}`);
     }
   } finally {
     await fs.rm(list, { force: true });

@@ -3,61 +3,78 @@
  * turns them gray (the luma plane, where it is cheapest), encodes them with
  * libx264 (unless no gray video is wanted) and, from the same decode, hands
  * the frames a per-frame consumer needs (preview, inference) to Node as raw
- * gray buffers. Frames never leave the worker that decodes them.
+ * gray buffers with their timestamps. Frames never leave the worker that
+ * decodes them.
  */
 import { spawn } from "node:child_process";
 import * as os from "node:os";
 import type { Readable } from "node:stream";
-import { AudioPlan, audioArgs } from "./assemble";
 import { VideoError } from "./errors";
-import { countFrames } from "./probe";
-import { ffmpegPath, firstErrorLine, lastChars, toolEnv } from "./tools";
+import { ffmpegPath, firstErrorLine, toolEnv } from "./tools";
 
 export interface SegmentJob {
   /** Local path of the source video. */
   input: string;
+  /** The video stream's index in the file. */
+  streamIndex: number;
+  /** Where decoding starts, seconds from the file's start (0: the beginning). */
   seekSec: number;
-  frameCount: number;
+  /** The segment's first picture's timestamp: output frames are timed from it. */
+  fromPts: number;
+  /** Drop decoded frames before fromPts (every segment but the first). */
+  trimStart: boolean;
+  /** Frames from this timestamp on belong to the next segment; null: decode to the end. */
+  untilPts: number | null;
+  /** Timestamp ranges [first, last] of frames that are not shown (an edit list's discarded packets). */
+  drop: Array<[number, number]>;
+  /** Timestamp windows [from, until) of the frames to hand to `onSample`, or "all". */
+  samples: Array<[number, number]> | "all";
   width: number;
   height: number;
-  /** Frame offsets within the segment (0 = its first frame) to hand to `onSample`. */
-  sampleOffsets: number[];
   /** Local path of the gray H.264 segment to write; null decodes (and counts) the frames without encoding them. */
   output: string | null;
   x264Preset?: string;
-  /** Put the index at the front (for a segment that is the whole video: it becomes gray.mp4 as it is). */
-  faststart?: boolean;
-  /** The source's sound, for a segment that is the whole video (segments of a longer one get it when joined). */
-  audio?: AudioPlan | null;
+  /** false encodes without B-frames (see segment.ts, endsEvenly). */
+  bFrames?: boolean;
 }
 
-/** ffmpeg's arguments for a segment job. Pure, so tests can check the exact command. */
+/**
+ * ffmpeg's arguments for a segment job. Pure, so tests can check the exact command.
+ *
+ * Timestamps stay the container's own (-copyts), so the trim at the
+ * segment's bounds and the sample windows compare integers in the stream's
+ * time base; the frames written are timed from the segment's first picture,
+ * which is how the segments are laid end to end again (assemble.ts). Frames
+ * keep their own timestamps (-vsync vfr): a held frame is a longer frame, not
+ * a copy. They are written in the encoder's default time base, one tick per
+ * frame at the nominal rate (ffprobe's r_frame_rate, which every timestamp of
+ * the stream fits): with the stream's own, finer time base the MP4 muxer of
+ * ffmpeg 2018 gives the last frame no duration, and its edit list then
+ * leaves that frame out.
+ */
 export function segmentArgs(job: SegmentJob): string[] {
-  const samples = job.sampleOffsets.length > 0;
-  // trim ends decoding at the segment's last frame (ffmpeg stops reading the
-  // input once every output has ended); setpts restarts timestamps at 0 so the
-  // concat demuxer can lay segments end to end.
-  const head = `[0:v:0]trim=end_frame=${job.frameCount},setpts=PTS-STARTPTS,format=gray`;
-  // Every frame wanted (inference at the full rate): no select to evaluate per frame.
-  const everyFrame = job.sampleOffsets.length === job.frameCount;
-  const select = everyFrame ? "null" : `select='${job.sampleOffsets.map((n) => `eq(n\\,${n})`).join("+")}'`;
-  const graph = samples ? `${head},split=2[enc][smp];[smp]${select}[samples]` : `${head}[enc]`;
-  const args = ["-hide_banner", "-nostdin", "-v", "error", "-nostats", "-progress", "pipe:3"];
-  if (job.seekSec > 0) args.push("-ss", job.seekSec.toFixed(6));
-  args.push("-i", job.input, "-filter_complex", graph);
-  // passthrough: keep each frame's own timestamp, never duplicate or drop to fit a rate.
-  args.push("-map", "[enc]", "-frames:v", String(job.frameCount), "-vsync", "passthrough", "-sn", "-dn");
+  const sampled = job.samples === "all" || job.samples.length > 0;
+  const bounds = [job.trimStart ? `start_pts=${job.fromPts}` : "", job.untilPts !== null ? `end_pts=${job.untilPts}` : ""].filter(Boolean);
+  // Timestamps only go forward (a decoder's stray repeat of an earlier frame, box.mp4's last, is dropped),
+  // and frames an edit list leaves out are not shown.
+  const shown = job.drop.map(([a, b]) => `*not(between(pts\\,${a}\\,${b}))`).join("");
+  const forward = `select='(isnan(prev_selected_pts)+gt(pts\\,prev_selected_pts))${shown}'`;
+  const head = `[0:${job.streamIndex}]${bounds.length ? `trim=${bounds.join(":")},` : ""}${forward},format=gray`;
+  const retime = `setpts=PTS-${job.fromPts}`;
+  const select = job.samples === "all" ? "" : `select='${job.samples.map(([a, b]) => `between(pts\\,${a}\\,${b - 1})`).join("+")}',`;
+  // showinfo logs each sample's timestamp (stderr, before the frame is written): how Node knows which frame it got.
+  const graph = sampled ? `${head},split=2[gray][smp];[gray]${retime}[enc];[smp]${select}showinfo[samples]` : `${head},${retime}[enc]`;
+  const args = ["-hide_banner", "-nostdin", "-loglevel", `level+${sampled ? "info" : "warning"}`, "-nostats", "-progress", "pipe:3"];
+  if (job.seekSec > 0) args.push("-noaccurate_seek", "-ss", job.seekSec.toFixed(6));
+  args.push("-copyts", "-i", job.input, "-filter_complex", graph);
+  args.push("-map", "[enc]", "-vsync", "vfr", "-sn", "-dn", "-an");
   if (job.output === null) {
-    // The null muxer still counts every frame in -progress, which is how a damaged source is caught without a file.
-    args.push("-an", "-f", "null", "-");
+    // The null muxer still counts every frame in -progress: the frames are counted without a file.
+    args.push("-f", "null", "-");
   } else {
-    args.push(
-      "-c:v", "libx264", "-preset", job.x264Preset ?? "veryfast", ...audioArgs(0, job.audio ?? null),
-      ...(job.faststart ? ["-movflags", "+faststart"] : []),
-      "-f", "mp4", "-y", job.output,
-    );
+    args.push("-c:v", "libx264", "-preset", job.x264Preset ?? "veryfast", ...(job.bFrames === false ? ["-bf", "0"] : []), "-f", "mp4", "-y", job.output);
   }
-  if (samples) args.push("-map", "[samples]", "-vsync", "passthrough", "-f", "rawvideo", "-pix_fmt", "gray", "pipe:1");
+  if (sampled) args.push("-map", "[samples]", "-vsync", "passthrough", "-f", "rawvideo", "-pix_fmt", "gray", "pipe:1");
   return args;
 }
 
@@ -78,66 +95,96 @@ async function withEncodeSlot<T>(work: () => Promise<T>): Promise<T> {
 }
 
 export interface SegmentCallbacks {
-  /** A sampled frame: `gray` is width*height bytes, valid only until the returned promise settles. */
-  onSample?: (offset: number, gray: Buffer) => void | Promise<void>;
-  /** Frames encoded since the last call. */
+  /** A sampled frame and its timestamp: `gray` is width*height bytes, valid only until the returned promise settles. */
+  onSample?: (pts: number, gray: Buffer) => void | Promise<void>;
+  /** Frames decoded since the last call. */
   onFrames?: (frames: number) => void;
   /** ffmpeg has started: synchronous set-up done here overlaps with its work. */
   onStarted?: () => void;
 }
 
 /**
- * Decodes one segment (encoding it when it has an output) and checks that it
- * holds exactly `frameCount` frames: a shortfall means the source is
- * truncated or damaged, and fails the video.
+ * Decodes one segment (encoding it when it has an output) and resolves with
+ * the number of frames decoded; a file that cannot be decoded at all rejects.
+ * Whether frames are missing is the caller's to judge (steps.ts), over the
+ * whole video.
  */
-export function decodeSegment(job: SegmentJob, callbacks: SegmentCallbacks = {}): Promise<void> {
-  return withEncodeSlot(async () => {
-    const decoded = await runFfmpeg(job, callbacks);
-    const counted = job.output === null ? decoded : await countFrames(job.output);
-    if (counted !== job.frameCount) {
-      throw new VideoError(
-        "segment",
-        `decoded ${counted} of the ${job.frameCount} frames expected after ${job.seekSec.toFixed(3)} s: ` +
-          "the file is truncated or damaged",
-      );
-    }
-  });
+export function decodeSegment(job: SegmentJob, callbacks: SegmentCallbacks = {}): Promise<number> {
+  return withEncodeSlot(() => runFfmpeg(job, callbacks));
+}
+
+/** The timestamp in a showinfo log line, or null for any other line. */
+export function showinfoPts(line: string): number | null {
+  const match = /\[Parsed_showinfo_\d+ @ [^\]]*\]\s*(?:\[info\]\s*)?n:\s*\d+\s+pts:\s*(-?\d+)/.exec(line);
+  return match ? Number(match[1]) : null;
 }
 
 /** Runs the segment's ffmpeg; resolves with the number of frames it reported output. */
 function runFfmpeg(job: SegmentJob, callbacks: SegmentCallbacks): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawn(ffmpegPath, segmentArgs(job), { stdio: ["ignore", "pipe", "pipe", "pipe"], env: toolEnv });
-    let stderr = "";
+    const problems: string[] = [];
     let failure: unknown;
-    child.stderr!.on("data", (chunk: Buffer) => (stderr = lastChars(stderr + chunk.toString(), 8000)));
+    const stamps = new Timestamps();
+    let partial = "";
+    child.stderr!.on("data", (chunk: Buffer) => {
+      const lines = (partial + chunk.toString()).split("\n");
+      partial = lines.pop() ?? "";
+      for (const line of lines) {
+        const pts = showinfoPts(line);
+        if (pts !== null) stamps.push(pts);
+        else if (/\[(warning|error|fatal|panic)\]/.test(line)) {
+          problems.push(line.replace(/\[(warning|error|fatal|panic)\] /, ""));
+          if (problems.length > 50) problems.shift();
+        }
+      }
+    });
+    child.stderr!.on("close", () => stamps.end());
     const progress = watchProgress(child.stdio[3] as Readable, callbacks.onFrames);
-    const frames = readFrames(child.stdout!, job.width * job.height, job.sampleOffsets, callbacks.onSample).catch(
-      (err) => {
-        failure = err;
-        child.kill("SIGKILL");
-      },
-    );
+    const frames = readFrames(child.stdout!, job.width * job.height, stamps, callbacks.onSample).catch((err) => {
+      failure = err;
+      child.kill("SIGKILL");
+    });
     child.on("error", reject);
     callbacks.onStarted?.();
     child.on("close", async (code, signal) => {
       await frames;
       if (failure) return reject(failure);
       if (code === 0) return resolve(progress.frames);
-      const why = firstErrorLine(stderr) || `ffmpeg exited with ${code ?? signal}`;
-      reject(new VideoError("segment", `ffmpeg could not decode the segment at ${job.seekSec.toFixed(3)} s: ${why}`));
+      const why = firstErrorLine(problems.join("\n")) || `ffmpeg exited with ${code ?? signal}`;
+      reject(new VideoError("segment", `ffmpeg could not decode the segment from ${job.seekSec.toFixed(3)} s (${progress.frames} frames decoded): ${why}`));
     });
   });
 }
 
-/** Cuts ffmpeg's raw gray output into frames and hands each to `onSample`, pausing ffmpeg while it works. */
-async function readFrames(
-  stdout: Readable,
-  frameBytes: number,
-  offsets: number[],
-  onSample: SegmentCallbacks["onSample"],
-): Promise<void> {
+/** The sampled frames' timestamps, in order, as showinfo logs them; a frame's may be read after the frame itself. */
+class Timestamps {
+  private readonly values: number[] = [];
+  private waiting: Array<() => void> = [];
+  private ended = false;
+
+  push(pts: number): void {
+    this.values.push(pts);
+    for (const wake of this.waiting.splice(0)) wake();
+  }
+
+  end(): void {
+    this.ended = true;
+    for (const wake of this.waiting.splice(0)) wake();
+  }
+
+  /** The timestamp of sampled frame `i`; ffmpeg logs it before it writes the frame, so it comes. */
+  async at(i: number): Promise<number> {
+    while (this.values.length <= i) {
+      if (this.ended) throw new Error(`ffmpeg wrote sampled frame ${i + 1} without logging its timestamp`);
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    }
+    return this.values[i];
+  }
+}
+
+/** Cuts ffmpeg's raw gray output into frames and hands each, with its timestamp, to `onSample`, pausing ffmpeg while it works. */
+async function readFrames(stdout: Readable, frameBytes: number, stamps: Timestamps, onSample: SegmentCallbacks["onSample"]): Promise<void> {
   let frame = Buffer.allocUnsafe(frameBytes);
   let filled = 0;
   let index = 0;
@@ -149,8 +196,8 @@ async function readFrames(
       filled += n;
       at += n;
       if (filled === frameBytes) {
-        const offset = offsets[index++];
-        if (onSample && offset !== undefined) await onSample(offset, frame);
+        const pts = await stamps.at(index++);
+        if (onSample) await onSample(pts, frame);
         frame = Buffer.allocUnsafe(frameBytes);
         filled = 0;
       }

@@ -169,12 +169,3 @@ export function boxesOf(prediction: unknown): Box[] {
   }
   return [];
 }
-
-/** Frame numbers to send at `inferenceFps` (every frame when 0), evenly by time. */
-export function planInferenceFrames(frames: number, fps: number, inferenceFps: number): number[] {
-  if (!(inferenceFps > 0) || inferenceFps >= fps) return Array.from({ length: frames }, (_, i) => i);
-  const picks: number[] = [];
-  const count = Math.floor(((frames - 1) / fps) * inferenceFps) + 1;
-  for (let k = 0; k < count; k++) picks.push(Math.min(frames - 1, Math.round((k * fps) / inferenceFps)));
-  return [...new Set(picks)];
-}

@@ -4,7 +4,7 @@
  */
 import { Stage } from "./errors";
 import type { VideoInfo } from "./probe";
-import { joinUri, removeUri, writeData } from "./storage";
+import { PreconditionFailed, joinUri, removeUri, writeData } from "./storage";
 
 export const DEAD_LETTER_FOLDER = "_deadletter";
 export const WORK_FOLDER = "_work";
@@ -37,7 +37,14 @@ export interface Manifest {
   source: string;
   key: string;
   status: "ok";
-  video: Pick<VideoInfo, "codec" | "width" | "height" | "fps" | "frames" | "durationSec">;
+  video: Pick<VideoInfo, "codec" | "width" | "height" | "fps" | "durationSec" | "framesListed" | "framesHeld"> & {
+    /** Frames decoded: the frames of gray.mp4. */
+    frames: number;
+    /** Pictures the container holds that could not be decoded. */
+    framesUndecodable: number;
+    /** "constant": frames on a fixed grid (held frames are gaps in it); "variable": each frame at its own time. */
+    timing: "constant" | "variable";
+  };
   /** grayVideo is absent when writeGrayVideo is false, predictions without an endpoint. */
   outputs: { grayVideo?: string; preview: string; manifest: string; predictions?: string };
   segments: number;
@@ -82,7 +89,10 @@ export interface DeadLetter {
 export function buildManifest(args: {
   source: string;
   key: string;
-  video: VideoInfo;
+  video: Omit<VideoInfo, "timeline">;
+  /** Frames decoded, and pictures that could not be. */
+  decoded: number;
+  undecodable: number;
   layout: OutputLayout;
   segments: number;
   startedAt: number;
@@ -95,7 +105,8 @@ export function buildManifest(args: {
 }): Manifest {
   const now = args.now ?? Date.now();
   const wallSec = Math.max(0.001, (now - args.startedAt) / 1000);
-  const { codec, width, height, fps, frames, durationSec } = args.video;
+  const { codec, width, height, fps, durationSec, framesListed, framesHeld, constantRate } = args.video;
+  const frames = args.decoded;
   const outputs: Manifest["outputs"] = {
     ...(args.grayVideo === false ? {} : { grayVideo: args.layout.grayVideo }),
     preview: args.layout.preview,
@@ -106,7 +117,10 @@ export function buildManifest(args: {
     source: args.source,
     key: args.key,
     status: "ok",
-    video: { codec, width, height, fps: round(fps, 3), frames, durationSec: round(durationSec, 3) },
+    video: {
+      codec, width, height, fps: round(fps, 3), durationSec: round(durationSec, 3),
+      frames, framesListed, framesHeld, framesUndecodable: args.undecodable, timing: constantRate ? "constant" : "variable",
+    },
     outputs,
     segments: args.segments,
     ...(args.inference ? { inference: args.inference } : {}),
@@ -126,10 +140,21 @@ export function round(x: number, digits: number): number {
   return Math.round(x * f) / f;
 }
 
-/** Writes the manifest (last, as the commit marker) and clears a dead letter left by an earlier failed run. */
-export async function writeManifest(manifest: Manifest, layout: OutputLayout): Promise<void> {
-  await writeData(layout.manifest, JSON.stringify(manifest, null, 2) + "\n", "application/json");
+/**
+ * Writes the manifest (last, as the commit marker) and clears a dead letter
+ * left by an earlier failed run. In Cloud Storage, `generation` is the
+ * manifest's generation when this attempt looked (0: none): if another
+ * attempt wrote it since, this one does not overwrite it and returns false.
+ */
+export async function writeManifest(manifest: Manifest, layout: OutputLayout, generation: number | null = null): Promise<boolean> {
+  try {
+    await writeData(layout.manifest, JSON.stringify(manifest, null, 2) + "\n", "application/json", generation === null ? {} : { ifGenerationMatch: generation });
+  } catch (err) {
+    if (err instanceof PreconditionFailed) return false;
+    throw err;
+  }
   await removeUri(layout.deadLetter);
+  return true;
 }
 
 export async function writeDeadLetter(record: DeadLetter, layout: OutputLayout): Promise<void> {

@@ -82,6 +82,18 @@ export const pipelineParameters = [
     regexes: ["^[0-9]+$"],
   },
   {
+    name: "maxUndecodableFrames",
+    label: "Undecodable frames allowed",
+    helpText:
+      "A video whose container holds frames the decoder cannot decode (a broken slice, a damaged packet) is still " +
+      "processed when there are at most this many: gray.mp4 leaves them out and the manifest counts them " +
+      "(video.framesUndecodable). More, or none decodable at all, send the video to the dead letter. Defaults to 25.",
+    schema: z.coerce.number().int("must be a whole number").min(0, "must be 0 or more"),
+    isOptional: true,
+    defaultValue: "25",
+    regexes: ["^[0-9]+$"],
+  },
+  {
     name: "writeGrayVideo",
     label: "Write the gray video",
     helpText:
@@ -234,6 +246,7 @@ export interface PipelineOptions {
   segmentSeconds: number;
   previewFrames: number;
   maxInputBytes: number;
+  maxUndecodableFrames: number;
   writeGrayVideo: boolean;
   predictionEndpoint?: string;
   inferenceFps: number;

@@ -13,14 +13,14 @@ import * as beam from "apache-beam";
 import { reshuffle } from "apache-beam/transforms/utils";
 import { asyncMap, steps } from "./beam/workarounds";
 import type { PipelineOptions } from "./options";
-import type { Failure, Outcome, ProbedVideo, SegmentDone, SegmentTask, VideoInput } from "./steps";
+import type { Failure, Outcome, ProbedVideo, SegmentDone, SegmentTask, VideoAttempt } from "./steps";
 
 type Routed<T> = { ok: T; failed: Failure };
 
 export function processVideos(options: PipelineOptions) {
-  return function processVideos(videos: beam.PCollection<VideoInput>): beam.PCollection<Outcome> {
+  return function processVideos(videos: beam.PCollection<VideoAttempt>): beam.PCollection<Outcome> {
     const probed = videos
-      .apply(asyncMap("probe", (video: VideoInput) => steps.probe(video, options)))
+      .apply(asyncMap("probe", (video: VideoAttempt) => steps.probe(video, options)))
       .apply(beam.withName("routeProbed", beam.split<Routed<ProbedVideo>>(["ok", "failed"])));
 
     const assembled = probed.ok

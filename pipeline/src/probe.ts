@@ -1,25 +1,56 @@
 /**
- * Probe: what a video is (codec, size, frame rate, frame count, duration),
- * read by ffprobe. `parseProbe` is pure so tests can feed it ffprobe's JSON.
+ * Probe: what a video is (codec, size, frame rate, duration) and where its
+ * frames are (timeline.ts), read by ffprobe. `parseProbe` and
+ * `describeFrames` are pure so tests can feed them ffprobe's output.
  */
 import { z } from "zod";
 import { VideoError } from "./errors";
+import { PacketScan, TimeBase, Timeline, parsePacketScan, rangesBetween, secondsOf, toRuns, typicalStep } from "./timeline";
 import { ffprobePath, firstErrorLine, runTool } from "./tools";
 
 export interface VideoInfo {
   codec: string;
   width: number;
   height: number;
-  /** Frames per second as ffprobe's exact fraction, e.g. "30000/1001". */
+  /** The video stream's index in the file (ffmpeg's `0:<index>`): the first video stream that is not cover art. */
+  streamIndex: number;
+  /** The nominal frame rate as ffprobe's exact fraction, e.g. "30000/1001". */
   fpsFraction: string;
   fps: number;
+  /** Pictures the container holds (see timeline.ts): the frames videoflow decodes. */
   frames: number;
+  /** Frames the container lists to be shown: the pictures and, in AVI, its empty chunks (not an edit list's discarded ones). */
+  framesListed: number;
+  /** Listed frames with no picture of their own: the picture before stays on screen. */
+  framesHeld: number;
+  /** From the first picture to the end of the last, as read. */
   durationSec: number;
   pixelFormat: string;
   /** The first audio stream's codec (ffprobe's name), or null when the video has none. */
   audioCodec: string | null;
-  /** Average and nominal rates disagree: frames are not evenly spaced, so no cutting by frame time. */
-  variableFrameRate: boolean;
+  /** Average and nominal rates agree: pictures sit on a fixed grid (held frames are gaps in it). */
+  constantRate: boolean;
+  timeline: Timeline;
+}
+
+/** What the stream and format headers say, before the packets are read. */
+export interface StreamInfo {
+  codec: string;
+  width: number;
+  height: number;
+  streamIndex: number;
+  fpsFraction: string;
+  fps: number;
+  timeBase: TimeBase;
+  /** The file's start time (format start_time), seconds. */
+  originSec: number;
+  /** The frame count the container records, or 0. */
+  recordedFrames: number;
+  /** The video's length as the container declares it, or null when it declares none of its own. */
+  declaredSec: number | null;
+  pixelFormat: string;
+  audioCodec: string | null;
+  constantRate: boolean;
 }
 
 const fraction = z.string().regex(/^\d+\/\d+$/);
@@ -29,6 +60,7 @@ const ffprobeOutput = z.object({
   streams: z
     .array(
       z.object({
+        index: z.number().optional(),
         codec_type: z.string().optional(),
         codec_name: z.string().optional(),
         width: z.number().optional(),
@@ -39,6 +71,7 @@ const ffprobeOutput = z.object({
         nb_frames: numeric.optional(),
         nb_read_packets: numeric.optional(),
         duration: numeric.optional(),
+        time_base: fraction.optional(),
         disposition: z.object({ attached_pic: z.number().optional() }).partial().optional(),
       }),
     )
@@ -47,6 +80,7 @@ const ffprobeOutput = z.object({
     .object({
       format_name: z.string().optional(),
       duration: numeric.optional(),
+      start_time: numeric.optional(),
     })
     .optional(),
 });
@@ -58,11 +92,10 @@ export function fractionValue(f: string | undefined): number {
 }
 
 /**
- * Turns ffprobe's JSON into VideoInfo, or throws a VideoError saying what is
- * missing. `frames` may be 0 here when the container does not record it
- * (WebM, Matroska); `probeVideo` then counts packets.
+ * Turns ffprobe's stream and format JSON into StreamInfo, or throws a
+ * VideoError saying what is missing.
  */
-export function parseProbe(json: unknown, source: string): VideoInfo {
+export function parseProbe(json: unknown, source: string): StreamInfo {
   const parsed = ffprobeOutput.safeParse(json);
   if (!parsed.success) throw new VideoError("probe", `${source}: ffprobe output was not understood`);
   const { streams, format } = parsed.data;
@@ -82,48 +115,100 @@ export function parseProbe(json: unknown, source: string): VideoInfo {
   const fpsFraction = nominal > 0 ? video.r_frame_rate! : video.avg_frame_rate ?? "0/1";
   const fps = fractionValue(fpsFraction);
   if (!(fps > 0) || fps > 1000) throw new VideoError("probe", `${source}: the video stream has no usable frame rate (${fpsFraction})`);
-  const durationSec = video.duration ?? format?.duration ?? 0;
+  const [num, den] = (video.time_base ?? "0/1").split("/").map(Number);
+  if (!(num > 0 && den > 0)) throw new VideoError("probe", `${source}: the video stream has no time base`);
+  const constantRate = !(average > 0 && Math.abs(average - nominal) / nominal > 0.01);
+  const recordedFrames = Math.max(0, Math.round(video.nb_frames ?? 0));
+  // The length the container declares for the video itself: its stream
+  // duration, or (fixed-rate containers such as AVI) its listed frames. A file
+  // with other streams and only an overall duration declares none of its own.
+  const declared = [video.duration, constantRate && recordedFrames > 0 ? recordedFrames / fps : undefined].filter(
+    (d): d is number => d !== undefined && Number.isFinite(d) && d > 0,
+  );
+  if (declared.length === 0 && streams.length === 1 && format?.duration && format.duration > 0) declared.push(format.duration);
   return {
     codec: video.codec_name ?? "unknown",
     width,
     height,
+    streamIndex: video.index ?? 0,
     fpsFraction,
     fps,
-    frames: Math.max(0, Math.round(video.nb_frames ?? video.nb_read_packets ?? 0)),
-    durationSec: Number.isFinite(durationSec) ? durationSec : 0,
+    timeBase: { num, den },
+    originSec: Number.isFinite(format?.start_time) ? format!.start_time! : 0,
+    recordedFrames,
+    declaredSec: declared.length > 0 ? Math.max(...declared) : null,
     pixelFormat: video.pix_fmt ?? "unknown",
     audioCodec: streams.find((s) => s.codec_type === "audio")?.codec_name ?? null,
-    variableFrameRate: average > 0 && nominal > 0 && Math.abs(average - nominal) / nominal > 0.01,
+    constantRate,
   };
 }
 
-async function ffprobeJson(localPath: string, source: string, extra: string[]): Promise<unknown> {
-  const result = await runTool(ffprobePath, ["-v", "error", "-print_format", "json", ...extra, "-i", localPath]);
-  if (result.code !== 0) {
-    const why = firstErrorLine(result.stderr) || `ffprobe exited with ${result.code}`;
-    throw new VideoError("probe", `${source} is not a readable video: ${why.replace(localPath, "<input>")}`);
-  }
-  try {
-    return JSON.parse(result.stdout);
-  } catch {
-    throw new VideoError("probe", `${source}: ffprobe printed no JSON`);
-  }
+/** How much shorter than declared a readable video may be before it is called truncated. */
+export function truncationAllowanceSec(declaredSec: number): number {
+  return Math.max(1, 0.05 * declaredSec);
 }
 
-/** Probes a local file (gs:// objects are staged to a local file first). */
-export async function probeVideo(localPath: string, source: string): Promise<VideoInfo> {
-  const info = parseProbe(await ffprobeJson(localPath, source, ["-show_format", "-show_streams"]), source);
-  if (info.frames === 0) {
-    // Matroska/WebM record no frame count: count the packets (demux only, no decoding).
-    const counted = parseProbe(
-      await ffprobeJson(localPath, source, ["-count_packets", "-select_streams", "v:0", "-show_streams"]),
-      source,
+/**
+ * The video's frames from its headers and a scan of its packets (see
+ * timeline.ts). Throws a VideoError when there is no picture, or when what can
+ * be read ends well before the length the container declares (a truncated file).
+ */
+export function describeFrames(stream: StreamInfo, scan: PacketScan | null, source: string): VideoInfo {
+  if (!scan) throw new VideoError("probe", `${source}: the video stream has no timestamps, so its frames cannot be placed in time`);
+  const { pictures } = scan;
+  if (pictures.length === 0) throw new VideoError("probe", `${source}: the video stream has no frames`);
+  const step = typicalStep(pictures) || Math.round(stream.timeBase.den / (stream.fps * stream.timeBase.num));
+  const first = pictures[0];
+  const end = Math.max(scan.endPts, pictures[pictures.length - 1] + step);
+  const durationSec = secondsOf(end - first, stream.timeBase);
+  // On a fixed grid, the gaps between pictures are held frames.
+  const slots = stream.constantRate ? Math.round(durationSec * stream.fps) : pictures.length;
+  const framesHeld = Math.max(0, slots - pictures.length);
+  if (stream.declaredSec !== null && durationSec < stream.declaredSec - truncationAllowanceSec(stream.declaredSec)) {
+    const declaredFrames = stream.recordedFrames || Math.round(stream.declaredSec * stream.fps);
+    throw new VideoError(
+      "probe",
+      `${source} is truncated: only ${durationSec.toFixed(1)} s of the ${stream.declaredSec.toFixed(1)} s it declares could be read ` +
+        `(${pictures.length} of ${declaredFrames} frames)`,
     );
-    info.frames = counted.frames;
   }
-  if (info.frames === 0) throw new VideoError("probe", `${source}: the video stream has no frames`);
-  if (info.durationSec <= 0) info.durationSec = info.frames / info.fps;
-  return info;
+  const { timeBase, originSec, recordedFrames, declaredSec: _declared, ...facts } = stream;
+  return {
+    ...facts,
+    frames: pictures.length,
+    framesListed: Math.max(recordedFrames - scan.discarded.length, pictures.length + framesHeld),
+    framesHeld,
+    durationSec,
+    timeline: { timeBase, originSec, pictures: toRuns(pictures), endPts: end, discarded: rangesBetween(scan.discarded, pictures) },
+  };
+}
+
+async function ffprobeText(localPath: string, source: string, args: string[]): Promise<string> {
+  const result = await runTool(ffprobePath, ["-v", "error", ...args, "-i", localPath]);
+  if (result.code !== 0) {
+    const why = firstErrorLine(result.stderr) || `ffprobe exited with ${result.code ?? result.signal}`;
+    throw new VideoError("probe", `${source} is not a readable video: ${why.replace(localPath, "<input>")}`);
+  }
+  return result.stdout;
+}
+
+/**
+ * Probes a local file (gs:// objects are staged to a local file first): the
+ * headers, then every packet of the video stream (demuxing only, no decoding).
+ */
+export async function probeVideo(localPath: string, source: string): Promise<VideoInfo> {
+  let json: unknown;
+  try {
+    json = JSON.parse(await ffprobeText(localPath, source, ["-print_format", "json", "-show_format", "-show_streams"]));
+  } catch (err) {
+    if (err instanceof VideoError) throw err;
+    throw new VideoError("probe", `${source}: ffprobe printed no JSON`);
+  }
+  const stream = parseProbe(json, source);
+  const packets = await ffprobeText(localPath, source, [
+    "-select_streams", String(stream.streamIndex), "-show_entries", "packet=pts,dts,duration,size,flags", "-of", "csv=p=0",
+  ]);
+  return describeFrames(stream, parsePacketScan(packets), source);
 }
 
 /** Counts the frames (packets) of a video file's first video stream. */

@@ -2,6 +2,7 @@
  * The one-machine runtime: runs the pipeline once over a list of videos on
  * Beam's direct runner and returns what happened to each.
  */
+import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as beam from "apache-beam";
 import { createRunner } from "apache-beam/runners/runner";
@@ -9,7 +10,7 @@ import { asyncMap, steps } from "./beam/workarounds";
 import { videoKey } from "./keys";
 import { PipelineOptions, UsageError } from "./options";
 import { processVideos } from "./pipeline";
-import type { Outcome, VideoInput } from "./steps";
+import type { Outcome, VideoAttempt, VideoInput } from "./steps";
 import { scratchDir } from "./storage";
 
 export function videoInputs(sources: string[]): VideoInput[] {
@@ -25,14 +26,20 @@ export function videoInputs(sources: string[]): VideoInput[] {
   return inputs;
 }
 
+/** A new attempt at each input: an id that names its scratch and work files (see VideoAttempt). */
+export function attemptsAt(inputs: VideoInput[]): VideoAttempt[] {
+  return inputs.map((input) => ({ ...input, attempt: randomBytes(6).toString("hex") }));
+}
+
 /** Runs the pipeline over `inputs` (distinct keys) and returns each one's outcome, in order. */
 export async function processOnce(inputs: VideoInput[], options: PipelineOptions): Promise<Outcome[]> {
   await fs.mkdir(scratchDir("reports"), { recursive: true });
-  const report = scratchDir("reports", `run-${process.pid}-${Date.now()}.jsonl`);
+  const report = scratchDir("reports", `run-${process.pid}-${randomBytes(6).toString("hex")}.jsonl`);
+  const attempts = attemptsAt(inputs);
   try {
     await createRunner({ runner: "direct" }).run((root: beam.Root) => {
       root
-        .apply(beam.withName("videos", beam.create(inputs, false)))
+        .apply(beam.withName("videos", beam.create(attempts, false)))
         .apply(processVideos(options))
         .apply(asyncMap("report", (outcome: Outcome) => steps.recordOutcome(report, outcome)));
     });

@@ -1,83 +1,153 @@
 /**
  * Segment planning: cut a video into time segments that workers process in
- * parallel, on exact frame boundaries, so that the joined output has exactly
- * the input's frames. Pure functions, no I/O.
+ * parallel, and choose the frames that the preview and inference see. Pure
+ * functions over a video's timeline (timeline.ts), no I/O.
+ *
+ * Every cut is at a picture's timestamp: a segment holds the decoded frames
+ * whose timestamps fall from its first picture up to the next segment's first
+ * picture. Timestamps are integers in the stream's time base, so the segments
+ * of any plan partition the frames exactly: the same input gives the same
+ * frames whatever `segmentSeconds` is.
  */
+import { PtsRuns, Timeline, countOf, indexAtOrBefore, ptsAt, secondsOf, sliceRuns, timeOf } from "./timeline";
 
 export interface SegmentPlan {
   index: number;
-  /** First frame of the segment (0-based, in the whole video). */
-  startFrame: number;
-  frameCount: number;
-  /** Presentation time of `startFrame`: startFrame / fps exactly. */
-  startSec: number;
-  /**
-   * Where ffmpeg seeks to: half a frame before `startFrame`. ffmpeg drops
-   * decoded frames earlier than the seek point, so the first frame kept is
-   * `startFrame` even when container timestamps are rounded (29.97 fps in a
-   * 1/15360 time base, for example) and the decimal seek time is too.
-   */
+  /** The segment's first picture, as an index into the video's pictures. */
+  firstPicture: number;
+  /** The segment's pictures' timestamps. */
+  pictures: PtsRuns;
+  /** The first picture's timestamp: the segment's frames are timed from it. */
+  fromPts: number;
+  /** The next segment's first picture's timestamp (frames from it on belong there); null for the last segment. */
+  untilPts: number | null;
+  /** Where ffmpeg starts reading, in seconds from the file's start: a few pictures early (see SEEK_LEAD); 0 for the first. */
   seekSec: number;
 }
 
-export interface FrameTiming {
-  frames: number;
-  /** Exact frame rate as "num/den". */
-  fpsFraction: string;
-  variableFrameRate: boolean;
-}
-
-function parseFraction(f: string): { num: number; den: number } {
-  const parts = f.split("/").map(Number);
-  if (!(parts[0] > 0 && parts[1] > 0)) throw new Error(`not a frame rate: ${f}`);
-  return { num: parts[0], den: parts[1] };
-}
-
-/** Seconds of frame `k` at `num/den` fps, rounded to the microseconds ffmpeg parses. */
-export function frameTime(k: number, fpsFraction: string): number {
-  const { num, den } = parseFraction(fpsFraction);
-  return Math.round((k * den * 1e6) / num) / 1e6;
-}
+/**
+ * Pictures a segment's decoding starts before its first one. A decoder may
+ * give a frame the timestamp of the picture after the one that carried it
+ * (AVI with packed B-frames does: a one-frame delay), and ffmpeg seeks to the
+ * keyframe at or before its target, so starting a few pictures early makes
+ * sure the segment's first frame is decoded.
+ */
+export const SEEK_LEAD = 3;
 
 /**
- * Splits `frames` into segments of about `segmentSeconds`. Variable frame
- * rate videos (and segmentSeconds <= 0) get one segment: cutting them by
- * frame time would not be frame exact. A last piece shorter than half a
- * segment joins the one before it.
+ * Splits the video into segments of about `segmentSeconds`, each starting at a
+ * picture. `segmentSeconds` <= 0, or a video no longer than that, gives one
+ * segment. A last piece shorter than half a segment joins the one before it.
  */
-export function planSegments(video: FrameTiming, segmentSeconds: number): SegmentPlan[] {
-  const { num, den } = parseFraction(video.fpsFraction);
-  const total = video.frames;
-  if (total <= 0) return [];
-  const perSegment = Math.max(1, Math.round((segmentSeconds * num) / den));
-  if (video.variableFrameRate || segmentSeconds <= 0 || perSegment >= total) {
-    return [{ index: 0, startFrame: 0, frameCount: total, startSec: 0, seekSec: 0 }];
+export function planSegments(timeline: Timeline, segmentSeconds: number): SegmentPlan[] {
+  const { pictures, timeBase } = timeline;
+  const total = countOf(pictures);
+  if (total === 0) return [];
+  const starts = [0];
+  if (segmentSeconds > 0) {
+    const per = segmentSeconds;
+    for (;;) {
+      const from = ptsAt(pictures, starts[starts.length - 1]);
+      // The first picture at least `per` seconds after this segment's first.
+      const next = indexAtOrBefore(pictures, Math.ceil(from + (per * timeBase.den) / timeBase.num) - 1) + 1;
+      if (next >= total) break;
+      starts.push(next);
+    }
+    const last = ptsAt(pictures, starts[starts.length - 1]);
+    if (starts.length > 1 && secondsOf(timeline.endPts - last, timeBase) * 2 < per) starts.pop();
   }
-  const starts: number[] = [];
-  for (let start = 0; start < total; start += perSegment) starts.push(start);
-  const lastLength = total - starts[starts.length - 1];
-  if (starts.length > 1 && lastLength * 2 < perSegment) starts.pop();
-  return starts.map((startFrame, index) => {
+  return starts.map((firstPicture, index) => {
     const end = index + 1 < starts.length ? starts[index + 1] : total;
+    const lead = Math.max(0, firstPicture - SEEK_LEAD);
     return {
       index,
-      startFrame,
-      frameCount: end - startFrame,
-      startSec: frameTime(startFrame, video.fpsFraction),
-      seekSec: startFrame === 0 ? 0 : frameTime(startFrame - 0.5, video.fpsFraction),
+      firstPicture,
+      pictures: sliceRuns(pictures, firstPicture, end - firstPicture),
+      fromPts: ptsAt(pictures, firstPicture),
+      untilPts: end < total ? ptsAt(pictures, end) : null,
+      seekSec: index === 0 ? 0 : Math.max(0, Math.floor(timeOf(ptsAt(pictures, lead), timeline) * 1e6) / 1e6),
     };
   });
 }
 
-/** `count` frame numbers spread evenly over `frames` (the middle of each of `count` equal parts). */
-export function planSamples(frames: number, count: number): number[] {
-  const n = Math.min(Math.max(0, Math.floor(count)), frames);
+/**
+ * The pictures on screen at `count` evenly spaced moments (the middle of
+ * each of `count` equal parts of the video): distinct picture indices,
+ * ascending. Held frames show the picture before them, so a long still
+ * stretch gives one picture, not many copies.
+ */
+export function planSamples(timeline: Timeline, count: number): number[] {
+  const { pictures, endPts } = timeline;
+  const first = ptsAt(pictures, 0);
+  const n = Math.max(0, Math.floor(count));
   const picks = new Set<number>();
-  for (let i = 0; i < n; i++) picks.add(Math.floor(((i + 0.5) * frames) / n));
+  for (let i = 0; i < n; i++) picks.add(indexAtOrBefore(pictures, Math.floor(first + ((i + 0.5) * (endPts - first)) / n)));
   return [...picks].sort((a, b) => a - b);
 }
 
-/** The sample frames that fall inside a segment. */
-export function samplesIn(segment: SegmentPlan, samples: number[]): number[] {
-  return samples.filter((f) => f >= segment.startFrame && f < segment.startFrame + segment.frameCount);
+/**
+ * Whether the video's last pictures are evenly spaced. The MP4 muxer of
+ * ffmpeg 2018 ends a track where its last frame's decode timestamp plus one
+ * frame falls; with B-frames (decode order behind presentation order) and an
+ * uneven end (held frames, variable rate, a gap), that cuts off the last
+ * frame. Such a video is encoded without B-frames (every segment of it: in
+ * a joined track they must agree, or its end moves by the B-frame delay).
+ */
+export function endsEvenly(timeline: Timeline, lookBack = 6): boolean {
+  const n = countOf(timeline.pictures);
+  const last = Array.from({ length: Math.min(n, lookBack + 1) }, (_, k) => ptsAt(timeline.pictures, n - 1 - k)).reverse();
+  last.push(timeline.endPts);
+  const gaps = last.slice(1).map((t, i) => t - last[i]);
+  return gaps.every((g) => Math.abs(g - gaps[0]) <= 0.01 * gaps[0]);
+}
+
+/** `count` indices spread evenly over `length` (the middle of each of `count` equal parts), distinct. */
+export function spreadIndices(length: number, count: number): number[] {
+  const n = Math.min(Math.max(0, Math.floor(count)), length);
+  const picks = new Set<number>();
+  for (let i = 0; i < n; i++) picks.add(Math.floor(((i + 0.5) * length) / n));
+  return [...picks].sort((a, b) => a - b);
+}
+
+/**
+ * The pictures on screen every 1/`perSecond` seconds from the first, or
+ * "all" (every picture) when `perSecond` is 0 or at least the nominal rate.
+ */
+export function planEvery(timeline: Timeline, perSecond: number, fps: number): number[] | "all" {
+  if (!(perSecond > 0) || perSecond >= fps) return "all";
+  const { pictures, endPts, timeBase } = timeline;
+  const first = ptsAt(pictures, 0);
+  const step = timeBase.den / (timeBase.num * perSecond);
+  const picks: number[] = [];
+  for (let k = 0; first + k * step < endPts; k++) {
+    const i = indexAtOrBefore(pictures, Math.floor(first + k * step));
+    if (picks[picks.length - 1] !== i) picks.push(i);
+  }
+  return picks;
+}
+
+/** The chosen pictures that belong to a segment. */
+export function picturesIn(segment: SegmentPlan, chosen: number[]): number[] {
+  const end = segment.firstPicture + countOf(segment.pictures);
+  return chosen.filter((i) => i >= segment.firstPicture && i < end);
+}
+
+/**
+ * The timestamp windows [from, until) of a segment's chosen pictures: a
+ * decoded frame in a picture's window is that picture's frame, even when the
+ * decoder delays its timestamp (see SEEK_LEAD).
+ */
+export function sampleWindows(segment: SegmentPlan, chosen: number[], endPts: number): Array<[number, number]> {
+  const count = countOf(segment.pictures);
+  return chosen.map((i) => {
+    const k = i - segment.firstPicture;
+    const until = k + 1 < count ? ptsAt(segment.pictures, k + 1) : (segment.untilPts ?? endPts);
+    return [ptsAt(segment.pictures, k), until];
+  });
+}
+
+/** Which of the segment's pictures a decoded frame with this timestamp is (an index into the video's pictures), or -1. */
+export function pictureOf(segment: SegmentPlan, pts: number): number {
+  const k = indexAtOrBefore(segment.pictures, pts);
+  return k < 0 ? -1 : segment.firstPicture + k;
 }

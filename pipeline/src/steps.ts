@@ -7,19 +7,20 @@
  */
 import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
-import { audioPlan, concatSegments } from "./assemble";
+import { SegmentFile, audioPlan, joinSegments } from "./assemble";
 import { decodeSegment } from "./decode";
 import { Stage, VideoError, asVideoError } from "./errors";
 import { endProgress, log, reportFrames } from "./log";
 import { DeadLetter, InferenceSummary, buildManifest, outputLayout, round, writeDeadLetter, writeManifest } from "./manifest";
 import type { PipelineOptions } from "./options";
 import { VideoInfo, countFrames, probeVideo } from "./probe";
-import { SegmentPlan, frameTime, planSamples, planSegments, samplesIn } from "./segment";
+import { SegmentPlan, endsEvenly, pictureOf, picturesIn, planEvery, planSamples, planSegments, sampleWindows, spreadIndices } from "./segment";
 import {
-  downloadFile, isGcsUri, joinUri, moveUri, releaseInput, removeTree, scratchDir, sizeOf, stageInput, uploadFile, writeData,
+  committedSince, downloadFile, isGcsUri, joinUri, releaseInput, removeEmptyParents, removeTree, scratchDir, sizeOf, stageInput, uploadFile, writeData,
 } from "./storage";
+import { TimeBase, Timeline, secondsOf, timeOf } from "./timeline";
 import { Thumbnail, drawContactSheet, makeThumbnail, opencv, prepareForInference } from "./vision";
-import { boxesOf, parseEndpoint, planInferenceFrames, toInstance } from "./inference";
+import { boxesOf, parseEndpoint, toInstance } from "./inference";
 import { clientFor } from "./prediction-client";
 import { FramePrediction, FramePredictor, predictionLines, summariseInference } from "./predict-frames";
 
@@ -28,27 +29,52 @@ export interface VideoInput {
   key: string;
 }
 
-export interface ProbedVideo extends VideoInput {
+/**
+ * One attempt at a video. Scratch files and work objects are named by the
+ * attempt, so that two attempts at the same video (a duplicate delivery in
+ * another process, a retry) never touch each other's files; only the final
+ * outputs are shared, and the manifest, written last, commits them.
+ */
+export interface VideoAttempt extends VideoInput {
+  attempt: string;
+}
+
+export interface ProbedVideo extends VideoAttempt {
   video: VideoInfo;
   sizeBytes: number;
   startedAt: number;
-  /** Frames the preview shows. */
-  samples: number[];
 }
 
+/** A video's facts without its list of pictures: what travels with each of its segments. */
+export type VideoFacts = Omit<VideoInfo, "timeline"> & Pick<Timeline, "timeBase" | "originSec" | "endPts" | "discarded">;
+
 export interface SegmentTask {
-  video: ProbedVideo;
+  input: VideoAttempt;
+  video: VideoFacts;
+  startedAt: number;
   segment: SegmentPlan;
   segments: number;
+  /** Pictures (indices into the video's) the preview shows, of this segment. */
+  preview: number[];
+  /** Pictures sent for inference, of this segment: none without an endpoint, "all" for every one. */
+  infer: number[] | "all";
+  /** Encode with B-frames (see endsEvenly). */
+  bFrames: boolean;
 }
 
 export interface SegmentDone {
   key: string;
-  video: ProbedVideo;
+  input: VideoAttempt;
+  video: VideoFacts;
+  startedAt: number;
   index: number;
   segments: number;
+  fromPts: number;
+  untilPts: number | null;
   /** Where the segment's gray video waits for assembly; null when no gray video is written. */
   segmentUri: string | null;
+  /** Frames decoded. */
+  decoded: number;
   thumbnails: Thumbnail[];
   encodeSec: number;
   error: { stage: Stage; reason: string; retryable: boolean } | null;
@@ -84,7 +110,7 @@ function formatBytes(n: number): string {
 }
 
 /** Checks the source exists and is not empty or too large, stages it locally and probes it. */
-export async function probe(input: VideoInput, options: PipelineOptions): Promise<Routed<ProbedVideo>> {
+export async function probe(input: VideoAttempt, options: PipelineOptions): Promise<Routed<ProbedVideo>> {
   const startedAt = Date.now();
   try {
     const size = await sizeOf(input.source);
@@ -96,178 +122,232 @@ export async function probe(input: VideoInput, options: PipelineOptions): Promis
         `${input.source} is ${formatBytes(size)}, larger than the ${formatBytes(options.maxInputBytes)} allowed (maxInputBytes)`,
       );
     }
-    const local = await stageInput(input.source);
+    const local = await stageInput(input.source, input.attempt);
     const video = await probeVideo(local, input.source);
+    const { timeline, ...facts } = video;
     log("INFO", `probed ${input.key}: ${video.codec} ${video.width}x${video.height}, ${round(video.fps, 2)} fps, ${video.frames} frames`, {
-      event: "probed", video: input.key, ...video,
+      event: "probed", video: input.key, ...facts,
     });
-    return { ok: { ...input, video, sizeBytes: size, startedAt, samples: previewFrames(video, options) } };
+    return { ok: { ...input, video, sizeBytes: size, startedAt } };
   } catch (err) {
-    await releaseInput(input.source);
+    await releaseInput(input.source, input.attempt);
     return failed(input, err, "probe");
   }
 }
 
 /**
- * The frames the preview shows: evenly spaced over the video or, with
- * inference, over the frames sent for inference (so the preview can show
- * their boxes).
+ * One task per segment of the video, each with the pictures of it that the
+ * preview and inference want. The preview's pictures are evenly spaced over
+ * the video or, with inference, over the pictures sent (so the preview can
+ * show their boxes).
  */
-function previewFrames(video: VideoInfo, options: PipelineOptions): number[] {
-  if (!options.predictionEndpoint) return planSamples(video.frames, options.previewFrames);
-  const sent = planInferenceFrames(video.frames, video.fps, options.inferenceFps);
-  return planSamples(sent.length, options.previewFrames).map((i) => sent[i]);
+export function planSegmentTasks(probed: ProbedVideo, options: PipelineOptions): SegmentTask[] {
+  const { video, startedAt } = probed;
+  const { timeline, ...rest } = video;
+  const { timeBase, originSec, endPts, discarded } = timeline;
+  const facts: VideoFacts = { ...rest, timeBase, originSec, endPts, discarded };
+  const input: VideoAttempt = { source: probed.source, key: probed.key, attempt: probed.attempt };
+  const sent = options.predictionEndpoint ? planEvery(timeline, options.inferenceFps, video.fps) : [];
+  const preview =
+    sent === "all" || sent.length === 0 ? planSamples(timeline, options.previewFrames) : spreadIndices(sent.length, options.previewFrames).map((i) => sent[i]);
+  const plan = planSegments(timeline, options.segmentSeconds);
+  const evenEnd = endsEvenly(timeline);
+  return plan.map((segment) => ({
+    input, video: facts, startedAt, segment, segments: plan.length,
+    preview: picturesIn(segment, preview),
+    infer: sent === "all" ? "all" : picturesIn(segment, sent),
+    // All segments alike: the joined track's timing comes out right only when they agree.
+    bFrames: evenEnd,
+  }));
 }
 
-/** One task per segment of the video. */
-export function planSegmentTasks(video: ProbedVideo, options: PipelineOptions): SegmentTask[] {
-  const plan = planSegments(video.video, options.segmentSeconds);
-  return plan.map((segment) => ({ video, segment, segments: plan.length }));
+/** A scratch file of this attempt: named by a hash of the key (never the key itself), the process and the attempt. */
+function scratchName(input: VideoAttempt, suffix: string): string {
+  return scratchDir("work", `${createHash("sha256").update(input.key).digest("hex").slice(0, 24)}-${process.pid}-${input.attempt}-${suffix}`);
 }
 
-function scratchName(key: string, suffix: string): string {
-  return scratchDir("work", `${createHash("sha256").update(key).digest("hex").slice(0, 24)}-${process.pid}-${suffix}`);
+/** Where this attempt's segments wait for assembly. */
+function workFolder(input: VideoAttempt, options: PipelineOptions): string {
+  return joinUri(outputLayout(options.outputDirectory, input.key).work, input.attempt);
 }
 
 /** Encodes one segment to gray H.264 (when wanted), predicts its frames and makes the preview thumbnails inside it. */
 export async function processSegment(task: SegmentTask, options: PipelineOptions): Promise<SegmentDone> {
-  const { video, segment } = task;
-  const { width, height, fpsFraction, frames } = video.video;
-  const layout = outputLayout(options.outputDirectory, video.key);
-  const segmentUri = options.writeGrayVideo ? joinUri(layout.work, `segment-${String(segment.index).padStart(5, "0")}.mp4`) : null;
+  const { input, video, segment } = task;
+  const { width, height } = video;
+  const segmentUri = options.writeGrayVideo ? joinUri(workFolder(input, options), `segment-${String(segment.index).padStart(5, "0")}.mp4`) : null;
   const done: SegmentDone = {
-    key: video.key, video, index: segment.index, segments: task.segments, segmentUri,
+    key: input.key, input, video, startedAt: task.startedAt, index: segment.index, segments: task.segments,
+    fromPts: segment.fromPts, untilPts: segment.untilPts, segmentUri, decoded: 0,
     thumbnails: [], encodeSec: 0, error: null, predictions: [],
     inference: { deployedModelId: null, requests: 0, retries: 0 },
   };
   const started = Date.now();
-  const output = segmentUri === null ? null : scratchName(video.key, `segment-${segment.index}.mp4`);
+  const output = segmentUri === null ? null : scratchName(input, `segment-${segment.index}.mp4`);
   try {
     await fs.mkdir(scratchDir("work"), { recursive: true });
-    const input = await stageInput(video.source);
-    const preview = new Set(samplesIn(segment, video.samples));
-    const predict = options.predictionEndpoint
-      ? new Set(samplesIn(segment, planInferenceFrames(frames, video.video.fps, options.inferenceFps)))
-      : new Set<number>();
-    const predictor = predict.size > 0 ? new FramePredictor(clientFor(parseEndpoint(options.predictionEndpoint!), options), options.maxBatchSize) : null;
-    const sampleOffsets = [...new Set([...preview, ...predict])].sort((a, b) => a - b).map((f) => f - segment.startFrame);
-    await decodeSegment(
+    const local = await stageInput(input.source, input.attempt);
+    const preview = new Set(task.preview);
+    const infer = task.infer === "all" ? null : new Set(task.infer);
+    const inferring = task.infer === "all" || task.infer.length > 0;
+    const predictor = inferring ? new FramePredictor(clientFor(parseEndpoint(options.predictionEndpoint!), options), options.maxBatchSize) : null;
+    const chosen = [...new Set([...task.preview, ...(infer ?? [])])].sort((a, b) => a - b);
+    const needsOpenCV = chosen.length > 0 || task.infer === "all";
+    const seen = new Set<number>();
+    done.decoded = await decodeSegment(
       {
-        input, seekSec: segment.seekSec, frameCount: segment.frameCount, width, height, output, sampleOffsets,
-        // A segment that is the whole video becomes gray.mp4 as it is; segments of a longer one get the sound when joined.
-        ...(task.segments === 1 ? { faststart: true, audio: audioPlan(video.video.audioCodec) } : {}),
+        input: local, streamIndex: video.streamIndex, seekSec: segment.seekSec, fromPts: segment.fromPts, trimStart: segment.index > 0,
+        untilPts: segment.untilPts, drop: video.discarded, samples: task.infer === "all" ? "all" : sampleWindows(segment, chosen, video.endPts),
+        width, height, output, bFrames: task.bFrames,
       },
       {
         // Loading OpenCV (about 0.5 s, once per process) overlaps with ffmpeg's start.
-        onStarted: () => sampleOffsets.length > 0 && opencv(),
-        onSample: async (offset, gray) => {
-          const frame = segment.startFrame + offset;
-          const timeSec = frameTime(frame, fpsFraction);
-          if (preview.has(frame)) done.thumbnails.push(makeThumbnail(gray, width, height, frame, timeSec));
-          if (predictor && predict.has(frame)) {
+        onStarted: () => needsOpenCV && opencv(),
+        onSample: async (pts, gray) => {
+          const picture = pictureOf(segment, pts);
+          // A decoder's stray repeat of a frame, or a frame before the first picture: not a picture of this segment.
+          if (picture < 0 || seen.has(picture)) return;
+          seen.add(picture);
+          const timeSec = timeOf(pts, video);
+          if (preview.has(picture)) done.thumbnails.push(makeThumbnail(gray, width, height, picture, timeSec));
+          if (predictor && (infer === null || infer.has(picture))) {
             const image = prepareForInference(gray, width, height, options.inferenceSize, options.instanceFormat !== "pixels");
-            await predictor.add(frame, timeSec, toInstance(options.instanceFormat, image));
+            await predictor.add(picture, timeSec, toInstance(options.instanceFormat, image));
           }
         },
-        onFrames: (n) => reportFrames(video.key, n, frames),
+        onFrames: (n) => reportFrames(input.key, n, video.frames),
       },
     );
     if (predictor) {
       done.predictions = await predictor.finish();
-      done.inference = {
-        deployedModelId: predictor.deployedModelId,
-        requests: predictor.requests,
-        retries: predictor.retries,
-      };
+      done.inference = { deployedModelId: predictor.deployedModelId, requests: predictor.requests, retries: predictor.retries };
     }
     if (output !== null) await uploadFile(output, segmentUri!, "video/mp4", true);
   } catch (err) {
     const error = asVideoError("segment", err);
-    done.error = { stage: error.stage, reason: error.reason, retryable: !(err instanceof VideoError) };
+    const reason = error.reason.includes(input.source) ? error.reason : `${input.source}: ${error.reason}`;
+    done.error = { stage: error.stage, reason, retryable: !(err instanceof VideoError) };
     if (output !== null) await fs.rm(output, { force: true });
   }
   done.encodeSec = (Date.now() - started) / 1000;
-  log("DEBUG", `segment ${segment.index + 1}/${task.segments} of ${video.key} done`, {
-    event: "segment done", video: video.key, index: segment.index, seconds: done.encodeSec, error: done.error,
+  log("DEBUG", `segment ${segment.index + 1}/${task.segments} of ${input.key} done`, {
+    event: "segment done", video: input.key, index: segment.index, seconds: done.encodeSec, decoded: done.decoded, error: done.error,
   });
   return done;
+}
+
+/**
+ * The frames decoded, checked against the pictures the container holds: a
+ * few that cannot be decoded (a broken slice) are counted, more than
+ * maxUndecodableFrames, or none decoded at all, fail the video.
+ */
+export function checkDecoded(video: VideoFacts, source: string, decoded: number, maxUndecodable: number): number {
+  const undecodable = Math.max(0, video.frames - decoded);
+  if (decoded === 0) {
+    throw new VideoError("segment", `no frame of ${source} could be decoded (it holds ${video.frames}): the file is damaged`);
+  }
+  if (undecodable > maxUndecodable) {
+    throw new VideoError(
+      "segment",
+      `${undecodable} of the ${video.frames} frames of ${source} could not be decoded (${decoded} could), ` +
+        `more than maxUndecodableFrames (${maxUndecodable}): the file is damaged`,
+    );
+  }
+  return undecodable;
 }
 
 /** Joins a video's segments into gray.mp4, draws the preview and writes the manifest, last. */
 export async function assemble(parts: SegmentDone[], options: PipelineOptions): Promise<Routed<Outcome>> {
   const segments = [...parts].sort((a, b) => a.index - b.index);
-  const { video } = segments[0];
-  const layout = outputLayout(options.outputDirectory, video.key);
+  const { input, video, startedAt } = segments[0];
+  const layout = outputLayout(options.outputDirectory, input.key);
   const started = Date.now();
   const localCopies: string[] = [];
   try {
     const broken = segments.find((s) => s.error)?.error;
-    if (broken) return { failed: { source: video.source, key: video.key, ...broken } };
+    if (broken) return { failed: { source: input.source, key: input.key, ...broken } };
     if (segments.length !== segments[0].segments) {
       throw new VideoError("assemble", `only ${segments.length} of ${segments[0].segments} segments arrived`);
     }
+    const decoded = segments.reduce((n, s) => n + s.decoded, 0);
+    const undecodable = checkDecoded(video, input.source, decoded, options.maxUndecodableFrames);
     const predictions = segments.flatMap((s) => s.predictions).sort((a, b) => a.frame - b.frame);
     const failedFrames = predictions.filter((p) => p.error !== null);
     if (predictions.length > 0 && failedFrames.length === predictions.length) {
       throw new VideoError("inference", `every prediction request failed: ${failedFrames[0].error}`);
     }
-    const frames = video.video.frames;
-    if (options.writeGrayVideo) await writeGrayVideo(segments, layout.grayVideo, video, localCopies);
+    const ok = { status: "ok" as const, source: input.source, key: input.key, manifest: layout.manifest, frames: decoded };
+    const existing = await committedSince(layout.manifest, startedAt);
+    const committedElsewhere = () => {
+      // Another attempt at the same upload (a duplicate delivery elsewhere) committed while this one worked: its result stands.
+      log("INFO", `${input.key} was completed by another attempt meanwhile; keeping its result`, { event: "already committed", video: input.key });
+      return { ok: { ...ok, wallSec: round((Date.now() - startedAt) / 1000, 3) } };
+    };
+    if (existing.committed) return committedElsewhere();
+    if (options.writeGrayVideo) await writeGrayVideo(segments, layout.grayVideo, decoded, localCopies);
     let inference: InferenceSummary | undefined;
     if (options.predictionEndpoint) {
       await writeData(layout.predictions, predictionLines(predictions), "application/x-ndjson");
-      inference = summariseInference(segments.map((s) => s.inference), predictions, options, (Date.now() - video.startedAt) / 1000);
+      inference = summariseInference(segments.map((s) => s.inference), predictions, options, (Date.now() - startedAt) / 1000);
     }
     const boxes = new Map(predictions.map((p) => [p.frame, p.error === null ? boxesOf(p.predictions) : []]));
     const preview = drawContactSheet(segments.flatMap((s) => s.thumbnails), 4, (frame) => boxes.get(frame) ?? []);
     await writeData(layout.preview, preview, "image/jpeg");
     const manifest = buildManifest({
-      source: video.source, key: video.key, video: video.video, layout, segments: segments.length,
-      startedAt: video.startedAt, segmentSec: segments.reduce((sum, s) => sum + s.encodeSec, 0),
+      source: input.source, key: input.key, video, decoded, undecodable, layout, segments: segments.length,
+      startedAt, segmentSec: segments.reduce((sum, s) => sum + s.encodeSec, 0),
       assembleSec: (Date.now() - started) / 1000, inference, grayVideo: options.writeGrayVideo,
     });
-    await writeManifest(manifest, layout);
-    log("INFO", `done ${video.key}: ${frames} frames in ${manifest.metrics.wallSec} s (${manifest.metrics.framesPerSec} fps)`, {
-      event: "video done", video: video.key, frames, seconds: manifest.metrics.wallSec, fps: manifest.metrics.framesPerSec, manifest: layout.manifest,
+    if (!(await writeManifest(manifest, layout, existing.generation))) return committedElsewhere();
+    log("INFO", `done ${input.key}: ${decoded} frames in ${manifest.metrics.wallSec} s (${manifest.metrics.framesPerSec} fps)`, {
+      event: "video done", video: input.key, frames: decoded, undecodable, seconds: manifest.metrics.wallSec,
+      fps: manifest.metrics.framesPerSec, manifest: layout.manifest,
     });
-    return {
-      ok: { status: "ok", source: video.source, key: video.key, manifest: layout.manifest, frames, wallSec: manifest.metrics.wallSec },
-    };
+    return { ok: { ...ok, wallSec: manifest.metrics.wallSec } };
   } catch (err) {
-    return failed(video, err, "assemble");
+    return failed(input, err, "assemble");
   } finally {
-    endProgress(video.key);
+    endProgress(input.key);
     await Promise.all(localCopies.map((p) => fs.rm(p, { force: true })));
-    await removeTree(layout.work).catch(() => undefined);
-    await releaseInput(video.source);
+    const work = workFolder(input, options);
+    await removeTree(work).catch(() => undefined);
+    await removeEmptyParents(work, options.outputDirectory);
+    await releaseInput(input.source, input.attempt);
   }
 }
 
+/** Microseconds, the unit the concat demuxer reads: spans are differences of rounded times, so no error adds up. */
+function micros(ticks: number, tb: TimeBase): number {
+  return Math.round(secondsOf(ticks, tb) * 1e6);
+}
+
 /**
- * Makes gray.mp4 from the segments: the only segment is the whole video,
- * already checked frame for frame and indexed at the front, so it is moved;
- * several are joined (from local copies when in Cloud Storage) and the
- * result's frames counted.
+ * Makes gray.mp4 from the segments (from local copies when in Cloud
+ * Storage): joined in order, each from its first picture's time, with the
+ * source's sound; the result's frames counted against those decoded.
  */
-async function writeGrayVideo(segments: SegmentDone[], grayVideo: string, video: ProbedVideo, localCopies: string[]): Promise<void> {
-  const uris = segments.map((s) => s.segmentUri!);
-  if (uris.length === 1) return moveUri(uris[0], grayVideo);
-  const local = await Promise.all(
-    uris.map(async (uri, i) => {
-      if (!isGcsUri(uri)) return uri;
-      const copy = scratchName(video.key, `join-${i}.mp4`);
-      localCopies.push(copy);
-      await downloadFile(uri, copy);
-      return copy;
+async function writeGrayVideo(segments: SegmentDone[], grayVideo: string, decoded: number, localCopies: string[]): Promise<void> {
+  const { input, video } = segments[0];
+  const files: SegmentFile[] = await Promise.all(
+    segments.map(async (s, i) => {
+      let file = s.segmentUri!;
+      if (isGcsUri(file)) {
+        file = scratchName(input, `join-${i}.mp4`);
+        localCopies.push(file);
+        await downloadFile(s.segmentUri!, file);
+      }
+      const spanSec = s.untilPts === null ? null : (micros(s.untilPts, video.timeBase) - micros(s.fromPts, video.timeBase)) / 1e6;
+      return { path: file, spanSec };
     }),
   );
-  const gray = scratchName(video.key, "gray.mp4");
+  const gray = scratchName(input, "gray.mp4");
   localCopies.push(gray);
-  const plan = audioPlan(video.video.audioCodec);
-  await concatSegments(local, gray, plan ? { source: await stageInput(video.source), plan } : null);
+  const plan = audioPlan(video.audioCodec);
+  const audio = plan ? { source: await stageInput(input.source, input.attempt), originSec: video.originSec, plan } : null;
+  await joinSegments(files, gray, { startSec: timeOf(segments[0].fromPts, video) }, audio);
   const frames = await countFrames(gray);
-  if (frames !== video.video.frames) {
-    throw new VideoError("assemble", `the joined video has ${frames} frames, the source ${video.video.frames}`);
+  if (frames !== decoded) {
+    throw new VideoError("assemble", `the joined video has ${frames} frames, ${decoded} were decoded`);
   }
   await uploadFile(gray, grayVideo, "video/mp4", true);
 }

@@ -49,6 +49,30 @@ function gcsFile(uri: string) {
   return gcs().bucket(bucket).file(name, generation ? { generation: Number(generation) } : {});
 }
 
+/**
+ * Whether `uri` was written at or after `sinceMs` (epoch ms) and, in Cloud
+ * Storage, its generation (0 when it does not exist): how an attempt learns
+ * that another one committed the same result while it worked.
+ */
+export async function committedSince(uri: string, sinceMs: number): Promise<{ committed: boolean; generation: number | null }> {
+  if (isGcsUri(uri)) {
+    try {
+      const [metadata] = await gcsFile(uri).getMetadata();
+      const updated = Date.parse(String(metadata.updated ?? metadata.timeCreated ?? ""));
+      return { committed: updated >= sinceMs, generation: Number(metadata.generation) };
+    } catch (err) {
+      if ((err as { code?: number }).code === 404) return { committed: false, generation: 0 };
+      throw err;
+    }
+  }
+  try {
+    return { committed: (await fs.stat(uri)).mtimeMs >= sinceMs, generation: null };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return { committed: false, generation: null };
+    throw err;
+  }
+}
+
 /** Size in bytes, or undefined when the object or file does not exist. */
 export async function sizeOf(uri: string): Promise<number | undefined> {
   if (isGcsUri(uri)) {
@@ -77,15 +101,38 @@ export async function sizeOf(uri: string): Promise<number | undefined> {
 export const OUTPUT_MARKER = "videoflow-output";
 const outputMetadata = { [OUTPUT_MARKER]: "true" };
 
+let tmpCount = 0;
+/** A temporary name beside `uri`, unique to this write (two attempts in one process may write the same path). */
+function tmpName(uri: string): string {
+  return `${uri}.tmp-${process.pid}-${++tmpCount}`;
+}
+
+export interface WriteConditions {
+  /**
+   * Cloud Storage only: write only if the object's generation is still this
+   * one (0: only if it does not exist); otherwise throw PreconditionFailed.
+   */
+  ifGenerationMatch?: number;
+}
+
+/** Another writer changed the object since its generation was read. */
+export class PreconditionFailed extends Error {}
+
 /** Writes small data (JSON, a JPEG) whole. */
-export async function writeData(uri: string, data: string | Buffer, contentType: string): Promise<void> {
+export async function writeData(uri: string, data: string | Buffer, contentType: string, conditions: WriteConditions = {}): Promise<void> {
   if (isGcsUri(uri)) {
-    await gcsFile(uri).save(data, { contentType, resumable: false, metadata: { metadata: outputMetadata } });
+    const preconditionOpts = conditions.ifGenerationMatch === undefined ? {} : { preconditionOpts: { ifGenerationMatch: conditions.ifGenerationMatch } };
+    try {
+      await gcsFile(uri).save(data, { contentType, resumable: false, metadata: { metadata: outputMetadata }, ...preconditionOpts });
+    } catch (err) {
+      if ((err as { code?: number }).code === 412) throw new PreconditionFailed(`${uri} was written by someone else meanwhile`);
+      throw err;
+    }
     return;
   }
   await fs.mkdir(path.dirname(uri), { recursive: true });
   // Write then rename: a reader never sees half a file (the manifest is a commit marker).
-  const tmp = `${uri}.tmp-${process.pid}`;
+  const tmp = tmpName(uri);
   await fs.writeFile(tmp, data);
   await fs.rename(tmp, uri);
 }
@@ -109,7 +156,7 @@ export async function uploadFile(localPath: string, uri: string, contentType: st
     return;
   }
   await fs.mkdir(path.dirname(uri), { recursive: true });
-  const tmp = `${uri}.tmp-${process.pid}`;
+  const tmp = tmpName(uri);
   if (move) {
     try {
       await fs.rename(localPath, tmp);
@@ -130,17 +177,6 @@ export async function downloadFile(uri: string, localPath: string): Promise<void
   await pipeline(source, createWriteStream(localPath));
 }
 
-/** Moves a file or object to another path of the same kind (a rename, or a copy within Cloud Storage). */
-export async function moveUri(from: string, to: string): Promise<void> {
-  if (isGcsUri(from) !== isGcsUri(to)) throw new Error(`cannot move between local and Cloud Storage: ${from} -> ${to}`);
-  if (isGcsUri(from)) {
-    await gcsFile(from).move(gcsFile(to));
-    return;
-  }
-  await fs.mkdir(path.dirname(to), { recursive: true });
-  await fs.rename(from, to);
-}
-
 /** Deletes a file or object; a missing one is fine. */
 export async function removeUri(uri: string): Promise<void> {
   if (isGcsUri(uri)) {
@@ -159,6 +195,22 @@ export async function removeTree(uri: string): Promise<void> {
     return;
   }
   await fs.rm(uri, { recursive: true, force: true });
+}
+
+/**
+ * Local paths only: removes the empty folders from `uri`'s parent up to (not
+ * including) `root`. Cloud Storage has no folders to leave behind.
+ */
+export async function removeEmptyParents(uri: string, root: string): Promise<void> {
+  if (isGcsUri(uri)) return;
+  const stop = path.resolve(root);
+  for (let dir = path.dirname(path.resolve(uri)); dir.startsWith(stop + path.sep); dir = path.dirname(dir)) {
+    try {
+      await fs.rmdir(dir);
+    } catch {
+      return; // not empty (another attempt's work is there), or gone
+    }
+  }
 }
 
 /** This process's scratch directory (segments being encoded, staged inputs). */
@@ -192,27 +244,29 @@ const staged = new Map<string, Promise<string>>();
 
 /**
  * A local path ffmpeg can seek in. Local inputs are used in place; gs://
- * objects are streamed to the scratch directory once per process (segments of
- * one video share the copy) under a hashed name: an object name never
- * becomes a local path.
+ * objects are streamed to the scratch directory once per attempt and process
+ * (segments of one video share the copy) under a hashed name: an object name
+ * never becomes a local path.
  */
-export function stageInput(uri: string): Promise<string> {
+export function stageInput(uri: string, attempt: string): Promise<string> {
   if (!isGcsUri(uri)) return Promise.resolve(uri);
-  let pending = staged.get(uri);
+  const id = `${attempt} ${uri}`;
+  let pending = staged.get(id);
   if (!pending) {
-    const local = scratchDir("inputs", `${createHash("sha256").update(uri).digest("hex").slice(0, 32)}-${process.pid}`);
+    const local = scratchDir("inputs", `${createHash("sha256").update(uri).digest("hex").slice(0, 32)}-${process.pid}-${attempt}`);
     pending = downloadFile(uri, local).then(() => local);
-    pending.catch(() => staged.delete(uri));
-    staged.set(uri, pending);
+    pending.catch(() => staged.delete(id));
+    staged.set(id, pending);
   }
   return pending;
 }
 
-/** Frees the staged copy of a gs:// input once its video is assembled. */
-export async function releaseInput(uri: string): Promise<void> {
-  const pending = staged.get(uri);
+/** Frees an attempt's staged copy of a gs:// input once its video is assembled. */
+export async function releaseInput(uri: string, attempt: string): Promise<void> {
+  const id = `${attempt} ${uri}`;
+  const pending = staged.get(id);
   if (!pending) return;
-  staged.delete(uri);
+  staged.delete(id);
   const local = await pending.catch(() => undefined);
   if (local) await fs.rm(local, { force: true });
 }

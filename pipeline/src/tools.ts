@@ -21,6 +21,7 @@ export const toolEnv: NodeJS.ProcessEnv = { ...process.env, GCONV_PATH: "/nonexi
 
 export interface ToolResult {
   code: number | null;
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
@@ -36,7 +37,7 @@ export function runTool(program: string, args: string[]): Promise<ToolResult> {
       stderr = lastChars(stderr + chunk.toString(), 8000);
     });
     child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout: Buffer.concat(stdout).toString(), stderr }));
+    child.on("close", (code, signal) => resolve({ code, signal, stdout: Buffer.concat(stdout).toString(), stderr }));
   });
 }
 

@@ -39,7 +39,7 @@ describe("videoflow process: bad inputs go to the dead letter, good ones still c
     bad["notes.mp4"] = { file: text, stage: "probe", reason: /notes.mp4 is not a readable video: moov atom not found/ };
     bad["empty.mp4"] = { file: empty, stage: "input", reason: /empty.mp4 is empty \(0 bytes\)/ };
     bad["cut-end.mp4"] = { file: cutEnd, stage: "probe", reason: /cut-end.mp4 is not a readable video/ };
-    bad["cut-frames.mp4"] = { file: cutFrames, stage: "segment", reason: /truncated or damaged/ };
+    bad["cut-frames.mp4"] = { file: cutFrames, stage: "probe", reason: /cut-frames.mp4 is truncated: only \d\.\d s of the 6\.0 s it declares could be read \(\d+ of 150 frames\)/ };
     bad["song.m4a"] = { file: song, stage: "probe", reason: /song.m4a has no video stream \(it has: audio\)/ };
     bad["no-such-video.mp4"] = { file: unreadable, stage: "input", reason: /no-such-video.mp4 does not exist/ };
 

@@ -1,66 +1,99 @@
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
-import { concatSegments } from "../src/assemble";
-import { decodeSegment, segmentArgs } from "../src/decode";
+import { concatList, joinSegments } from "../src/assemble";
+import { SegmentJob, decodeSegment, segmentArgs, showinfoPts } from "../src/decode";
 import { VideoError } from "../src/errors";
 import { probeVideo } from "../src/probe";
-import { planSegments } from "../src/segment";
-import { decodedFrameCount, lumaMeans, makeClip, tempDir } from "./helpers";
+import { pictureOf, planSegments, sampleWindows } from "../src/segment";
+import { ptsAt, secondsOf, timeOf } from "../src/timeline";
+import { decodedFrameCount, frameTimes, lumaMeans, makeClip, tempDir } from "./helpers";
+
+const job = (over: Partial<SegmentJob>): SegmentJob => ({
+  input: "a", streamIndex: 0, seekSec: 0, fromPts: 0, trimStart: false, untilPts: null, drop: [], samples: [], width: 2, height: 2, output: "o", ...over,
+});
 
 describe("segmentArgs", () => {
-  it("seeks, trims to the segment, grays, encodes and hands samples to Node", () => {
-    const args = segmentArgs({ input: "/in/a b.mp4", seekSec: 10.02, frameCount: 250, width: 640, height: 360, sampleOffsets: [5, 100], output: "/tmp/s.mp4" });
+  it("reads from a few pictures early, trims to the segment's timestamps, grays, encodes and hands samples to Node", () => {
+    const args = segmentArgs(job({
+      input: "/in/a b.mp4", streamIndex: 1, seekSec: 9.9, fromPts: 128000, trimStart: true, untilPts: 256000, drop: [[300000, 300512]],
+      samples: [[128512, 129024], [200000, 200512]], width: 640, height: 360, output: "/tmp/s.mp4",
+    }));
     const joined = args.join(" ");
-    assert.ok(joined.includes("-ss 10.020000 -i /in/a b.mp4"), joined);
+    assert.ok(joined.includes("-noaccurate_seek -ss 9.900000 -copyts -i /in/a b.mp4"), joined);
     assert.equal(args[args.indexOf("-i") + 1], "/in/a b.mp4", "the path is one argument, never parsed by a shell");
-    assert.match(joined, /trim=end_frame=250,setpts=PTS-STARTPTS,format=gray,split=2\[enc\]\[smp\];\[smp\]select='eq\(n\\,5\)\+eq\(n\\,100\)'\[samples\]/);
-    assert.match(joined, /-map \[enc\] -frames:v 250 -vsync passthrough -sn -dn -c:v libx264 -preset veryfast -an -f mp4/);
+    assert.ok(joined.includes(
+      "[0:1]trim=start_pts=128000:end_pts=256000,select='(isnan(prev_selected_pts)+gt(pts\\,prev_selected_pts))*not(between(pts\\,300000\\,300512))',format=gray,split=2[gray][smp];" +
+        "[gray]setpts=PTS-128000[enc];[smp]select='between(pts\\,128512\\,129023)+between(pts\\,200000\\,200511)',showinfo[samples]",
+    ), joined);
+    assert.match(joined, /-map \[enc\] -vsync vfr -sn -dn -an -c:v libx264 -preset veryfast -f mp4 -y \/tmp\/s.mp4/);
     assert.match(joined, /-map \[samples\] -vsync passthrough -f rawvideo -pix_fmt gray pipe:1$/);
+    assert.ok(args.includes("level+info"), "showinfo's lines are info");
   });
 
   it("passes every frame without a select when every frame is wanted", () => {
-    const args = segmentArgs({ input: "a", seekSec: 0, frameCount: 4, width: 2, height: 2, sampleOffsets: [0, 1, 2, 3], output: "o" });
-    assert.match(args.join(" "), /split=2\[enc\]\[smp\];\[smp\]null\[samples\]/);
+    assert.match(segmentArgs(job({ samples: "all" })).join(" "), /\[smp\]showinfo\[samples\]/);
   });
 
   it("decodes to the null muxer, with no encoder, when no gray video is written", () => {
-    const args = segmentArgs({ input: "a", seekSec: 0, frameCount: 10, width: 2, height: 2, sampleOffsets: [3], output: null });
-    const joined = args.join(" ");
-    assert.match(joined, /-map \[enc\] -frames:v 10 -vsync passthrough -sn -dn -an -f null - -map \[samples\]/);
-    assert.ok(!args.includes("libx264"));
+    const joined = segmentArgs(job({ samples: [[3, 4]], output: null })).join(" ");
+    assert.match(joined, /-map \[enc\] -vsync vfr -sn -dn -an -f null - -map \[samples\]/);
+    assert.ok(!joined.includes("libx264"));
   });
 
-  it("has no sample output when no sample falls in the segment, and no seek for the first", () => {
-    const args = segmentArgs({ input: "a", seekSec: 0, frameCount: 10, width: 2, height: 2, sampleOffsets: [], output: "o" });
-    assert.ok(!args.includes("-ss"));
-    assert.ok(!args.includes("pipe:1"));
+  it("has no sample output, no seek and no trim for a whole video without samples", () => {
+    const args = segmentArgs(job({}));
+    assert.ok(!args.includes("-ss") && !args.includes("pipe:1") && !args.join(" ").includes("trim"));
+    assert.ok(args.includes("level+warning"));
+  });
+
+  it("reads showinfo's timestamps", () => {
+    assert.equal(showinfoPts("[Parsed_showinfo_3 @ 0x119519c0] [info] n:   0 pts:     20 pts_time:1.33333 pos: 42088 fmt:gray"), 20);
+    assert.equal(showinfoPts("[Parsed_showinfo_3 @ 0x119519c0] [info] config in time_base: 1/15, frame_rate: 15/1"), null);
+  });
+
+  it("lists segments for the concat demuxer, each with its span", () => {
+    assert.equal(
+      concatList([{ path: "/w/s0.mp4", spanSec: 2.666667 }, { path: "/w/it's.mp4", spanSec: null }]),
+      "file '/w/s0.mp4'\ninpoint 0\nduration 2.666667\nfile '/w/it'\\''s.mp4'\ninpoint 0\n",
+    );
   });
 });
 
-describe("segments joined are frame exact", () => {
+describe("segments decoded and joined", () => {
   let dir: string;
   before(() => {
     dir = tempDir();
   });
 
-  for (const rate of ["24", "25", "30000/1001", "30"]) {
-    it(`at ${rate} fps, with cuts off keyframes`, async () => {
-      const source = makeClip(path.join(dir, `idx-${rate.replace("/", "_")}.mp4`), { width: 64, height: 48, rate, seconds: 7, indexed: true });
-      const video = await probeVideo(source, source);
-      const plan = planSegments(video, 1.3);
-      assert.ok(plan.length >= 4);
-      const parts: string[] = [];
-      for (const s of plan) {
-        const output = path.join(dir, `seg-${rate.replace("/", "_")}-${s.index}.mp4`);
-        await decodeSegment({ input: source, seekSec: s.seekSec, frameCount: s.frameCount, width: 64, height: 48, sampleOffsets: [], output });
-        parts.push(output);
-      }
-      const joined = path.join(dir, `joined-${rate.replace("/", "_")}.mp4`);
-      await concatSegments(parts, joined);
+  /** Decodes `source` in segments of `seconds` and joins them, as assemble does; returns the joined file and the frames decoded. */
+  async function segmentAndJoin(source: string, name: string, seconds: number): Promise<{ joined: string; decoded: number; segments: number }> {
+    const video = await probeVideo(source, source);
+    const plan = planSegments(video.timeline, seconds);
+    const files = [];
+    let decoded = 0;
+    for (const s of plan) {
+      const output = path.join(dir, `${name}-${seconds}-${s.index}.mp4`);
+      decoded += await decodeSegment(job({
+        input: source, streamIndex: video.streamIndex, seekSec: s.seekSec, fromPts: s.fromPts, trimStart: s.index > 0, untilPts: s.untilPts,
+        width: video.width, height: video.height, output,
+      }));
+      const span = s.untilPts === null ? null : secondsOf(s.untilPts - s.fromPts, video.timeline.timeBase);
+      files.push({ path: output, spanSec: span });
+    }
+    const joined = path.join(dir, `${name}-${seconds}-joined.mp4`);
+    await joinSegments(files, joined, { startSec: timeOf(plan[0].fromPts, video.timeline) });
+    return { joined, decoded, segments: plan.length };
+  }
 
-      assert.equal(decodedFrameCount(joined), video.frames);
+  for (const rate of ["24", "25", "30000/1001", "30"]) {
+    it(`are frame exact at ${rate} fps, with cuts off keyframes, and timed as the source`, async () => {
+      const name = `idx-${rate.replace("/", "_")}`;
+      const source = makeClip(path.join(dir, `${name}.mp4`), { width: 64, height: 48, rate, seconds: 7, indexed: true });
+      const { joined, decoded, segments } = await segmentAndJoin(source, name, 1.3);
+      assert.ok(segments >= 4);
+      assert.equal(decoded, decodedFrameCount(source));
+      assert.equal(decodedFrameCount(joined), decoded);
       const want = lumaMeans(source, 64, 48);
       const got = lumaMeans(joined, 64, 48);
       assert.equal(got.length, want.length);
@@ -69,46 +102,50 @@ describe("segments joined are frame exact", () => {
         const expected = Math.min(255, Math.max(0, ((want[i] - 16) * 255) / 219));
         assert.ok(Math.abs(got[i] - expected) < 3, `frame ${i}: mean ${got[i].toFixed(1)}, expected ${expected.toFixed(1)}`);
       }
+      const times = frameTimes(joined);
+      frameTimes(source).forEach((t, i) => assert.ok(Math.abs(times[i] - t) < 0.001, `frame ${i} at ${times[i]}, the source's at ${t}`));
     });
   }
 
-  it("hands exactly the sampled frames to Node, whole", async () => {
+  it("hands exactly the sampled frames to Node, whole, with their timestamps", async () => {
     const sourceFile = makeClip(path.join(dir, "samples.mp4"), { width: 64, height: 48, rate: "25", seconds: 4, indexed: true });
-    const seen: Array<{ offset: number; bytes: number; mean: number }> = [];
+    const video = await probeVideo(sourceFile, sourceFile);
+    const [, second] = planSegments(video.timeline, 2);
+    const chosen = [50, 57, 99];
+    const seen: Array<{ picture: number; bytes: number; mean: number; timeSec: number }> = [];
     await decodeSegment(
-      { input: sourceFile, seekSec: 1.98, frameCount: 50, width: 64, height: 48, sampleOffsets: [0, 7, 49], output: path.join(dir, "s.mp4") },
-      { onSample: (offset, gray) => void seen.push({ offset, bytes: gray.length, mean: gray.reduce((a, b) => a + b, 0) / gray.length }) },
+      job({
+        input: sourceFile, seekSec: second.seekSec, fromPts: second.fromPts, trimStart: true, untilPts: second.untilPts,
+        samples: sampleWindows(second, chosen, video.timeline.endPts), width: 64, height: 48, output: path.join(dir, "s.mp4"),
+      }),
+      {
+        onSample: (pts, gray) =>
+          void seen.push({ picture: pictureOf(second, pts), bytes: gray.length, mean: gray.reduce((a, b) => a + b, 0) / gray.length, timeSec: timeOf(pts, video.timeline) }),
+      },
     );
-    assert.deepEqual(seen.map((s) => s.offset), [0, 7, 49]);
+    assert.deepEqual(seen.map((s) => s.picture), chosen);
     assert.ok(seen.every((s) => s.bytes === 64 * 48));
-    // Samples are the luma plane as decoded (no range conversion): frames 50, 57 and 99 of the source.
+    assert.deepEqual(seen.map((s) => s.timeSec), chosen.map((p) => p / 25));
+    // Samples are the luma plane as decoded (no range conversion).
     const source = lumaMeans(sourceFile, 64, 48);
-    for (const [i, frame] of [50, 57, 99].entries()) {
-      assert.ok(Math.abs(seen[i].mean - source[frame]) < 3, `offset ${seen[i].offset} is frame ${frame} of the source`);
-    }
+    for (const s of seen) assert.ok(Math.abs(s.mean - source[s.picture]) < 3, `picture ${s.picture}`);
+    assert.equal(ptsAt(second.pictures, 0), second.fromPts);
   });
 
-  it("fails a segment that runs out of frames, as a truncated file does", async () => {
-    const source = makeClip(path.join(dir, "short.mp4"), { width: 64, height: 48, rate: "25", seconds: 2 });
-    const output = path.join(dir, "short-seg.mp4");
-    await assert.rejects(
-      decodeSegment({ input: source, seekSec: 1, frameCount: 40, width: 64, height: 48, sampleOffsets: [], output }),
-      (e: VideoError) => e.stage === "segment" && /decoded 25 of the 40 frames .* truncated or damaged/.test(e.reason),
-    );
-    assert.ok(existsSync(output));
-  });
-
-  it("counts the frames without encoding them, and still fails a truncated segment", async () => {
-    const source = makeClip(path.join(dir, "short-null.mp4"), { width: 64, height: 48, rate: "25", seconds: 2 });
+  it("counts the frames without encoding them", async () => {
+    const source = makeClip(path.join(dir, "count.mp4"), { width: 64, height: 48, rate: "25", seconds: 2 });
     const seen: number[] = [];
-    await decodeSegment(
-      { input: source, seekSec: 0, frameCount: 50, width: 64, height: 48, sampleOffsets: [0, 49], output: null },
-      { onSample: (offset) => void seen.push(offset) },
-    );
-    assert.deepEqual(seen, [0, 49]);
+    const decoded = await decodeSegment(job({ input: source, samples: [[0, 1], [49 * 512, 50 * 512]], width: 64, height: 48, output: null }), {
+      onSample: (pts) => void seen.push(pts),
+    });
+    assert.equal(decoded, 50);
+    assert.equal(seen.length, 2);
+  });
+
+  it("rejects a file nothing can be decoded from, saying so", async () => {
     await assert.rejects(
-      decodeSegment({ input: source, seekSec: 1, frameCount: 40, width: 64, height: 48, sampleOffsets: [], output: null }),
-      (e: VideoError) => e.stage === "segment" && /decoded 25 of the 40 frames .* truncated or damaged/.test(e.reason),
+      decodeSegment(job({ input: path.join(dir, "missing.mp4"), output: null })),
+      (e: VideoError) => e.stage === "segment" && /could not decode the segment from 0.000 s \(0 frames decoded\)/.test(e.reason),
     );
   });
 });

@@ -73,12 +73,20 @@ export function videoFacts(file: string): StreamFacts {
   return { width: stream.width, height: stream.height, rFrameRate: stream.r_frame_rate, frames: Number(stream.nb_read_packets) };
 }
 
-/** The codec and duration of a file's first audio stream, or null when it has none. */
+/** The codec and duration (its packets' durations summed: containers' own figures are estimates) of a file's first audio stream, or null when it has none. */
 export function audioFacts(file: string): { codec: string; durationSec: number } | null {
-  const result = spawnSync(ffprobePath, ["-v", "error", "-select_streams", "a:0", "-show_entries", "stream=codec_name,duration:format=duration", "-of", "json", file], { env: toolEnv });
-  const { streams, format } = JSON.parse(result.stdout.toString());
-  // AVI records no stream duration: the container's stands in.
-  return streams[0] ? { codec: streams[0].codec_name, durationSec: Number(streams[0].duration ?? format.duration) } : null;
+  const probe = (entries: string) =>
+    spawnSync(ffprobePath, ["-v", "error", "-select_streams", "a:0", "-show_entries", entries, "-of", "csv=p=0", file], { env: toolEnv, maxBuffer: 1 << 26 })
+      .stdout.toString()
+      .trim();
+  const codec = probe("stream=codec_name").split("\n")[0]?.replace(/,$/, "");
+  if (!codec) return null;
+  const durationSec = probe("packet=duration_time")
+    .split("\n")
+    .map((l) => Number(l.replace(/,/g, "")))
+    .filter(Number.isFinite)
+    .reduce((a, b) => a + b, 0);
+  return { codec, durationSec };
 }
 
 /** Frames decoded by ffmpeg (not just packets counted). */
@@ -88,9 +96,28 @@ export function decodedFrameCount(file: string): number {
   return counts[counts.length - 1] ?? 0;
 }
 
+/** The file's duration as a player shows it (ffprobe's format duration), seconds. */
+export function containerDuration(file: string): number {
+  return Number(spawnSync(ffprobePath, ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", file], { env: toolEnv }).stdout.toString().trim());
+}
+
+/** Each frame's presentation time in seconds, in the order the decoder gives them. */
+export function frameTimes(file: string): number[] {
+  const result = spawnSync(ffprobePath, ["-v", "error", "-select_streams", "v:0", "-show_entries", "frame=best_effort_timestamp_time", "-of", "csv=p=0", file], {
+    env: toolEnv,
+    maxBuffer: 1 << 26,
+  });
+  return result.stdout
+    .toString()
+    .split("\n")
+    .map((l) => l.replace(/,/g, "").trim())
+    .filter((l) => l !== "" && l !== "N/A")
+    .map(Number);
+}
+
 /** Mean luma of each frame, decoded as 8-bit gray. */
 export function lumaMeans(file: string, width: number, height: number, maxFrames = 100000): number[] {
-  const raw = ffmpeg(["-i", file, "-map", "0:v:0", "-frames:v", String(maxFrames), "-f", "rawvideo", "-pix_fmt", "gray", "-"]);
+  const raw = ffmpeg(["-i", file, "-map", "0:v:0", "-frames:v", String(maxFrames), "-vsync", "passthrough", "-f", "rawvideo", "-pix_fmt", "gray", "-"]);
   const frameBytes = width * height;
   const means: number[] = [];
   for (let at = 0; at + frameBytes <= raw.length; at += frameBytes) {
@@ -149,6 +176,11 @@ export function runCliAsync(args: string[], env: Record<string, string> = {}): P
     child.on("error", reject);
     child.on("close", (code) => resolve(cliResult(code, stdout, stderr)));
   });
+}
+
+/** Frames 0, n, 2n, ... below `frames`: the pictures a constant-rate video sends at fps/n per second. */
+export function everyNth(frames: number, n: number): number[] {
+  return Array.from({ length: Math.ceil(frames / n) }, (_, i) => i * n);
 }
 
 /** A real sample video from OpenCV's samples (scripts/fetch-samples.sh, run by `make test`). */

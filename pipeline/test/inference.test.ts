@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { boxesOf, instanceBytes, parseEndpoint, parseReply, planBatches, planInferenceFrames, requestBody, toInstance } from "../src/inference";
+import { boxesOf, instanceBytes, parseEndpoint, parseReply, planBatches, requestBody, toInstance } from "../src/inference";
 
 describe("parseEndpoint", () => {
   it("turns each kind of endpoint into its :predict URL", () => {
@@ -45,13 +45,6 @@ describe("instances and batches", () => {
     // One instance over the limit still goes, alone (its request will say what is wrong).
     assert.deepEqual(planBatches([1, 2], () => 2_000_000, 100).map((b) => b.length), [1, 1]);
     assert.equal(instanceBytes({ a: 1 }), 8);
-  });
-
-  it("samples frames evenly by time, or takes every frame", () => {
-    assert.deepEqual(planInferenceFrames(10, 30, 0), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    assert.deepEqual(planInferenceFrames(91, 30, 2), [0, 15, 30, 45, 60, 75, 90]);
-    assert.deepEqual(planInferenceFrames(100, 29.97, 1).slice(0, 4), [0, 30, 60, 90]);
-    assert.equal(planInferenceFrames(5, 10, 50).length, 5, "never more than every frame");
   });
 });
 

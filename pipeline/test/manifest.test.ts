@@ -7,9 +7,9 @@ import { buildManifest, outputLayout, writeManifest } from "../src/manifest";
 import type { VideoInfo } from "../src/probe";
 import { tempDir } from "./helpers";
 
-const video: VideoInfo = {
-  codec: "h264", width: 640, height: 360, fpsFraction: "30000/1001", fps: 30000 / 1001, frames: 1798,
-  durationSec: 59.993267, pixelFormat: "yuv420p", audioCodec: "aac", variableFrameRate: false,
+const video: Omit<VideoInfo, "timeline"> = {
+  codec: "h264", width: 640, height: 360, streamIndex: 0, fpsFraction: "30000/1001", fps: 30000 / 1001, frames: 1798,
+  framesListed: 1800, framesHeld: 2, durationSec: 59.993267, pixelFormat: "yuv420p", audioCodec: "aac", constantRate: true,
 };
 
 describe("videoKey", () => {
@@ -39,14 +39,17 @@ describe("manifest", () => {
   it("records the video, the outputs and the metrics", () => {
     const layout = outputLayout("/out", "a.mp4");
     const manifest = buildManifest({
-      source: "/in/a.mp4", key: "a.mp4", video, layout, segments: 3,
+      source: "/in/a.mp4", key: "a.mp4", video, decoded: 1797, undecodable: 1, layout, segments: 3,
       startedAt: 1_000_000, now: 1_000_000 + 4000, segmentSec: 5.5, assembleSec: 0.25,
     });
     assert.equal(manifest.status, "ok");
-    assert.deepEqual(manifest.video, { codec: "h264", width: 640, height: 360, fps: 29.97, frames: 1798, durationSec: 59.993 });
+    assert.deepEqual(manifest.video, {
+      codec: "h264", width: 640, height: 360, fps: 29.97, durationSec: 59.993,
+      frames: 1797, framesListed: 1800, framesHeld: 2, framesUndecodable: 1, timing: "constant",
+    });
     assert.deepEqual(manifest.outputs, { grayVideo: "/out/a.mp4/gray.mp4", preview: "/out/a.mp4/preview.jpg", manifest: "/out/a.mp4/manifest.json" });
     assert.equal(manifest.metrics.wallSec, 4);
-    assert.equal(manifest.metrics.framesPerSec, 449.5);
+    assert.equal(manifest.metrics.framesPerSec, 449.3);
     assert.equal(manifest.segments, 3);
   });
 
@@ -55,8 +58,8 @@ describe("manifest", () => {
     const layout = outputLayout(out, "a.mp4");
     mkdirSync(path.dirname(layout.deadLetter), { recursive: true });
     writeFileSync(layout.deadLetter, "{}");
-    const manifest = buildManifest({ source: "a.mp4", key: "a.mp4", video, layout, segments: 1, startedAt: 0, now: 1000, segmentSec: 1, assembleSec: 0 });
-    await writeManifest(manifest, layout);
+    const manifest = buildManifest({ source: "a.mp4", key: "a.mp4", video, decoded: 1798, undecodable: 0, layout, segments: 1, startedAt: 0, now: 1000, segmentSec: 1, assembleSec: 0 });
+    assert.equal(await writeManifest(manifest, layout), true);
     assert.deepEqual(JSON.parse(readFileSync(layout.manifest, "utf8")), manifest);
     assert.equal(existsSync(layout.deadLetter), false);
   });

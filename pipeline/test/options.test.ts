@@ -14,6 +14,7 @@ describe("parseOptions", () => {
       segmentSeconds: 60,
       previewFrames: 12,
       maxInputBytes: 10 * 1024 ** 3,
+      maxUndecodableFrames: 25,
       writeGrayVideo: true,
       inferenceFps: 0,
       instanceFormat: "b64",

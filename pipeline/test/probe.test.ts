@@ -3,7 +3,8 @@ import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { VideoError } from "../src/errors";
-import { parseProbe, probeVideo } from "../src/probe";
+import { describeFrames, parseProbe, probeVideo } from "../src/probe";
+import { parsePacketScan } from "../src/timeline";
 import { ffmpeg, makeClip, tempDir } from "./helpers";
 
 describe("parseProbe (ffprobe's JSON)", () => {
@@ -11,32 +12,43 @@ describe("parseProbe (ffprobe's JSON)", () => {
     const info = parseProbe(
       {
         streams: [
-          { codec_type: "audio", codec_name: "aac" },
-          { codec_type: "video", codec_name: "h264", width: 640, height: 360, pix_fmt: "yuv420p", r_frame_rate: "30000/1001", avg_frame_rate: "30000/1001", nb_frames: "1798", duration: "59.993267" },
+          { index: 0, codec_type: "audio", codec_name: "aac" },
+          { index: 1, codec_type: "video", codec_name: "h264", width: 640, height: 360, pix_fmt: "yuv420p", r_frame_rate: "30000/1001", avg_frame_rate: "30000/1001", nb_frames: "1798", duration: "59.993267", time_base: "1/30000" },
         ],
-        format: { duration: "60.0" },
+        format: { duration: "60.0", start_time: "0.000000" },
       },
       "a.mp4",
     );
     assert.deepEqual(info, {
-      codec: "h264", width: 640, height: 360, fpsFraction: "30000/1001", fps: 30000 / 1001, frames: 1798,
-      durationSec: 59.993267, pixelFormat: "yuv420p", audioCodec: "aac", variableFrameRate: false,
+      codec: "h264", width: 640, height: 360, streamIndex: 1, fpsFraction: "30000/1001", fps: 30000 / 1001, timeBase: { num: 1, den: 30000 },
+      originSec: 0, recordedFrames: 1798, declaredSec: 59.993267, pixelFormat: "yuv420p", audioCodec: "aac", constantRate: true,
     });
   });
 
-  it("flags variable frame rate and skips cover art", () => {
+  it("flags variable frame rate, skips cover art, and declares no length of its own when only the file has one", () => {
     const info = parseProbe(
       {
         streams: [
-          { codec_type: "video", codec_name: "mjpeg", width: 300, height: 300, disposition: { attached_pic: 1 } },
-          { codec_type: "video", codec_name: "h264", width: 1280, height: 720, r_frame_rate: "60/1", avg_frame_rate: "2400/91" },
+          { index: 0, codec_type: "video", codec_name: "mjpeg", width: 300, height: 300, disposition: { attached_pic: 1 } },
+          { index: 1, codec_type: "video", codec_name: "h264", width: 1280, height: 720, r_frame_rate: "60/1", avg_frame_rate: "2400/91", time_base: "1/1000" },
+          { index: 2, codec_type: "audio", codec_name: "opus" },
         ],
+        format: { duration: "12.5" },
       },
-      "phone.mp4",
+      "phone.webm",
     );
     assert.equal(info.width, 1280);
-    assert.equal(info.variableFrameRate, true);
-    assert.equal(info.frames, 0, "no frame count recorded: probeVideo counts packets");
+    assert.equal(info.streamIndex, 1);
+    assert.equal(info.constantRate, false);
+    assert.equal(info.declaredSec, null, "the file's 12.5 s may be its sound's");
+  });
+
+  it("takes a fixed-rate container's listed frames as its declared length (AVI)", () => {
+    const info = parseProbe(
+      { streams: [{ codec_type: "video", codec_name: "mpeg4", width: 320, height: 240, r_frame_rate: "15/1", avg_frame_rate: "15/1", nb_frames: "166", duration: "6.33", time_base: "1/15" }] },
+      "capture.avi",
+    );
+    assert.ok(Math.abs(info.declaredSec! - 166 / 15) < 1e-9);
   });
 
   it("says what is missing", () => {
@@ -44,6 +56,39 @@ describe("parseProbe (ffprobe's JSON)", () => {
     assert.throws(() => parseProbe(audioOnly, "song.mp3"), (e: VideoError) => e.stage === "probe" && /song.mp3 has no video stream \(it has: audio\)/.test(e.reason));
     assert.throws(() => parseProbe({ streams: [] }, "x"), /no streams at all/);
     assert.throws(() => parseProbe({ streams: [{ codec_type: "video", width: 10, height: 10, r_frame_rate: "0/0" }] }, "x"), /no usable frame rate/);
+  });
+});
+
+describe("describeFrames (headers and packets)", () => {
+  const avi = parseProbe(
+    { streams: [{ codec_type: "video", codec_name: "mpeg4", width: 320, height: 240, r_frame_rate: "15/1", avg_frame_rate: "15/1", nb_frames: "166", duration: "11.066667", time_base: "1/15" }] },
+    "capture.avi",
+  );
+  const packets = (pts: number[]) => pts.map((t) => `${t},${t},1,1000`).join("\n");
+
+  it("counts a fixed-rate container's empty entries as held frames", () => {
+    // 54 pictures: 6 of every 20 slots, over 166 slots.
+    const pts = Array.from({ length: 166 }, (_, i) => i).filter((i) => i % 20 < 6);
+    const info = describeFrames(avi, parsePacketScan(packets(pts)), "capture.avi");
+    assert.equal(info.frames, 54);
+    assert.equal(info.framesListed, 166);
+    assert.equal(info.framesHeld, 112);
+    assert.ok(Math.abs(info.durationSec - 166 / 15) < 1e-9);
+  });
+
+  it("calls a video truncated when what can be read ends well before its declared length, and says how much was readable", () => {
+    const pts = Array.from({ length: 101 }, (_, i) => i);
+    assert.throws(
+      () => describeFrames(avi, parsePacketScan(packets(pts)), "gs://b/cut.avi"),
+      (e: VideoError) => e.stage === "probe" && e.reason === "gs://b/cut.avi is truncated: only 6.7 s of the 11.1 s it declares could be read (101 of 166 frames)",
+    );
+    // Within a second (or 5 %) of the declared length is not truncated: containers round.
+    assert.equal(describeFrames(avi, parsePacketScan(packets(Array.from({ length: 160 }, (_, i) => i))), "x").frames, 160);
+  });
+
+  it("rejects a stream without frames or without timestamps", () => {
+    assert.throws(() => describeFrames(avi, parsePacketScan("0,0,1,0"), "x"), /has no frames/);
+    assert.throws(() => describeFrames(avi, parsePacketScan("N/A,N/A,N/A,10"), "x"), /no timestamps/);
   });
 });
 
@@ -61,6 +106,7 @@ describe("probeVideo (real ffprobe)", () => {
     assert.equal(info.height, 240);
     assert.equal(info.fps, 25);
     assert.equal(info.frames, 50);
+    assert.equal(info.framesHeld, 0);
     assert.equal(info.audioCodec, "aac");
   });
 

@@ -1,75 +1,101 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { frameTime, planSamples, planSegments, samplesIn } from "../src/segment";
+import { SEEK_LEAD, pictureOf, picturesIn, planEvery, planSamples, planSegments, sampleWindows, spreadIndices } from "../src/segment";
+import { Timeline, expandRuns, toRuns } from "../src/timeline";
 
-const rates = [
-  { fps: "24/1", value: 24 },
-  { fps: "25/1", value: 25 },
-  { fps: "30000/1001", value: 30000 / 1001 },
-  { fps: "30/1", value: 30 },
-];
+/** A timeline of pictures at these timestamps, in a time base of 1/den s. */
+function timeline(pts: number[], den: number, step = 1, originSec = 0): Timeline {
+  return { timeBase: { num: 1, den }, originSec, pictures: toRuns(pts), endPts: pts[pts.length - 1] + step, discarded: [] };
+}
+
+const range = (n: number, step = 1, from = 0) => Array.from({ length: n }, (_, i) => from + i * step);
 
 describe("planSegments", () => {
-  for (const { fps, value } of rates) {
-    it(`cuts ${fps} fps on exact frame boundaries that cover every frame once`, () => {
-      const frames = 7211;
-      const plan = planSegments({ frames, fpsFraction: fps, variableFrameRate: false }, 10);
+  const rates = [
+    { name: "24", den: 24, step: 1 },
+    { name: "25 (1/12800 ticks)", den: 12800, step: 512 },
+    { name: "29.97 (1/30000 ticks)", den: 30000, step: 1001 },
+    { name: "30 (1/90000 ticks, MPEG-TS start)", den: 90000, step: 3000, from: 126000 },
+  ];
+  for (const r of rates) {
+    it(`at ${r.name}: every picture in exactly one segment, cut at pictures about 10 s apart`, () => {
+      const pts = range(7211, r.step, r.from ?? 0);
+      const plan = planSegments(timeline(pts, r.den, r.step, (r.from ?? 0) / r.den), 10);
       assert.ok(plan.length > 20, `expected many segments, got ${plan.length}`);
-      let next = 0;
+      assert.deepEqual(plan.flatMap((s) => expandRuns(s.pictures)), pts, "contiguous, every picture once");
       for (const [i, s] of plan.entries()) {
         assert.equal(s.index, i);
-        assert.equal(s.startFrame, next, "segments must be contiguous");
-        assert.ok(s.frameCount > 0);
-        // The start time is the start frame's own time, to the microsecond.
-        assert.ok(Math.abs(s.startSec - s.startFrame / value) <= 1e-6, `startSec ${s.startSec} for frame ${s.startFrame}`);
-        if (s.startFrame > 0) {
-          // ffmpeg seeks half a frame early: after the previous frame, before this one.
-          assert.ok(s.seekSec > (s.startFrame - 1) / value && s.seekSec < s.startFrame / value, `seek ${s.seekSec}`);
-        } else {
-          assert.equal(s.seekSec, 0);
-        }
-        next += s.frameCount;
+        assert.equal(s.fromPts, expandRuns(s.pictures)[0]);
+        assert.equal(s.untilPts, i + 1 < plan.length ? plan[i + 1].fromPts : null);
+        if (i + 1 < plan.length) assert.ok(Math.abs((s.untilPts! - s.fromPts) / r.den - 10) <= r.step / r.den + 1e-9, `segment ${i} lasts about 10 s`);
+        // It starts reading a few pictures early, at their time from the file's start.
+        const lead = (pts[Math.max(0, s.firstPicture - SEEK_LEAD)] - (r.from ?? 0)) / r.den;
+        if (i === 0) assert.equal(s.seekSec, 0);
+        else assert.ok(s.seekSec <= lead + 1e-9 && lead - s.seekSec < 2e-6, `seek ${s.seekSec} for ${lead}`);
       }
-      assert.equal(next, frames, "segments must end at the last frame");
-      // Every segment but the last is exactly 10 s of frames.
-      const per = Math.round(10 * value);
-      for (const s of plan.slice(0, -1)) assert.equal(s.frameCount, per);
     });
   }
 
-  it("keeps a short video whole, and never cuts variable frame rate video", () => {
-    assert.equal(planSegments({ frames: 100, fpsFraction: "25/1", variableFrameRate: false }, 60).length, 1);
-    const vfr = planSegments({ frames: 100000, fpsFraction: "30/1", variableFrameRate: true }, 10);
-    assert.deepEqual(vfr, [{ index: 0, startFrame: 0, frameCount: 100000, startSec: 0, seekSec: 0 }]);
-    assert.equal(planSegments({ frames: 100000, fpsFraction: "30/1", variableFrameRate: false }, 0).length, 1);
+  it("cuts held and variable-rate footage at pictures, whatever the gaps", () => {
+    // 15 fps with long held stretches (AVI empty chunks), and variable gaps.
+    const held = [0, 1, 2, 3, 4, 5, 20, 21, 22, 40, 41, 60, 61, 62, 63, 80, 100, 120, 121];
+    const plan = planSegments(timeline(held, 15), 2);
+    assert.deepEqual(plan.flatMap((s) => expandRuns(s.pictures)), held);
+    assert.deepEqual(plan.map((s) => s.fromPts), [0, 40, 80], "cut at the first picture 2 s or more after the last cut; the short tail from 120 joins");
+  });
+
+  it("keeps a short video whole, and 0 never cuts", () => {
+    assert.equal(planSegments(timeline(range(100), 25), 60).length, 1);
+    assert.equal(planSegments(timeline(range(100000), 30), 0).length, 1);
+    const [whole] = planSegments(timeline(range(10), 25), 0);
+    assert.deepEqual({ ...whole, pictures: expandRuns(whole.pictures) }, { index: 0, firstPicture: 0, pictures: range(10), fromPts: 0, untilPts: null, seekSec: 0 });
   });
 
   it("joins a last piece shorter than half a segment to the one before", () => {
-    const plan = planSegments({ frames: 250 + 40, fpsFraction: "25/1", variableFrameRate: false }, 2);
-    // 290 frames in 50-frame segments: 5 full ones, and 40 frames left (>= 25): kept.
-    assert.equal(plan.length, 6);
-    const merged = planSegments({ frames: 250 + 20, fpsFraction: "25/1", variableFrameRate: false }, 2);
+    assert.equal(planSegments(timeline(range(250 + 40), 25), 2).length, 6, "40 frames left (>= 25): kept");
+    const merged = planSegments(timeline(range(250 + 20), 25), 2);
     assert.equal(merged.length, 5);
-    assert.equal(merged[4].frameCount, 70);
-  });
-
-  it("gives frame times in microseconds", () => {
-    assert.equal(frameTime(1, "30000/1001"), 0.033367);
-    assert.equal(frameTime(0.5, "25/1"), 0.02);
+    assert.equal(merged[4].pictures[0][2], 70);
   });
 });
 
-describe("planSamples", () => {
-  it("spreads distinct frames evenly and never more than there are", () => {
-    assert.deepEqual(planSamples(100, 4), [12, 37, 62, 87]);
-    assert.deepEqual(planSamples(3, 12), [0, 1, 2]);
-    assert.deepEqual(planSamples(10, 0), []);
+describe("choosing pictures for the preview and inference", () => {
+  it("takes the pictures on screen at evenly spaced moments", () => {
+    assert.deepEqual(planSamples(timeline(range(100), 25), 4), [12, 37, 62, 87]);
+    assert.deepEqual(planSamples(timeline(range(3), 25), 12), [0, 1, 2], "never more than there are");
+    assert.deepEqual(planSamples(timeline(range(10), 25), 0), []);
+    // Held frames: a still stretch shows its picture once.
+    assert.deepEqual(planSamples(timeline([0, 1, 2, 90, 91], 15), 6), [2]);
   });
 
-  it("assigns each sample to the one segment that holds it", () => {
-    const plan = planSegments({ frames: 1000, fpsFraction: "25/1", variableFrameRate: false }, 10);
-    const samples = planSamples(1000, 16);
-    const assigned = plan.flatMap((s) => samplesIn(s, samples));
-    assert.deepEqual(assigned, samples);
+  it("takes the picture on screen every 1/n seconds, or every picture", () => {
+    assert.equal(planEvery(timeline(range(10), 30), 0, 30), "all");
+    assert.equal(planEvery(timeline(range(10), 30), 50, 30), "all");
+    assert.deepEqual(planEvery(timeline(range(91), 30), 2, 30), [0, 15, 30, 45, 60, 75, 90]);
+    assert.deepEqual(planEvery(timeline(range(100), 25), 5, 25), range(20, 5));
+    assert.deepEqual(planEvery(timeline([0, 1, 2, 30, 31], 15), 3, 15), [0, 2, 3], "held: the picture on screen");
+  });
+
+  it("spreads indices evenly", () => {
+    assert.deepEqual(spreadIndices(100, 4), [12, 37, 62, 87]);
+    assert.deepEqual(spreadIndices(3, 12), [0, 1, 2]);
+  });
+
+  it("gives each chosen picture to its segment, with the timestamp window that finds its frame", () => {
+    const tl = timeline(range(1000, 2), 50, 2);
+    const plan = planSegments(tl, 10);
+    const chosen = planSamples(tl, 16);
+    assert.deepEqual(plan.flatMap((s) => picturesIn(s, chosen)), chosen);
+    for (const s of plan) {
+      const mine = picturesIn(s, chosen);
+      const windows = sampleWindows(s, mine, tl.endPts);
+      mine.forEach((picture, i) => {
+        assert.deepEqual(windows[i], [picture * 2, picture * 2 + 2]);
+        // A frame the decoder stamps one tick late is still that picture's.
+        assert.equal(pictureOf(s, picture * 2 + 1), picture);
+      });
+    }
+    const last = plan[plan.length - 1];
+    assert.deepEqual(sampleWindows(last, [999], tl.endPts), [[1998, 2000]], "the last picture's window ends where the video does");
   });
 });

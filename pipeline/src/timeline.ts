@@ -1,0 +1,190 @@
+/**
+ * A video's frames, as videoflow counts them: the pictures the container
+ * holds, each at its presentation timestamp. Pure functions, no I/O.
+ *
+ * - A picture is a packet of the video stream that carries data. Its
+ *   timestamp is the packet's pts (its dts where the container records no
+ *   pts), in ticks of the stream's time base: integers, so that cuts and
+ *   samples compare exactly.
+ * - Containers with a fixed frame rate (AVI) list entries for frames that
+ *   repeat the one before (capture software writes empty chunks for them).
+ *   Those are held frames: no picture of their own, the previous picture stays
+ *   on screen. Players show them by timing; so does gray.mp4.
+ * - A picture the decoder cannot decode is undecodable: counted, not fatal
+ *   up to maxUndecodableFrames (see steps.ts).
+ * - A packet an MP4 edit list leaves out is discarded: the container lists
+ *   it, players do not show it, and neither does gray.mp4 (ffmpeg of 2018
+ *   still decodes it, so its frame is dropped by timestamp).
+ *
+ * Timestamps are stored as runs [first, step, count], so a constant-rate
+ * video of any length is one run: elements that carry them stay small.
+ */
+
+export type PtsRuns = Array<[first: number, step: number, count: number]>;
+
+export interface TimeBase {
+  num: number;
+  den: number;
+}
+
+export interface Timeline {
+  /** Seconds per tick of the video stream's timestamps. */
+  timeBase: TimeBase;
+  /** The file's start time in seconds (ffprobe's format start_time): output times count from it. */
+  originSec: number;
+  /** The pictures' timestamps in ticks, in presentation order. */
+  pictures: PtsRuns;
+  /** Where the readable packets end, in ticks: the latest timestamp plus its packet's duration. */
+  endPts: number;
+  /** Timestamp ranges [first, last] of discarded packets (see above): usually none, or a few at either end. */
+  discarded: Array<[number, number]>;
+}
+
+/** Compresses sorted, distinct timestamps into runs of equal steps. */
+export function toRuns(sorted: number[]): PtsRuns {
+  const runs: PtsRuns = [];
+  for (let i = 0; i < sorted.length; ) {
+    if (i + 1 === sorted.length) {
+      runs.push([sorted[i], 1, 1]);
+      break;
+    }
+    const step = sorted[i + 1] - sorted[i];
+    let j = i + 1;
+    while (j + 1 < sorted.length && sorted[j + 1] - sorted[j] === step) j++;
+    runs.push([sorted[i], step, j - i + 1]);
+    i = j + 1;
+  }
+  return runs;
+}
+
+export function countOf(runs: PtsRuns): number {
+  return runs.reduce((n, r) => n + r[2], 0);
+}
+
+export function expandRuns(runs: PtsRuns): number[] {
+  return runs.flatMap(([first, step, count]) => Array.from({ length: count }, (_, k) => first + k * step));
+}
+
+/** The timestamp of picture `index` (0-based). */
+export function ptsAt(runs: PtsRuns, index: number): number {
+  let i = index;
+  for (const [first, step, count] of runs) {
+    if (i < count) return first + i * step;
+    i -= count;
+  }
+  throw new RangeError(`picture ${index} is past the last of ${countOf(runs)}`);
+}
+
+/** The index of the last picture at or before `pts`, or -1 when every picture is later. */
+export function indexAtOrBefore(runs: PtsRuns, pts: number): number {
+  let base = 0;
+  let found = -1;
+  for (const [first, step, count] of runs) {
+    if (pts < first) return found;
+    const k = Math.min(count - 1, Math.floor((pts - first) / step));
+    found = base + k;
+    base += count;
+  }
+  return found;
+}
+
+/** Pictures `from` to `from + count - 1` as runs of their own. */
+export function sliceRuns(runs: PtsRuns, from: number, count: number): PtsRuns {
+  const out: PtsRuns = [];
+  let skip = from;
+  let left = count;
+  for (const [first, step, n] of runs) {
+    if (left <= 0) break;
+    if (skip >= n) {
+      skip -= n;
+      continue;
+    }
+    const take = Math.min(n - skip, left);
+    out.push([first + skip * step, step, take]);
+    left -= take;
+    skip = 0;
+  }
+  return out;
+}
+
+export function secondsOf(ticks: number, tb: TimeBase): number {
+  return (ticks * tb.num) / tb.den;
+}
+
+/** Seconds from the file's start to a timestamp. */
+export function timeOf(pts: number, timeline: Pick<Timeline, "timeBase" | "originSec">): number {
+  return secondsOf(pts, timeline.timeBase) - timeline.originSec;
+}
+
+/** A timestamp for a time in seconds from the file's start, rounded down to a tick. */
+export function ptsOf(sec: number, timeline: Pick<Timeline, "timeBase" | "originSec">): number {
+  const { num, den } = timeline.timeBase;
+  return Math.floor(((sec + timeline.originSec) * den) / num + 1e-6);
+}
+
+/** What a scan of the video stream's packets found (see parsePacketScan). */
+export interface PacketScan {
+  /** Distinct picture timestamps, ascending. */
+  pictures: number[];
+  /** Packets read, empty and discarded ones included. */
+  packets: number;
+  /** Timestamps of discarded packets, ascending. */
+  discarded: number[];
+  endPts: number;
+}
+
+/**
+ * Reads ffprobe's packet lines `pts,dts,duration,size,flags` (csv, no
+ * header; "N/A" where a field is unknown). A packet without data is an empty
+ * chunk (a held frame), one flagged D is discarded: neither is a picture.
+ * Returns null when no packet has a timestamp (a raw stream): its pictures
+ * cannot be placed in time.
+ */
+export function parsePacketScan(csv: string): PacketScan | null {
+  const times: number[] = [];
+  const discarded: number[] = [];
+  let packets = 0;
+  let endPts = -Infinity;
+  let timed = 0;
+  for (const line of csv.split("\n")) {
+    const fields = line.trim().split(",");
+    if (fields.length < 4) continue;
+    packets++;
+    const pts = Number.parseInt(fields[0], 10);
+    const dts = Number.parseInt(fields[1], 10);
+    const t = Number.isFinite(pts) ? pts : dts;
+    if (!Number.isFinite(t)) continue;
+    timed++;
+    if ((fields[4] ?? "").includes("D")) {
+      discarded.push(t);
+      continue;
+    }
+    const duration = Number.parseInt(fields[2], 10);
+    endPts = Math.max(endPts, t + (Number.isFinite(duration) && duration > 0 ? duration : 0));
+    if (Number.parseInt(fields[3], 10) > 0) times.push(t);
+  }
+  if (timed === 0) return null;
+  const ascending = (xs: number[]) => xs.sort((a, b) => a - b).filter((t, i, all) => i === 0 || t !== all[i - 1]);
+  return { pictures: ascending(times), packets, discarded: ascending(discarded), endPts };
+}
+
+/** Groups ascending timestamps into ranges [first, last] with no picture between them. */
+export function rangesBetween(timestamps: number[], pictures: number[]): Array<[number, number]> {
+  const ranges: Array<[number, number]> = [];
+  let p = 0;
+  for (const t of timestamps) {
+    while (p < pictures.length && pictures[p] < t) p++;
+    const last = ranges[ranges.length - 1];
+    // Extend the range while no picture lies between its end and t.
+    if (last && !(p > 0 && pictures[p - 1] > last[1])) last[1] = t;
+    else ranges.push([t, t]);
+  }
+  return ranges;
+}
+
+/** The typical step between pictures, in ticks (the median gap), or 0 with fewer than two. */
+export function typicalStep(pictures: number[]): number {
+  if (pictures.length < 2) return 0;
+  const gaps = pictures.slice(1).map((t, i) => t - pictures[i]).sort((a, b) => a - b);
+  return gaps[Math.floor(gaps.length / 2)];
+}
