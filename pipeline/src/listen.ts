@@ -1,10 +1,16 @@
 /**
  * The one-machine streaming runtime (`videoflow listen`): pulls Cloud Storage
- * notifications from a Pub/Sub subscription with flow control, hands small
- * batches of uploaded videos to the same pipeline on the direct runner, and
+ * notifications from a Pub/Sub subscription with flow control, runs each
+ * uploaded video through the same pipeline on the direct runner as soon as
+ * it arrives (a run of its own, so no video waits for another), and
  * acknowledges a message only once its video's outputs or dead-letter record
  * are written. What fails for a reason worth retrying is nacked (Pub/Sub
  * delivers it again); what never will succeed is dead-lettered and acked.
+ *
+ * Pub/Sub delivers at least once, and copies of one notification can arrive
+ * together: a video is registered under its key before anything is awaited,
+ * so every copy that arrives while it is being worked on joins that work and
+ * is answered with it.
  */
 import { log } from "./log";
 import { outputLayout } from "./manifest";
@@ -18,8 +24,8 @@ type PubSub = import("@google-cloud/pubsub").PubSub;
 type Message = import("@google-cloud/pubsub").Message;
 type Subscription = import("@google-cloud/pubsub").Subscription;
 
-/** Runs the pipeline over a batch of videos: `processOnce` in production, the same in tests. */
-export type ProcessBatch = (inputs: VideoInput[]) => Promise<Outcome[]>;
+/** Runs the pipeline over one video: `processOnce` in production. */
+export type ProcessVideo = (input: VideoInput) => Promise<Outcome>;
 
 export interface ListenerCounts {
   received: number;
@@ -37,23 +43,18 @@ interface Work {
   messages: Message[];
 }
 
-/** How long the listener waits for more notifications before it starts a batch. */
-const BATCH_WINDOW_MS = 100;
-
 export class Listener {
   readonly counts: ListenerCounts = { received: 0, processed: 0, deadLettered: 0, skipped: 0, duplicates: 0, retried: 0 };
   private subscription?: Subscription;
-  private pending: Work[] = [];
   private inProgress = new Map<string, Work>();
   private running = new Set<Promise<void>>();
   private attempts = new Map<string, number>();
-  private timer?: NodeJS.Timeout;
   private stopping = false;
 
   constructor(
     private readonly pubsub: PubSub,
     private readonly options: StreamingOptions,
-    private readonly processBatch: ProcessBatch,
+    private readonly processVideo: ProcessVideo,
   ) {}
 
   start(): void {
@@ -76,11 +77,6 @@ export class Listener {
   /** Stops pulling, gives back what has not started, waits for what has, and closes the subscription. */
   async stop(): Promise<void> {
     this.stopping = true;
-    clearTimeout(this.timer);
-    for (const work of this.pending.splice(0)) {
-      this.inProgress.delete(work.input.key);
-      for (const m of work.messages) m.nack();
-    }
     await Promise.all(this.running);
     await this.subscription?.close();
     log("INFO", "stopped", { event: "stopped", ...this.counts });
@@ -90,6 +86,9 @@ export class Listener {
     if (this.stopping) return message.nack();
     this.counts.received++;
     const decision = decide({ attributes: message.attributes, data: message.data }, this.options);
+    log("DEBUG", `received message ${message.id} (${decision.object}, delivery ${message.deliveryAttempt ?? "?"})`, {
+      event: "received", id: message.id, object: decision.object, action: decision.action,
+    });
     if (decision.action === "skip") {
       this.counts.skipped++;
       log("INFO", `skipped ${decision.object}: ${decision.reason}`, { event: "skipped", object: decision.object, reason: decision.reason });
@@ -111,51 +110,49 @@ export class Listener {
       same.messages.push(message);
       return;
     }
-    if ((await sizeOf(outputLayout(this.options.outputDirectory, key).manifest)) !== undefined) {
-      // Its manifest (written last) exists: this upload is done; a redelivery gets no second result.
-      this.counts.duplicates++;
-      log("INFO", `already processed ${decision.object}`, { event: "duplicate", object: decision.object });
-      return message.ack();
-    }
+    // Registered before the first await: a copy delivered meanwhile finds it (above).
     const work: Work = { input: decision.input, object: decision.object, uploadedAt: decision.uploadedAt, messages: [message] };
     this.inProgress.set(key, work);
-    this.pending.push(work);
-    if (!this.timer) this.timer = setTimeout(() => this.startBatch(), BATCH_WINDOW_MS);
-  }
-
-  private startBatch(): void {
-    this.timer = undefined;
-    const batch = this.pending.splice(0);
-    if (batch.length === 0) return;
-    const run = this.runBatch(batch).finally(() => this.running.delete(run));
+    let done: boolean;
+    try {
+      done = (await sizeOf(outputLayout(this.options.outputDirectory, key).manifest)) !== undefined;
+    } catch (err) {
+      log("ERROR", `could not look for the result of ${decision.object}: ${(err as Error).message}`, { event: "listener error" });
+      return this.finish(work, "nack");
+    }
+    if (done) {
+      // Its manifest (written last) exists: this upload is done; a redelivery gets no second result.
+      this.counts.duplicates++;
+      log("INFO", `already processed ${decision.object}`, { event: "duplicate", object: decision.object, deliveries: work.messages.length });
+      return this.finish(work, "ack");
+    }
+    if (this.stopping) return this.finish(work, "nack");
+    const run = this.run(work).finally(() => this.running.delete(run));
     this.running.add(run);
   }
 
-  private async runBatch(batch: Work[]): Promise<void> {
-    let outcomes: Outcome[];
+  private async run(work: Work): Promise<void> {
+    let outcome: Outcome;
     try {
-      outcomes = await this.processBatch(batch.map((w) => w.input));
+      outcome = await this.processVideo(work.input);
     } catch (err) {
-      // The run itself failed (not one video): every video in it may succeed on another try.
-      log("ERROR", `a batch of ${batch.length} failed: ${(err as Error).message}`, { event: "batch failed" });
-      for (const work of batch) await this.retryOrGiveUp(work, "run", (err as Error).message);
-      return;
+      // The run itself failed (not the video): another try may succeed.
+      log("ERROR", `the run for ${work.object} failed: ${(err as Error).message}`, { event: "run failed" });
+      return this.retryOrGiveUp(work, "run", (err as Error).message);
     }
-    for (const [i, work] of batch.entries()) {
-      const outcome = outcomes[i];
-      if (outcome.status === "ok") {
-        this.counts.processed++;
-        const latency = work.uploadedAt ? (Date.now() - work.uploadedAt) / 1000 : null;
-        log("INFO", `processed ${work.object} in ${outcome.wallSec} s` + (latency !== null ? `, ${latency.toFixed(2)} s after upload` : ""), {
-          event: "processed", object: work.object, manifest: outcome.manifest, processingSec: outcome.wallSec, latencySec: latency,
-        });
-        this.finish(work, "ack");
-      } else if (outcome.retryable) {
-        await this.retryOrGiveUp(work, outcome.stage, outcome.reason);
-      } else {
-        await this.deadLetter({ source: outcome.source, stage: outcome.stage, reason: outcome.reason, record: outcome.deadLetter }, work.messages[0].attributes);
-        this.finish(work, "ack");
-      }
+    if (outcome.status === "ok") {
+      this.counts.processed++;
+      const latency = work.uploadedAt ? (Date.now() - work.uploadedAt) / 1000 : null;
+      log("INFO", `processed ${work.object} in ${outcome.wallSec} s` + (latency !== null ? `, ${latency.toFixed(2)} s after upload` : ""), {
+        event: "processed", object: work.object, manifest: outcome.manifest, processingSec: outcome.wallSec, latencySec: latency,
+        deliveries: work.messages.length,
+      });
+      this.finish(work, "ack");
+    } else if (outcome.retryable) {
+      await this.retryOrGiveUp(work, outcome.stage, outcome.reason);
+    } else {
+      await this.deadLetter({ source: outcome.source, stage: outcome.stage, reason: outcome.reason, record: outcome.deadLetter }, work.messages[0].attributes);
+      this.finish(work, "ack");
     }
   }
 

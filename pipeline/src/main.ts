@@ -95,16 +95,18 @@ async function listenCommand(args: string[]): Promise<number> {
   const { processOnce } = await import("./run");
   const projectId = options.inputSubscription.split("/")[1];
   await removeStaleScratch();
-  const listener = new Listener(new PubSub({ projectId }), options, (inputs) => processOnce(inputs, options));
-  listener.start();
-  await new Promise<void>((resolve) => {
+  const listener = new Listener(new PubSub({ projectId }), options, async (input) => (await processOnce([input], options))[0]);
+  const stopped = new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       log("INFO", `${signal}: finishing the videos in flight, then stopping`, { event: "signal", signal });
       listener.stop().then(resolve);
     };
+    // Installed before start() says "listening": a signal sent on that line must not meet the default action.
     process.once("SIGINT", () => stop("SIGINT"));
     process.once("SIGTERM", () => stop("SIGTERM"));
   });
+  listener.start();
+  await stopped;
   return 0;
 }
 

@@ -13,6 +13,8 @@ import { startModelServer } from "../src/dev/model-server";
 
 const IN = "uploads-bucket";
 const OUT = "results-bucket";
+/** A bucket whose uploads the bridge does not announce: the tests publish its notifications themselves. */
+const QUIET = "quiet-bucket";
 
 describe("videoflow listen on the local stack", () => {
   const dir = tempDir();
@@ -24,7 +26,7 @@ describe("videoflow listen on the local stack", () => {
   const listen = (output = `gs://${OUT}/videoflow`) =>
     new ListenerProcess(
       ["--inputSubscription", stack.subscription, "--output", output, "--deadLetterTopic", stack.deadLetterTopic, "--maxInFlight", "4"],
-      stack.env,
+      { ...stack.env, VIDEOFLOW_DEBUG: "1" },
     );
 
   async function download(uri: string, file: string): Promise<string> {
@@ -54,7 +56,7 @@ describe("videoflow listen on the local stack", () => {
   before(async () => {
     clip = makeClip(path.join(dir, "clip.mp4"), { width: 426, height: 240, rate: "25", seconds: 4, audio: true });
     longClip = makeClip(path.join(dir, "long.mp4"), { width: 640, height: 360, rate: "30", seconds: 40 });
-    stack = await startLocalStack();
+    stack = await startLocalStack({ buckets: [IN] });
     listener = listen();
     await listener.waitFor((e) => e.event === "listening", "listening");
   });
@@ -195,6 +197,115 @@ describe("videoflow listen on the local stack", () => {
     } finally {
       await inferring.stop();
       await server.stop();
+    }
+  });
+
+  /**
+   * Uploads each clip to the quiet bucket and publishes its notification
+   * `copies[i]` times, every copy of every upload in one publish call, as
+   * Pub/Sub may deliver duplicates together.
+   */
+  async function burst(prefix: string, copies: number[]): Promise<Array<{ object: string; folder: string; copies: number }>> {
+    const uploads = [];
+    for (const [i, n] of copies.entries()) {
+      const [file] = await stack.storage.bucket(QUIET).upload(clip, { destination: `${prefix}/clip-${i}.mp4`, contentType: "video/mp4" });
+      const [metadata] = await file.getMetadata();
+      uploads.push({ object: `gs://${QUIET}/${prefix}/clip-${i}.mp4`, folder: `videoflow/${prefix}/clip-${i}.mp4/${metadata.generation}`, copies: n, metadata });
+    }
+    const batched = stack.pubsub.topic(stack.topic, { batching: { maxMessages: 100, maxMilliseconds: 200 } });
+    await Promise.all(uploads.flatMap((u) => Array.from({ length: u.copies }, () => batched.publishMessage(notificationFor("finalize", u.metadata as never)))));
+    return uploads;
+  }
+
+  /** What the listeners did with an object's deliveries: received, processed, answered (by its processing, or as a duplicate). */
+  const handled = (listeners: ListenerProcess[], object: string) => {
+    const events = listeners.flatMap((l) => l.events).filter((e) => e.object === object);
+    const count = (name: string) => events.filter((e) => e.event === name).length;
+    return {
+      received: count("received"),
+      processed: count("processed"),
+      answered: events.reduce((n, e) => n + (e.event === "processed" || e.event === "duplicate" ? Number(e.deliveries) : 0), 0),
+      other: events.filter((e) => !["received", "processed", "duplicate", "probed"].includes(String(e.event))).map((e) => e.message),
+    };
+  };
+
+  async function assertOneResultEach(listeners: ListenerProcess[], uploads: Array<{ object: string; folder: string; copies: number }>): Promise<void> {
+    for (const u of uploads) {
+      assert.deepEqual(await objects(OUT, `${u.folder}/`), [`${u.folder}/gray.mp4`, `${u.folder}/manifest.json`, `${u.folder}/preview.jpg`], u.object);
+      const manifest = JSON.parse((await stack.storage.bucket(OUT).file(`${u.folder}/manifest.json`).download())[0].toString());
+      assert.equal(manifest.video.frames, 100, `${u.object}: frames`);
+      assert.equal(videoFacts(await download(manifest.outputs.grayVideo, path.join(dir, `${u.folder.replace(/\W/g, "_")}.mp4`))).frames, 100);
+    }
+    const prefix = uploads[0].folder.split("/")[1];
+    assert.deepEqual(await objects(OUT, `videoflow/_deadletter/${prefix}/`), [], "no dead-letter record");
+    assert.deepEqual((await deadLetterMessages()).filter((m) => String(m.source).includes(`/${prefix}/`)), [], "no dead-letter message");
+    // Every delivery acknowledged: none comes back after the 10 s ack deadline.
+    const before = uploads.map((u) => handled(listeners, u.object));
+    await new Promise((r) => setTimeout(r, 12000));
+    for (const [i, u] of uploads.entries()) {
+      const now = handled(listeners, u.object);
+      assert.deepEqual(now, before[i], `${u.object}: nothing redelivered`);
+      assert.equal(now.processed >= 1, true, `${u.object}: processed`);
+      assert.deepEqual(now.other, [], `${u.object}: no failure`);
+      const story = listeners.flatMap((l, i) => l.events.filter((e) => e.object === u.object).map((e) => `${i}: ${e.message}`)).join(" | ");
+      assert.equal(now.received, u.copies, `${u.object}: all ${u.copies} copies delivered: ${story}`);
+      assert.equal(now.answered, u.copies, `${u.object}: every delivery answered: ${story}`);
+    }
+  }
+
+  it("gives one result per upload when its notification arrives 2 to 5 times at once", async () => {
+    await listener.stop(); // the only listeners on the subscription are this test's
+    const l = listen();
+    try {
+      await l.waitFor((e) => e.event === "listening", "listening");
+      // Act
+      const uploads = await burst("burst", [2, 3, 5]);
+      for (const u of uploads) await l.waitFor((e) => e.event === "processed" && e.object === u.object, `processed ${u.object}`);
+      // Assert
+      await assertOneResultEach([l], uploads);
+      for (const u of uploads) assert.equal(l.processed(u.object).length, 1, `${u.object}: processed once`);
+    } finally {
+      await l.stop();
+    }
+  });
+
+  it("gives one result per upload when two listeners share the subscription and both get copies", async () => {
+    await listener.stop(); // the only listeners on the subscription are this test's
+    const a = listen();
+    const b = listen();
+    try {
+      await Promise.all([a, b].map((l) => l.waitFor((e) => e.event === "listening", "listening")));
+      // Act
+      const uploads = await burst("shared", [2, 4, 5]);
+      for (const u of uploads) {
+        await Promise.race([a, b].map((l) => l.waitFor((e) => e.event === "processed" && e.object === u.object, `processed ${u.object}`)));
+      }
+      // Assert: both may have worked on the same upload at once; each succeeded, with one result at one place.
+      await assertOneResultEach([a, b], uploads);
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+  });
+
+  it("finishes a short video in its own time when a long one arrives just before it", async () => {
+    await listener.stop(); // the only listeners on the subscription are this test's
+    const l = listen();
+    try {
+      await l.waitFor((e) => e.event === "listening", "listening");
+      // Act: the long clip, then the short one right after.
+      await stack.storage.bucket(IN).upload(longClip, { destination: "isolation/long.mp4", contentType: "video/mp4" });
+      await stack.storage.bucket(IN).upload(clip, { destination: "isolation/short.mp4", contentType: "video/mp4" });
+      const short = await l.waitFor((e) => e.event === "processed" && e.object === `gs://${IN}/isolation/short.mp4`, "short processed", 120000);
+      const long = await l.waitFor((e) => e.event === "processed" && e.object === `gs://${IN}/isolation/long.mp4`, "long processed", 120000);
+      // Assert: the short one was done first, well before the long one took its time. Measured from its delivery:
+      // the emulator may first hand a message to a stream that a listener of an earlier test closed, and give it
+      // again only after the ack deadline.
+      const received = l.events.find((e) => e.event === "received" && e.object === `gs://${IN}/isolation/short.mp4`)!;
+      const shortSec = (Date.parse(String(short.time)) - Date.parse(String(received.time))) / 1000;
+      assert.ok(l.events.indexOf(short) < l.events.indexOf(long), "the short video finished first");
+      assert.ok(shortSec < Number(long.processingSec) / 2, `short: done ${shortSec} s after it arrived; long: ${long.processingSec} s of processing`);
+    } finally {
+      await l.stop();
     }
   });
 
