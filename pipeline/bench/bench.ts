@@ -21,7 +21,7 @@ import { parseArgs } from "node:util";
 import { ffmpegPath } from "../src/tools";
 import { watchPeakRss } from "./peak-rss";
 import { InferenceCase, inferenceThroughput } from "./inference";
-import { LatencyRow, LoadResult, latency, load } from "./streaming";
+import { IsolationResult, LatencyRow, LoadResult, isolation, latency, load } from "./streaming";
 
 const repoRoot = path.resolve(__dirname, "..", "..", "..");
 const work = path.join(repoRoot, ".cache", "bench");
@@ -223,12 +223,20 @@ async function main(): Promise<void> {
     const ten = [syntheticClip("240p-10s", 426, 240, 10), syntheticClip("360p-10s", 640, 360, 10)];
     const lat: LatencyRow[] = await latency(ten.map((c) => ({ name: c.name, file: c.file })), runs);
     const loaded: LoadResult = await load(ten[0].file, 50);
-    Object.assign(results, { streaming: { date: new Date().toISOString(), runs, latency: lat, load: loaded } });
+    const short = syntheticClip("240p-5s", 426, 240, 5);
+    const long = syntheticClip("360p-60s", 640, 360, 60);
+    const isolated: IsolationResult = await isolation({ name: short.name, file: short.file }, { name: long.name, file: long.file }, runs);
+    Object.assign(results, { streaming: { date: new Date().toISOString(), runs, latency: lat, load: loaded, isolation: isolated } });
     process.stdout.write("| clip | processing s | upload to manifest s | overhead s (target <= 0.5) |\n|---|---|---|---|\n");
     for (const r of lat) process.stdout.write(`| ${r.clip} | ${r.processingSec.toFixed(2)} | ${r.latencySec.toFixed(2)} | ${r.overheadSec.toFixed(2)} |\n`);
     process.stdout.write(
       `\nload: ${loaded.uploads} uploads at once of the 240p 10 s clip: ${loaded.manifests} manifests, ${loaded.lost} lost, ` +
         `${loaded.duplicated} duplicated, ${loaded.videosPerMinute.toFixed(1)} videos/min, listener peak RSS ${loaded.listenerPeakRssMiB.toFixed(0)} MiB\n`,
+    );
+    process.stdout.write(
+      `\nisolation: ${isolated.shortClip} uploaded alone: ${isolated.shortAloneSec.toFixed(2)} s upload to manifest; right after ` +
+        `${isolated.longClip}: ${isolated.shortWithLongSec.toFixed(2)} s (its processing ${isolated.shortProcessingSec.toFixed(2)} s; ` +
+        `the long one ${isolated.longWithShortSec.toFixed(2)} s)\n`,
     );
   }
   if (part("inference")) {

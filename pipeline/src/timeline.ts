@@ -116,12 +116,6 @@ export function timeOf(pts: number, timeline: Pick<Timeline, "timeBase" | "origi
   return secondsOf(pts, timeline.timeBase) - timeline.originSec;
 }
 
-/** A timestamp for a time in seconds from the file's start, rounded down to a tick. */
-export function ptsOf(sec: number, timeline: Pick<Timeline, "timeBase" | "originSec">): number {
-  const { num, den } = timeline.timeBase;
-  return Math.floor(((sec + timeline.originSec) * den) / num + 1e-6);
-}
-
 /** What a scan of the video stream's packets found (see parsePacketScan). */
 export interface PacketScan {
   /** Distinct picture timestamps, ascending. */

@@ -23,9 +23,9 @@ describe("videoflow listen on the local stack", () => {
   let clip: string;
   let longClip: string;
 
-  const listen = (output = `gs://${OUT}/videoflow`) =>
+  const listen = (output = `gs://${OUT}/videoflow`, subscription = stack.subscription) =>
     new ListenerProcess(
-      ["--inputSubscription", stack.subscription, "--output", output, "--deadLetterTopic", stack.deadLetterTopic, "--maxInFlight", "4"],
+      ["--inputSubscription", subscription, "--output", output, "--deadLetterTopic", stack.deadLetterTopic, "--maxInFlight", "4"],
       { ...stack.env, VIDEOFLOW_DEBUG: "1" },
     );
 
@@ -201,6 +201,16 @@ describe("videoflow listen on the local stack", () => {
   });
 
   /**
+   * A subscription of its own on the uploads topic, for a test whose timing
+   * matters: the emulator may hand a message to a stream that a listener of
+   * an earlier test closed, and give it again only after the ack deadline.
+   */
+  async function freshSubscription(name: string): Promise<string> {
+    const [subscription] = await stack.pubsub.topic(stack.topic).createSubscription(name, { ackDeadlineSeconds: 10 });
+    return subscription.name;
+  }
+
+  /**
    * Uploads each clip to the quiet bucket and publishes its notification
    * `copies[i]` times, every copy of every upload in one publish call, as
    * Pub/Sub may deliver duplicates together.
@@ -254,8 +264,8 @@ describe("videoflow listen on the local stack", () => {
   }
 
   it("gives one result per upload when its notification arrives 2 to 5 times at once", async () => {
-    await listener.stop(); // the only listeners on the subscription are this test's
-    const l = listen();
+    await listener.stop();
+    const l = listen(undefined, await freshSubscription("burst"));
     try {
       await l.waitFor((e) => e.event === "listening", "listening");
       // Act
@@ -270,9 +280,10 @@ describe("videoflow listen on the local stack", () => {
   });
 
   it("gives one result per upload when two listeners share the subscription and both get copies", async () => {
-    await listener.stop(); // the only listeners on the subscription are this test's
-    const a = listen();
-    const b = listen();
+    await listener.stop();
+    const subscription = await freshSubscription("shared");
+    const a = listen(undefined, subscription);
+    const b = listen(undefined, subscription);
     try {
       await Promise.all([a, b].map((l) => l.waitFor((e) => e.event === "listening", "listening")));
       // Act
@@ -288,8 +299,8 @@ describe("videoflow listen on the local stack", () => {
   });
 
   it("finishes a short video in its own time when a long one arrives just before it", async () => {
-    await listener.stop(); // the only listeners on the subscription are this test's
-    const l = listen();
+    await listener.stop();
+    const l = listen(undefined, await freshSubscription("isolation"));
     try {
       await l.waitFor((e) => e.event === "listening", "listening");
       // Act: the long clip, then the short one right after.
@@ -297,9 +308,8 @@ describe("videoflow listen on the local stack", () => {
       await stack.storage.bucket(IN).upload(clip, { destination: "isolation/short.mp4", contentType: "video/mp4" });
       const short = await l.waitFor((e) => e.event === "processed" && e.object === `gs://${IN}/isolation/short.mp4`, "short processed", 120000);
       const long = await l.waitFor((e) => e.event === "processed" && e.object === `gs://${IN}/isolation/long.mp4`, "long processed", 120000);
-      // Assert: the short one was done first, well before the long one took its time. Measured from its delivery:
-      // the emulator may first hand a message to a stream that a listener of an earlier test closed, and give it
-      // again only after the ack deadline.
+      // Assert: the short one was done first, well before the long one took its time (from its delivery: the
+      // bridge publishes a notification once the upload is complete).
       const received = l.events.find((e) => e.event === "received" && e.object === `gs://${IN}/isolation/short.mp4`)!;
       const shortSec = (Date.parse(String(short.time)) - Date.parse(String(received.time))) / 1000;
       assert.ok(l.events.indexOf(short) < l.events.indexOf(long), "the short video finished first");

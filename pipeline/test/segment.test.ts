@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { SEEK_LEAD, pictureOf, picturesIn, planEvery, planSamples, planSegments, sampleWindows, spreadIndices } from "../src/segment";
+import { SEEK_LEAD, endsEvenly, pictureOf, picturesIn, planEvery, planSamples, planSegments, sampleWindows, spreadIndices } from "../src/segment";
 import { Timeline, expandRuns, toRuns } from "../src/timeline";
 
 /** A timeline of pictures at these timestamps, in a time base of 1/den s. */
@@ -56,6 +56,16 @@ describe("planSegments", () => {
     const merged = planSegments(timeline(range(250 + 20), 25), 2);
     assert.equal(merged.length, 5);
     assert.equal(merged[4].pictures[0][2], 70);
+  });
+});
+
+describe("endsEvenly", () => {
+  it("tells whether the last pictures are evenly spaced up to the end (B-frames are safe then)", () => {
+    assert.equal(endsEvenly(timeline(range(100), 25)), true);
+    assert.equal(endsEvenly(timeline(range(100, 1001), 30000, 1001)), true);
+    assert.equal(endsEvenly(timeline([...range(50), 60], 15)), false, "a held stretch before the last picture");
+    assert.equal(endsEvenly(timeline(range(50), 15, 4)), false, "the last picture held to the end");
+    assert.equal(endsEvenly(timeline([0], 25)), true);
   });
 });
 
