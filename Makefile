@@ -6,7 +6,7 @@ SHELL := /bin/bash
 SAMPLES := .cache/samples
 DEPS_STAMP := node_modules/.videoflow-deps
 
-.PHONY: deps build samples demo test bench listen clean
+.PHONY: deps build samples runners demo test bench listen clean
 
 deps: $(DEPS_STAMP)
 
@@ -23,6 +23,10 @@ build: deps
 
 samples: $(SAMPLES)/vtest.avi
 
+# Beam's Flink job server (a Maven-resolved class path), cached in .cache/runners.
+runners: deps
+	bash scripts/setup-runners.sh flink
+
 $(SAMPLES)/vtest.avi: scripts/fetch-samples.sh
 	bash scripts/fetch-samples.sh $(SAMPLES)
 	touch $@
@@ -30,7 +34,7 @@ $(SAMPLES)/vtest.avi: scripts/fetch-samples.sh
 demo: build samples
 	bash scripts/demo.sh
 
-test: build samples
+test: build samples runners
 	npm test
 
 bench: build samples

@@ -89,6 +89,7 @@ async function processCommand(args: string[]): Promise<number> {
 async function listenCommand(args: string[]): Promise<number> {
   const { raw, positionals } = parseCommandLine(args);
   const options = parseStreamingOptions(raw);
+  if (options.runner !== "direct") throw new UsageError(`listen runs on --runner direct only, so far (got ${options.runner})`);
   if (positionals.length > 0) throw new UsageError(`listen takes no input files (got ${positionals.join(" ")}): it processes what is uploaded`);
   const { PubSub } = await import("@google-cloud/pubsub");
   const { Listener } = await import("./listen");

@@ -49,11 +49,24 @@ export const pipelineParameters = [
     regexes: ["^gs:\\/\\/[^\\n\\r]+$"],
   },
   {
+    name: "runner",
+    label: "Beam runner",
+    helpText:
+      "Where the pipeline runs: direct (Beam's direct runner, in this process) or flink (a local Apache Flink " +
+      "cluster in Beam's Flink job server, started for the run; needs Java 17 and the parts scripts/setup-runners.sh " +
+      "fetches). videoflow listen runs on direct only, so far. Defaults to direct.",
+    schema: z.enum(["direct", "flink"], { message: "must be direct or flink" }),
+    isOptional: true,
+    defaultValue: "direct",
+    regexes: ["^(direct|flink)$"],
+  },
+  {
     name: "segmentSeconds",
     label: "Segment length (seconds)",
     helpText:
-      "Videos longer than this are cut into segments of about this many seconds, on exact frame boundaries, that " +
-      "workers process in parallel; the segments are joined back without re-encoding. 0 never cuts. Defaults to 60.",
+      "Videos longer than this are cut into segments of about this many seconds, each starting at a frame, that " +
+      "workers process in parallel; the segments are joined back without re-encoding, with the same frames and times " +
+      "as a whole run. 0 never cuts. Defaults to 60.",
     schema: z.coerce.number().finite().min(0, "must be 0 or more").max(86400, "must be at most 86400"),
     isOptional: true,
     defaultValue: "60",
@@ -241,7 +254,11 @@ export const streamingParameters = [
 /** Every parameter, for documentation and the template. */
 export const parameters: readonly ParameterSpec[] = [...pipelineParameters, ...streamingParameters];
 
+/** The Beam runners videoflow runs on (beam/runners.ts). */
+export type RunnerName = "direct" | "flink";
+
 export interface PipelineOptions {
+  runner: RunnerName;
   outputDirectory: string;
   segmentSeconds: number;
   previewFrames: number;

@@ -1,11 +1,12 @@
 /**
  * The one-machine runtime: runs the pipeline once over a list of videos on
- * Beam's direct runner and returns what happened to each.
+ * the chosen runner (Beam's direct runner, or local Flink) and returns what
+ * happened to each.
  */
 import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as beam from "apache-beam";
-import { createRunner } from "apache-beam/runners/runner";
+import { runToCompletion } from "./beam/runners";
 import { asyncMap, steps } from "./beam/workarounds";
 import { videoKey } from "./keys";
 import { PipelineOptions, UsageError } from "./options";
@@ -37,7 +38,7 @@ export async function processOnce(inputs: VideoInput[], options: PipelineOptions
   const report = scratchDir("reports", `run-${process.pid}-${randomBytes(6).toString("hex")}.jsonl`);
   const attempts = attemptsAt(inputs);
   try {
-    await createRunner({ runner: "direct" }).run((root: beam.Root) => {
+    await runToCompletion(options.runner, (root: beam.Root) => {
       root
         .apply(beam.withName("videos", beam.create(attempts, false)))
         .apply(processVideos(options))

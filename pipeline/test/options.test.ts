@@ -10,6 +10,7 @@ describe("parseOptions", () => {
   it("applies the defaults", () => {
     const options = parseOptions({ outputDirectory: "gs://bucket/out" });
     assert.deepEqual(options, {
+      runner: "direct",
       outputDirectory: "gs://bucket/out",
       segmentSeconds: 60,
       previewFrames: 12,

@@ -21,9 +21,30 @@
  *    small; the stage modules are compiled by plain TypeScript.
  * 4. Names. Stage names must be unique and anonymous functions get none:
  *    every step is given one with withName.
- * 5. Chatter. The SDK's worker prints "Processing ... for bundle_id" with
- *    console.debug on stdout, where our JSON log lines go: it becomes a DEBUG
- *    log line (shown with VIDEOFLOW_DEBUG=1).
+ * 5. Chatter. The SDK prints on stdout, where our JSON log lines go: every
+ *    control request its worker gets (console.log of an object, over many
+ *    lines), "Processing ... for bundle_id" (console.debug), its loopback
+ *    server's address (console.info). That becomes one-line DEBUG log lines
+ *    (shown with VIDEOFLOW_DEBUG=1); its console.warn and console.error
+ *    become WARNING and ERROR lines. videoflow itself never uses console.
+ * 6. Workers in other processes (a runner's PROCESS environment, Dataflow's
+ *    containers) start with nothing registered: worker_main.js requires each
+ *    registered module name from inside node_modules/apache-beam, and the
+ *    module must register itself when required. So the name registered is
+ *    this module's own (STEPS_MODULE), and `npm run setup` links
+ *    node_modules/videoflow to the project so that the name resolves.
+ * 7. Runners (runners.ts, services.ts). Options given to Runner.run() are
+ *    dropped (runners/runner.js): they go to the PortableRunner's
+ *    constructor. The SDK's Flink runner downloads a shaded job-server jar
+ *    that Maven Central does not serve for 2.49.0 (404), so the job server
+ *    runs from a class path Maven resolves (runners/flink/pom.xml), with the
+ *    --add-opens flags Flink 1.15 needs on Java 17. The SDK's service helper
+ *    inherits stdio (the JVM's lines would mix with our JSON log lines) and
+ *    waits 10 s for a port: services.ts starts them instead.
+ * 8. Two copies of @grpc/grpc-js (apache-beam's nested 1.6 and the 1.14 that
+ *    @google-cloud/pubsub 5 hoists) make every PortableRunner submission fail
+ *    with "Channel credentials must be a ChannelCredentials object":
+ *    package.json's overrides give apache-beam the hoisted copy.
  */
 import * as beam from "apache-beam";
 import { requireForSerialization } from "apache-beam/serialization";
@@ -31,10 +52,19 @@ import { format } from "node:util";
 import { log } from "../log";
 import * as steps from "../steps";
 
-console.debug = (...args: unknown[]) => log("DEBUG", format(...args).replace(/\s+/g, " "));
+const oneLine = (args: unknown[]) => format(...args).replace(/\s+/g, " ");
+/** What the SDK says at the normal end of a job on a portable runner (and grpc-js 1.14 of the SDK's server use): not trouble. */
+const ROUTINE = /Multiplexer hanging up|^Control channel closed|DeprecationWarning: Calling start\(\) is no longer necessary/;
+const routed = (severity: "WARNING" | "ERROR") => (...args: unknown[]) => {
+  const message = oneLine(args);
+  log(ROUTINE.test(message) ? "DEBUG" : severity, message);
+};
+console.debug = console.log = console.info = (...args: unknown[]) => log("DEBUG", oneLine(args));
+console.warn = routed("WARNING");
+console.error = routed("ERROR");
 
-/** The module name a worker requires to find the steps again. */
-export const STEPS_MODULE = "videoflow/dist/pipeline/src/steps";
+/** The module name a worker requires to find the steps again: this module, which registers them (see 6). */
+export const STEPS_MODULE = "videoflow/dist/pipeline/src/beam/workarounds";
 requireForSerialization(STEPS_MODULE, steps);
 
 /** A named step that awaits an async function per element (needs the patch above). */

@@ -1,0 +1,79 @@
+/**
+ * The Beam runners videoflow runs its pipeline on (--runner):
+ *
+ * - direct: Beam's direct runner, in this process (the default).
+ * - flink: a local Apache Flink cluster inside Beam's Flink job server (a JVM
+ *   videoflow starts and stops), the TypeScript workers in this process
+ *   (LOOPBACK): the same pipeline through a real runner's coders, bundles
+ *   and shuffles.
+ *
+ * The SDK's own Flink runner is not used: it downloads a shaded job-server
+ * jar that Maven Central does not serve for 2.49.0, inherits our stdout and
+ * gives the JVM 10 s to start (see workarounds.ts).
+ */
+import * as beam from "apache-beam";
+import { createRunner } from "apache-beam/runners/runner";
+import { PortableRunner } from "apache-beam/runners/portable_runner/runner";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { log } from "../log";
+import type { RunnerName } from "../options";
+import { ProcessService } from "./services";
+
+const repoRoot = path.resolve(__dirname, "..", "..", "..", "..");
+
+/**
+ * The JVM flags Flink 1.15 needs on Java 17: its closure cleaner and Kryo
+ * reach into java.base by reflection (streaming fails to translate without
+ * them; see docs/research/flink/FINDINGS.md).
+ */
+export const FLINK_JVM_OPENS = ["java.lang", "java.util", "java.lang.reflect", "java.io", "java.net", "java.nio", "sun.nio.ch", "java.util.concurrent"]
+  .map((p) => `--add-opens=java.base/${p}=ALL-UNNAMED`)
+  .join(" ");
+
+/** The class path of Beam's Flink job server, resolved by scripts/setup-runners.sh. */
+export function flinkClassPath(): string {
+  const file = process.env.VIDEOFLOW_FLINK_CLASSPATH || path.join(repoRoot, ".cache", "runners", "flink", "classpath.txt");
+  if (!existsSync(file)) {
+    throw new Error(`the Flink job server is not set up (${file} is missing): run scripts/setup-runners.sh flink (make test does)`);
+  }
+  return readFileSync(file, "utf8").trim();
+}
+
+/** Beam's Flink job server with a local Flink cluster ("[local]") in its JVM, on a free port. */
+export function flinkJobServer(artifactsDir: string): ProcessService {
+  return new ProcessService({
+    name: "Flink job server",
+    command: "java",
+    args: [
+      "-cp", flinkClassPath(), "org.apache.beam.runners.flink.FlinkJobServerDriver",
+      "--flink-master", "[local]", "--job-host", "127.0.0.1", "--job-port", "{{PORT}}",
+      "--artifact-port", "0", "--expansion-port", "0", "--artifacts-dir", artifactsDir,
+    ],
+    env: { JDK_JAVA_OPTIONS: [process.env.JDK_JAVA_OPTIONS, FLINK_JVM_OPENS].filter(Boolean).join(" ") },
+  });
+}
+
+/** Runs a batch pipeline to the end on the named runner; rejects when the job fails. */
+export async function runToCompletion(runner: RunnerName, build: (root: beam.Root) => void, jobName = "videoflow"): Promise<void> {
+  if (runner === "direct") {
+    await createRunner({ runner: "direct" }).run(build);
+    return;
+  }
+  const artifactsDir = mkdtempSync(path.join(os.tmpdir(), "videoflow-flink-"));
+  const jobServer = flinkJobServer(artifactsDir);
+  try {
+    const started = Date.now();
+    const address = await jobServer.start();
+    log("INFO", `running on local Flink: Beam's Flink job server at ${address} (started in ${((Date.now() - started) / 1000).toFixed(1)} s)`, {
+      event: "runner", runner, jobServer: address, startSec: (Date.now() - started) / 1000,
+    });
+    // Options go to the constructor: run() drops the ones given to it (see workarounds.ts).
+    const portable = new PortableRunner({ jobEndpoint: address, environmentType: "LOOPBACK", jobName, parallelism: os.availableParallelism() });
+    await portable.run(build);
+  } finally {
+    await jobServer.stop();
+    rmSync(artifactsDir, { recursive: true, force: true });
+  }
+}

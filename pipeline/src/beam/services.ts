@@ -1,0 +1,105 @@
+/**
+ * The runners' helper processes (Beam's Flink job server, Beam's Python
+ * Dataflow job service): started on a free loopback port, their output kept
+ * off our stdout (where the JSON log lines go) and logged at DEBUG, stopped
+ * with us. The SDK's own SubprocessService inherits stdio and gives a service
+ * 10 s to open its port, too little for a JVM or Beam's Python on 2 busy
+ * cores (5-13 s measured): see workarounds.ts.
+ */
+import { ChildProcess, spawn } from "node:child_process";
+import * as net from "node:net";
+import { log } from "../log";
+
+export interface Service {
+  /** The service's host:port, once it listens (the SDK's runners call this). */
+  start(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.createConnection(port, "127.0.0.1", () => {
+      socket.end();
+      resolve(true);
+    });
+    socket.on("error", () => resolve(false));
+  });
+}
+
+export interface ServiceSpec {
+  name: string;
+  command: string;
+  /** "{{PORT}}" in an argument becomes the port chosen. */
+  args: string[];
+  env?: NodeJS.ProcessEnv;
+  readyTimeoutMs?: number;
+}
+
+/** A helper process that videoflow starts and stops. */
+export class ProcessService implements Service {
+  private child?: ChildProcess;
+  private address?: string;
+  private output = "";
+
+  constructor(private readonly spec: ServiceSpec) {}
+
+  async start(): Promise<string> {
+    if (this.address) return this.address;
+    const port = await freePort();
+    const { name, command } = this.spec;
+    const child = spawn(command, this.spec.args.map((a) => a.replace("{{PORT}}", String(port))), {
+      env: { ...process.env, ...this.spec.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    this.child = child;
+    const keep = (chunk: Buffer) => {
+      this.output = (this.output + chunk.toString()).slice(-20000);
+      for (const line of chunk.toString().split("\n")) if (line.trim()) log("DEBUG", `${name}: ${line.trim()}`);
+    };
+    child.stdout!.on("data", keep);
+    child.stderr!.on("data", keep);
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    const deadline = Date.now() + (this.spec.readyTimeoutMs ?? 120000);
+    while (!(await listening(port))) {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}) before it listened: ${this.output.slice(-2000)}`);
+      }
+      if (Date.now() > deadline) {
+        child.kill("SIGKILL");
+        await exited;
+        throw new Error(`${name} did not listen on port ${port} within ${(this.spec.readyTimeoutMs ?? 120000) / 1000} s: ${this.output.slice(-2000)}`);
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    log("DEBUG", `${name} listening on 127.0.0.1:${port}`, { event: "service started", service: name, port });
+    this.address = `127.0.0.1:${port}`;
+    return this.address;
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    this.address = undefined;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    child.kill("SIGTERM");
+    const timer = setTimeout(() => child.kill("SIGKILL"), 10000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  /** The last of what the service printed, to explain a failure. */
+  recentOutput(): string {
+    return this.output.slice(-4000);
+  }
+}
