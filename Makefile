@@ -23,9 +23,10 @@ build: deps
 
 samples: $(SAMPLES)/vtest.avi
 
-# Beam's Flink job server (a Maven-resolved class path), cached in .cache/runners.
+# Beam's Flink job server (a Maven-resolved class path) and Beam's Python SDK
+# for its Dataflow job service, cached in .cache/runners.
 runners: deps
-	bash scripts/setup-runners.sh flink
+	bash scripts/setup-runners.sh
 
 $(SAMPLES)/vtest.avi: scripts/fetch-samples.sh
 	bash scripts/fetch-samples.sh $(SAMPLES)

@@ -7,10 +7,12 @@
 #   python3-opencv the original design's method (cv2.VideoCapture), a benchmark peer
 #   a Java runtime Google's Pub/Sub emulator runs on (the local stack); skipped when java exists
 #   maven          resolves Beam's Flink job server (scripts/setup-runners.sh); skipped when mvn exists
+#   python3-venv   Beam's Python SDK for its Dataflow job service goes into a venv; skipped when a Python 3.11 can make one
 set -euo pipefail
 packages=(libopencv-dev opencv-data g++ make)
 if ! command -v java >/dev/null 2>&1; then packages+=(default-jre-headless); fi
 if ! command -v mvn >/dev/null 2>&1; then packages+=(maven); fi
+if ! python3.11 -c 'import ensurepip' >/dev/null 2>&1; then packages+=(python3-venv); fi
 if [[ "${1:-}" == "--bench" ]]; then packages+=(python3-opencv); fi
 missing=()
 for pkg in "${packages[@]}"; do

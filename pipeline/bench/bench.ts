@@ -11,7 +11,10 @@
  * throughput: one request per frame, one at a time, against videoflow's
  * batched concurrent requests and the server's own maximum.
  *
- *   npm run bench -- [--runs N] [--only batch|streaming|inference]
+ * On real Beam runners: `process --runner flink` against the direct runner,
+ * and the offline Dataflow submission.
+ *
+ *   npm run bench -- [--runs N] [--only batch|streaming|inference|runners]
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -21,6 +24,7 @@ import { parseArgs } from "node:util";
 import { ffmpegPath } from "../src/tools";
 import { watchPeakRss } from "./peak-rss";
 import { InferenceCase, inferenceThroughput } from "./inference";
+import { dataflowSubmission, runnerThroughput } from "./runners";
 import { IsolationResult, LatencyRow, LoadResult, isolation, latency, load } from "./streaming";
 
 const repoRoot = path.resolve(__dirname, "..", "..", "..");
@@ -238,6 +242,23 @@ async function main(): Promise<void> {
         `${isolated.longClip}: ${isolated.shortWithLongSec.toFixed(2)} s (its processing ${isolated.shortProcessingSec.toFixed(2)} s; ` +
         `the long one ${isolated.longWithShortSec.toFixed(2)} s)\n`,
     );
+  }
+  if (part("runners")) {
+    const clips = [
+      syntheticClip("240p-60s", 426, 240, 60),
+      { name: "vtest.avi (real, 768x576)", file: path.join(repoRoot, ".cache", "samples", "vtest.avi"), frames: 795 },
+    ];
+    const rows = runnerThroughput(cli, clips, runs);
+    const submissionSec = dataflowSubmission(cli, runs);
+    Object.assign(results, { runners: { date: new Date().toISOString(), runs, rows, dataflowSubmissionSec: submissionSec } });
+    process.stdout.write("\n| clip | segments | runner | fps per video (probe to manifest) | whole command s | job server start s |\n|---|---|---|---|---|---|\n");
+    for (const r of rows) {
+      process.stdout.write(
+        `| ${r.clip} | ${r.segmentSeconds ? `${r.segmentSeconds} s` : "none"} | ${r.runner} | ${r.pipelineFps.toFixed(0)} | ${r.wallSec.toFixed(1)} | ` +
+          `${r.jobServerStartSec === null ? "" : r.jobServerStartSec.toFixed(1)} |\n`,
+      );
+    }
+    process.stdout.write(`\ndataflow: the job request built and written offline in ${submissionSec.toFixed(1)} s\n`);
   }
   if (part("inference")) {
     // Two regimes. Frames at the video's size: the Haar model's computing

@@ -1,5 +1,5 @@
 /** The pipeline stages a video passes through; a failure names the one it failed in. */
-export type Stage = "input" | "probe" | "segment" | "inference" | "assemble";
+export type Stage = "notification" | "input" | "probe" | "segment" | "inference" | "assemble";
 
 /**
  * A failure that belongs to one video, not to the run: it sends the video to

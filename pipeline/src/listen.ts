@@ -14,7 +14,7 @@
  */
 import { log } from "./log";
 import { outputLayout } from "./manifest";
-import { Decision, decide } from "./notifications";
+import { Decision, decide, publishDeadLetter } from "./notifications";
 import type { StreamingOptions } from "./options";
 import type { Outcome, VideoInput } from "./steps";
 import { sizeOf } from "./storage";
@@ -180,16 +180,6 @@ export class Listener {
   private async deadLetter(record: Record<string, unknown> & { source: string; stage: string; reason: string }, attributes: Record<string, string>): Promise<void> {
     this.counts.deadLettered++;
     log("WARNING", `dead letter ${record.source}: ${record.reason}`, { event: "dead letter", ...record });
-    if (!this.options.deadLetterTopic) return;
-    await this.pubsub.topic(this.options.deadLetterTopic).publishMessage({
-      json: { ...record, failedAt: new Date().toISOString() },
-      attributes: { ...pick(attributes, ["bucketId", "objectId", "objectGeneration", "eventType"]), stage: record.stage },
-    });
+    if (this.options.deadLetterTopic) await publishDeadLetter(this.options.deadLetterTopic, record, attributes ?? {}, this.pubsub);
   }
-}
-
-function pick(attributes: Record<string, string> | undefined, names: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const n of names) if (attributes?.[n] !== undefined) out[n] = attributes[n];
-  return out;
 }

@@ -7,8 +7,9 @@
  */
 import { parseArgs } from "node:util";
 import { log } from "./log";
+import type { StreamingOptions } from "./options";
 import { removeStaleScratch } from "./storage";
-import { ParameterSpec, UsageError, parameters, parseOptions, parseStreamingOptions, pipelineParameters } from "./options";
+import { ParameterSpec, UsageError, camelCase, dataflowParameters, parameters, parseOptions, parseStreamingOptions, pipelineParameters, streamingParameters } from "./options";
 
 function usage(): string {
   const flags = (specs: readonly ParameterSpec[]) =>
@@ -20,41 +21,75 @@ function usage(): string {
   return [
     "usage: videoflow process <input...> --output <dir | gs://bucket/prefix> [options]",
     "       videoflow listen --inputSubscription projects/P/subscriptions/S --output gs://bucket/prefix [options]",
+    "       videoflow listen --runner dataflow --project P --region R --tempLocation gs://... --stagingLocation gs://... \\",
+    "         --sdkContainerImage IMAGE --inputSubscription ... --output gs://... [--templateLocation PATH] [options]",
     "",
     "process: processes each input video (a local path or a gs:// object) once: a grayscale gray.mp4, a",
     "preview.jpg and a manifest.json under <output>/<video key>/. Exit status: 0 all done, 1 some went to",
     "the dead letter (<output>/_deadletter/), 2 usage error.",
     "listen: processes the videos uploaded to a bucket, from its Cloud Storage notifications in a Pub/Sub",
     "subscription, until SIGINT or SIGTERM (then exits 0). Outputs go under <output>/<object name>/<generation>/.",
+    "With --runner dataflow it submits the same streaming job to Google Cloud Dataflow (or, with --templateLocation,",
+    "writes the job request there) and exits.",
     "Uses Application Default Credentials, or the emulators named by PUBSUB_EMULATOR_HOST and STORAGE_EMULATOR_HOST.",
     "",
     "options (process and listen):",
     ...flags(pipeline),
     "",
     "options (listen):",
-    ...flags(parameters.filter((p) => !pipeline.includes(p))),
+    ...flags(streamingParameters as readonly ParameterSpec[]),
+    "",
+    "options (listen --runner dataflow: Dataflow's own; snake_case spellings and --name=value are accepted, unknown flags ignored):",
+    ...flags(dataflowParameters as readonly ParameterSpec[]),
   ].join("\n");
 }
 
-function parseCommandLine(args: string[]) {
-  const specs = parameters as readonly ParameterSpec[];
-  const options: Record<string, { type: "string" }> = {};
-  for (const p of specs) {
-    options[p.name] = { type: "string" };
-    if (p.cliAlias) options[p.cliAlias] = { type: "string" };
-  }
-  let parsed;
-  try {
-    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
+/**
+ * The command line's parameters and positional arguments. Flags are
+ * `--name value` or `--name=value`, in camelCase or snake_case (as Dataflow's
+ * launchers write them). Unknown flags are an error, except with
+ * `tolerateUnknown` (a Flex Template launcher adds flags of its own), when
+ * they are logged and left out.
+ */
+function parseCommandLine(args: string[], tolerateUnknown = false): { raw: Record<string, string | undefined>; positionals: string[] } {
+  const known = new Map<string, string>();
+  for (const p of parameters as readonly ParameterSpec[]) {
+    known.set(p.name, p.name);
+    if (p.cliAlias) known.set(p.cliAlias, p.name);
   }
   const raw: Record<string, string | undefined> = {};
-  for (const p of specs) {
-    const value = parsed.values[p.name] ?? (p.cliAlias ? parsed.values[p.cliAlias] : undefined);
-    raw[p.name] = value as string | undefined;
+  const positionals: string[] = [];
+  const ignored: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (!arg.startsWith("--") || arg === "--") {
+      positionals.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf("=");
+    const flag = camelCase(eq >= 0 ? arg.slice(2, eq) : arg.slice(2));
+    let value = eq >= 0 ? arg.slice(eq + 1) : undefined;
+    if (value === undefined && i + 1 < args.length && !args[i + 1].startsWith("--")) value = args[++i];
+    const name = known.get(flag);
+    if (name === undefined) {
+      if (!tolerateUnknown) throw new UsageError(`unknown option --${flag}`);
+      ignored.push(`--${flag}`);
+      continue;
+    }
+    if (value === undefined) throw new UsageError(`option --${flag} needs a value`);
+    raw[name] = value;
   }
-  return { raw, positionals: parsed.positionals };
+  if (ignored.length > 0) log("INFO", `ignored flags videoflow does not use: ${ignored.join(", ")}`, { event: "ignored flags", flags: ignored });
+  return { raw, positionals };
+}
+
+/** The runner named anywhere on the command line, before the rest is parsed. */
+function runnerOf(args: string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const match = /^--runner(?:=(.*))?$/.exec(args[i]);
+    if (match) return match[1] ?? args[i + 1];
+  }
+  return undefined;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -71,7 +106,11 @@ async function main(argv: string[]): Promise<number> {
 
 async function processCommand(args: string[]): Promise<number> {
   const { raw, positionals } = parseCommandLine(args);
+  for (const p of [...streamingParameters, ...dataflowParameters]) {
+    if (raw[p.name] !== undefined) throw new UsageError(`--${p.name} is for videoflow listen, not process`);
+  }
   const options = parseOptions(raw);
+  if (options.runner === "dataflow") throw new UsageError("process runs on --runner direct or flink; Dataflow runs the streaming job: videoflow listen --runner dataflow");
   if (positionals.length === 0) throw new UsageError("no input videos given: name at least one local file or gs:// object");
   // Loaded here, not at the top: Beam takes most of a second to load, and a usage error should not wait for it.
   const { processOnce, videoInputs } = await import("./run");
@@ -87,10 +126,11 @@ async function processCommand(args: string[]): Promise<number> {
 }
 
 async function listenCommand(args: string[]): Promise<number> {
-  const { raw, positionals } = parseCommandLine(args);
+  const { raw, positionals } = parseCommandLine(args, runnerOf(args) === "dataflow");
   const options = parseStreamingOptions(raw);
-  if (options.runner !== "direct") throw new UsageError(`listen runs on --runner direct only, so far (got ${options.runner})`);
   if (positionals.length > 0) throw new UsageError(`listen takes no input files (got ${positionals.join(" ")}): it processes what is uploaded`);
+  if (options.runner === "flink") throw new UsageError("listen runs on --runner direct or dataflow, so far: the streaming job on Flink is still to come");
+  if (options.runner === "dataflow") return submitCommand(options);
   const { PubSub } = await import("@google-cloud/pubsub");
   const { Listener } = await import("./listen");
   const { processOnce } = await import("./run");
@@ -108,6 +148,24 @@ async function listenCommand(args: string[]): Promise<number> {
   });
   listener.start();
   await stopped;
+  return 0;
+}
+
+/** `listen --runner dataflow`: builds the streaming job, submits it (or writes its request) and exits. */
+async function submitCommand(options: StreamingOptions): Promise<number> {
+  const { submitToDataflow } = await import("./beam/dataflow");
+  const { processUploads } = await import("./pipeline");
+  const jobName = options.jobName ?? `videoflow-${new Date().toISOString().replace(/[^0-9]/g, "").slice(0, 14)}`;
+  const pipelineOptions: Record<string, unknown> = {};
+  for (const p of [...pipelineParameters, ...streamingParameters] as readonly ParameterSpec[]) {
+    // What the job was started with, as given (the workers get the parsed options inside the pipeline's steps).
+    const value = (options as unknown as Record<string, unknown>)[p.name];
+    if (value !== undefined && p.name !== "runner" && p.name !== "environmentType") pipelineOptions[p.name] = Array.isArray(value) ? value.join(",") : value;
+  }
+  await submitToDataflow(processUploads(options), {
+    project: options.project!, region: options.region!, jobName, tempLocation: options.tempLocation!, stagingLocation: options.stagingLocation!,
+    sdkContainerImage: options.sdkContainerImage!, templateLocation: options.templateLocation, dataflowEndpoint: options.dataflowEndpoint, pipelineOptions,
+  });
   return 0;
 }
 

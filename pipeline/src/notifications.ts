@@ -35,6 +35,19 @@ export interface NotificationMessage {
   data: Buffer;
 }
 
+/**
+ * A message as Dataflow's Pub/Sub read gives it (a serialized
+ * google.pubsub.v1.PubsubMessage), with its id: the same for every delivery
+ * of the message, so work named by it is found again when a bundle is retried.
+ */
+export function decodePubsubMessage(bytes: Uint8Array): NotificationMessage & { id: string } {
+  // Loaded here: the Pub/Sub client takes a moment to load, and only the streaming job needs it.
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { protos } = require("@google-cloud/pubsub") as typeof import("@google-cloud/pubsub");
+  const message = protos.google.pubsub.v1.PubsubMessage.decode(bytes);
+  return { id: message.messageId, attributes: { ...message.attributes }, data: Buffer.from(message.data) };
+}
+
 export type Decision =
   | { action: "process"; input: VideoInput; uploadedAt: number | null; object: string }
   | { action: "skip"; reason: string; object: string }
@@ -104,4 +117,35 @@ export function decide(message: NotificationMessage, rules: NotificationRules): 
     uploadedAt: Number.isNaN(uploaded) ? null : uploaded,
     object,
   };
+}
+
+/** What a dead-letter message says (JSON), besides the time it was sent. */
+export interface DeadLetterNote {
+  source: string;
+  stage: string;
+  reason: string;
+  [more: string]: unknown;
+}
+
+let deadLetterClient: import("@google-cloud/pubsub").PubSub | undefined;
+
+/**
+ * Publishes one dead-letter message to `topic`, with the notification's
+ * attributes that name the object and the stage in its attributes. Uses
+ * `client`, or a client of its own made on first use.
+ */
+export async function publishDeadLetter(
+  topic: string,
+  note: DeadLetterNote,
+  attributes: Record<string, string> = {},
+  client?: import("@google-cloud/pubsub").PubSub,
+): Promise<void> {
+  if (!client) {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { PubSub } = require("@google-cloud/pubsub") as typeof import("@google-cloud/pubsub");
+    client = deadLetterClient ??= new PubSub({ projectId: topic.split("/")[1] });
+  }
+  const named: Record<string, string> = {};
+  for (const n of ["bucketId", "objectId", "objectGeneration", "eventType"]) if (attributes[n] !== undefined) named[n] = attributes[n];
+  await client.topic(topic).publishMessage({ json: { ...note, failedAt: new Date().toISOString() }, attributes: { ...named, stage: note.stage } });
 }

@@ -52,13 +52,26 @@ export const pipelineParameters = [
     name: "runner",
     label: "Beam runner",
     helpText:
-      "Where the pipeline runs: direct (Beam's direct runner, in this process) or flink (a local Apache Flink " +
-      "cluster in Beam's Flink job server, started for the run; needs Java 17 and the parts scripts/setup-runners.sh " +
-      "fetches). videoflow listen runs on direct only, so far. Defaults to direct.",
-    schema: z.enum(["direct", "flink"], { message: "must be direct or flink" }),
+      "Where the pipeline runs: direct (Beam's direct runner, in this process), flink (process only: a local Apache " +
+      "Flink cluster in Beam's Flink job server, started for the run; needs Java 17 and the parts " +
+      "scripts/setup-runners.sh fetches) or dataflow (listen only: submits the streaming job to Google Cloud " +
+      "Dataflow and exits; needs the Dataflow parameters). Defaults to direct.",
+    schema: z.enum(["direct", "flink", "dataflow"], { message: "must be direct, flink or dataflow" }),
     isOptional: true,
     defaultValue: "direct",
-    regexes: ["^(direct|flink)$"],
+    regexes: ["^(direct|flink|dataflow)$"],
+  },
+  {
+    name: "environmentType",
+    label: "Where the runner runs the workers",
+    helpText:
+      "With --runner flink: LOOPBACK runs the TypeScript workers in this process; PROCESS has Flink start them " +
+      "itself, as processes of their own, through the worker entry point (dist/pipeline/src/beam/worker-boot.js), " +
+      "the way Dataflow starts them in containers. Defaults to LOOPBACK.",
+    schema: z.enum(["LOOPBACK", "PROCESS"], { message: "must be LOOPBACK or PROCESS" }),
+    isOptional: true,
+    defaultValue: "LOOPBACK",
+    regexes: ["^(LOOPBACK|PROCESS)$"],
   },
   {
     name: "segmentSeconds",
@@ -251,14 +264,92 @@ export const streamingParameters = [
   },
 ] as const satisfies readonly ParameterSpec[];
 
-/** Every parameter, for documentation and the template. */
-export const parameters: readonly ParameterSpec[] = [...pipelineParameters, ...streamingParameters];
+const gcsPath = z.string().regex(/^gs:\/\/[a-z0-9][a-z0-9._-]{1,220}[a-z0-9](\/.*)?$/, "must be gs://bucket/path");
+/** A local path (offline checks) or a gs:// path (a real submission). */
+const location = z.union([gcsPath, z.string().regex(/^\/[^\n\r]*$/)], { message: "must be gs://bucket/path or an absolute local path" });
 
-/** The Beam runners videoflow runs on (beam/runners.ts). */
-export type RunnerName = "direct" | "flink";
+/**
+ * Dataflow's own parameters, for `listen --runner dataflow`: what the Flex
+ * Template launcher passes (and gcloud's flags set), not the template's.
+ */
+export const dataflowParameters = [
+  {
+    name: "project",
+    label: "Google Cloud project",
+    helpText: "The Google Cloud project the Dataflow job runs in (its id, like my-project-123). Required with --runner dataflow.",
+    schema: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "must be a project id: 6 to 30 lowercase letters, digits and hyphens"),
+    isOptional: true,
+    regexes: ["^[a-z][a-z0-9-]{4,28}[a-z0-9]$"],
+  },
+  {
+    name: "region",
+    label: "Dataflow region",
+    helpText: "The region the Dataflow job runs in, like us-central1. Required with --runner dataflow.",
+    schema: z.string().regex(/^[a-z]+-[a-z]+[0-9]+$/, "must be a region like us-central1"),
+    isOptional: true,
+    regexes: ["^[a-z]+-[a-z]+[0-9]+$"],
+  },
+  {
+    name: "tempLocation",
+    label: "Temporary location",
+    helpText: "Where Dataflow keeps temporary files: gs://bucket/path (or, for an offline check, an absolute local path). Required with --runner dataflow.",
+    schema: location,
+    isOptional: true,
+    regexes: ["^(gs:\\/\\/[^\\n\\r]+|\\/[^\\n\\r]*)$"],
+  },
+  {
+    name: "stagingLocation",
+    label: "Staging location",
+    helpText: "Where the job's pipeline is staged for the workers: gs://bucket/path (or, for an offline check, an absolute local path). Required with --runner dataflow.",
+    schema: location,
+    isOptional: true,
+    regexes: ["^(gs:\\/\\/[^\\n\\r]+|\\/[^\\n\\r]*)$"],
+  },
+  {
+    name: "sdkContainerImage",
+    label: "Worker image",
+    helpText: "The Docker image the Dataflow workers run (videoflow's image, which is also the template's launcher), like us-docker.pkg.dev/my-project/videoflow/videoflow:1.0. Required with --runner dataflow.",
+    schema: z.string().regex(/^[a-z0-9.-]+(:[0-9]+)?\/[^\s:@]+(:[\w.-]+|@sha256:[0-9a-f]{64})$/, "must be a full image name, like us-docker.pkg.dev/p/repo/image:tag"),
+    isOptional: true,
+    regexes: ["^[a-z0-9.-]+(:[0-9]+)?\\/[^\\s:@]+(:[\\w.-]+|@sha256:[0-9a-f]{64})$"],
+  },
+  {
+    name: "jobName",
+    label: "Job name",
+    helpText: "The Dataflow job's name: lowercase letters, digits and hyphens, starting with a letter. Defaults to videoflow-<date and time>.",
+    schema: z.string().regex(/^[a-z]([-a-z0-9]*[a-z0-9])?$/, "must be lowercase letters, digits and hyphens, starting with a letter"),
+    isOptional: true,
+    regexes: ["^[a-z]([-a-z0-9]*[a-z0-9])?$"],
+  },
+  {
+    name: "templateLocation",
+    label: "Where to write the job request",
+    helpText: "Writes the Dataflow job request (JSON) here instead of creating the job: how a Flex Template launcher collects a job, and how it is checked offline. gs://bucket/path or an absolute local path.",
+    schema: location,
+    isOptional: true,
+    regexes: ["^(gs:\\/\\/[^\\n\\r]+|\\/[^\\n\\r]*)$"],
+  },
+  {
+    name: "dataflowEndpoint",
+    label: "Dataflow API endpoint",
+    helpText: "The Dataflow API's root URL, for a stand-in (tests use a loopback server, http://127.0.0.1:PORT). Empty: Google's.",
+    schema: z.string().regex(/^https?:\/\/[^\s]+$/, "must be an http(s):// URL"),
+    isOptional: true,
+    regexes: ["^https?:\\/\\/[^\\s]+$"],
+  },
+] as const satisfies readonly ParameterSpec[];
+
+/** Every parameter, for documentation and the template. */
+export const parameters: readonly ParameterSpec[] = [...pipelineParameters, ...streamingParameters, ...dataflowParameters];
+
+/** The Beam runners videoflow runs on (beam/runners.ts, beam/dataflow.ts). */
+export type RunnerName = "direct" | "flink" | "dataflow";
+/** Where a portable runner runs the TypeScript workers. */
+export type EnvironmentType = "LOOPBACK" | "PROCESS";
 
 export interface PipelineOptions {
   runner: RunnerName;
+  environmentType: EnvironmentType;
   outputDirectory: string;
   segmentSeconds: number;
   previewFrames: number;
@@ -274,6 +365,14 @@ export interface PipelineOptions {
 }
 
 export interface StreamingOptions extends PipelineOptions {
+  project?: string;
+  region?: string;
+  tempLocation?: string;
+  stagingLocation?: string;
+  sdkContainerImage?: string;
+  jobName?: string;
+  templateLocation?: string;
+  dataflowEndpoint?: string;
   inputSubscription: string;
   deadLetterTopic?: string;
   maxInFlight: number;
@@ -291,7 +390,19 @@ export function parseOptions(raw: Record<string, string | undefined>): PipelineO
 }
 
 export function parseStreamingOptions(raw: Record<string, string | undefined>): StreamingOptions {
-  return parseParameters(raw, parameters) as unknown as StreamingOptions;
+  const options = parseParameters(raw, parameters) as unknown as StreamingOptions;
+  if (options.runner === "dataflow") {
+    const missing = (["project", "region", "tempLocation", "stagingLocation", "sdkContainerImage"] as const).filter((n) => !options[n]);
+    if (missing.length > 0) {
+      throw new UsageError(missing.map((n) => `--${n} is required with --runner dataflow: ${dataflowParameters.find((p) => p.name === n)!.helpText}`).join("\n"));
+    }
+  }
+  return options;
+}
+
+/** snake_case (as Dataflow's launchers and Python write parameters) to camelCase (as videoflow names them). */
+export function camelCase(name: string): string {
+  return name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
 function parseParameters(raw: Record<string, string | undefined>, specs: readonly ParameterSpec[]): Record<string, unknown> {

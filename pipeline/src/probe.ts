@@ -8,37 +8,14 @@ import { VideoError } from "./errors";
 import { PacketScan, TimeBase, Timeline, parsePacketScan, rangesBetween, secondsOf, toRuns, typicalStep } from "./timeline";
 import { ffprobePath, firstErrorLine, runTool } from "./tools";
 
-export interface VideoInfo {
+/** What the stream and format headers say, before the packets are read. */
+export interface StreamInfo {
   codec: string;
   width: number;
   height: number;
   /** The video stream's index in the file (ffmpeg's `0:<index>`): the first video stream that is not cover art. */
   streamIndex: number;
   /** The nominal frame rate as ffprobe's exact fraction, e.g. "30000/1001". */
-  fpsFraction: string;
-  fps: number;
-  /** Pictures the container holds (see timeline.ts): the frames videoflow decodes. */
-  frames: number;
-  /** Frames the container lists to be shown: the pictures and, in AVI, its empty chunks (not an edit list's discarded ones). */
-  framesListed: number;
-  /** Listed frames with no picture of their own: the picture before stays on screen. */
-  framesHeld: number;
-  /** From the first picture to the end of the last, as read. */
-  durationSec: number;
-  pixelFormat: string;
-  /** The first audio stream's codec (ffprobe's name), or null when the video has none. */
-  audioCodec: string | null;
-  /** Average and nominal rates agree: pictures sit on a fixed grid (held frames are gaps in it). */
-  constantRate: boolean;
-  timeline: Timeline;
-}
-
-/** What the stream and format headers say, before the packets are read. */
-export interface StreamInfo {
-  codec: string;
-  width: number;
-  height: number;
-  streamIndex: number;
   fpsFraction: string;
   fps: number;
   timeBase: TimeBase;
@@ -49,8 +26,23 @@ export interface StreamInfo {
   /** The video's length as the container declares it, or null when it declares none of its own. */
   declaredSec: number | null;
   pixelFormat: string;
+  /** The first audio stream's codec (ffprobe's name), or null when the video has none. */
   audioCodec: string | null;
+  /** Average and nominal rates agree: pictures sit on a fixed grid (held frames are gaps in it). */
   constantRate: boolean;
+}
+
+/** What a video is and where its frames are. */
+export interface VideoInfo extends Omit<StreamInfo, "timeBase" | "originSec" | "recordedFrames" | "declaredSec"> {
+  /** Pictures the container holds (see timeline.ts): the frames videoflow decodes. */
+  frames: number;
+  /** Frames the container lists to be shown: the pictures and, in AVI, its empty chunks (not an edit list's discarded ones). */
+  framesListed: number;
+  /** Listed frames with no picture of their own: the picture before stays on screen. */
+  framesHeld: number;
+  /** From the first picture to the end of the last, as read. */
+  durationSec: number;
+  timeline: Timeline;
 }
 
 const fraction = z.string().regex(/^\d+\/\d+$/);

@@ -43,7 +43,7 @@ export async function processOnce(inputs: VideoInput[], options: PipelineOptions
         .apply(beam.withName("videos", beam.create(attempts, false)))
         .apply(processVideos(options))
         .apply(asyncMap("report", (outcome: Outcome) => steps.recordOutcome(report, outcome)));
-    });
+    }, { environmentType: options.environmentType });
     const text = await fs.readFile(report, "utf8").catch(() => "");
     const outcomes = text.split("\n").filter(Boolean).map((line) => JSON.parse(line) as Outcome);
     const missing = inputs.filter((i) => !outcomes.some((o) => o.key === i.key));

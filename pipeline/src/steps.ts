@@ -12,7 +12,8 @@ import { decodeSegment } from "./decode";
 import { Stage, VideoError, asVideoError } from "./errors";
 import { endProgress, log, reportFrames } from "./log";
 import { DeadLetter, InferenceSummary, buildManifest, outputLayout, round, writeDeadLetter, writeManifest } from "./manifest";
-import type { PipelineOptions } from "./options";
+import { decide, decodePubsubMessage, publishDeadLetter } from "./notifications";
+import type { PipelineOptions, StreamingOptions } from "./options";
 import { VideoInfo, countFrames, probeVideo } from "./probe";
 import { SegmentPlan, endsEvenly, pictureOf, picturesIn, planEvery, planSamples, planSegments, sampleWindows, spreadIndices } from "./segment";
 import {
@@ -369,5 +370,39 @@ export async function deadLetter(failure: Failure, options: PipelineOptions): Pr
 /** Appends an outcome to a local JSON-lines report (how a one-machine run learns what happened). */
 export async function recordOutcome(reportPath: string, outcome: Outcome): Promise<Outcome> {
   await fs.appendFile(reportPath, JSON.stringify(outcome) + "\n");
+  return outcome;
+}
+
+/**
+ * The streaming job's first step: what a notification from Dataflow's
+ * Pub/Sub read asks for (notifications.ts, decide). A video upload becomes an
+ * attempt named by the message id, so a retried bundle finds its own work
+ * again; anything else is skipped (and logged), and a malformed message is a
+ * failure for the dead letter.
+ */
+export function decideNotification(bytes: Uint8Array, options: StreamingOptions): Routed<VideoAttempt> | { skipped: { object: string; reason: string } } {
+  let message: ReturnType<typeof decodePubsubMessage>;
+  try {
+    message = decodePubsubMessage(bytes);
+  } catch (err) {
+    return { failed: { source: "(unreadable message)", key: "_unreadable", stage: "notification", reason: `not a Pub/Sub message: ${(err as Error).message}`, retryable: false } };
+  }
+  const decision = decide(message, options);
+  if (decision.action === "process") return { ok: { ...decision.input, attempt: `m${message.id}` } };
+  if (decision.action === "skip") {
+    log("INFO", `skipped ${decision.object}: ${decision.reason}`, { event: "skipped", object: decision.object, reason: decision.reason });
+    return { skipped: { object: decision.object, reason: decision.reason } };
+  }
+  const key = `_notifications/${message.id}`;
+  return { failed: { source: decision.object, key, stage: "notification", reason: decision.reason, retryable: false } };
+}
+
+/** The streaming job's last step: logs what happened to a video and, with a dead-letter topic, publishes its failure there. */
+export async function announceOutcome(outcome: Outcome, options: StreamingOptions): Promise<Outcome> {
+  if (outcome.status === "ok") {
+    log("INFO", `processed ${outcome.source} in ${outcome.wallSec} s`, { event: "processed", object: outcome.source, manifest: outcome.manifest, processingSec: outcome.wallSec });
+  } else if (options.deadLetterTopic) {
+    await publishDeadLetter(options.deadLetterTopic, { source: outcome.source, stage: outcome.stage, reason: outcome.reason, record: outcome.deadLetter });
+  }
   return outcome;
 }

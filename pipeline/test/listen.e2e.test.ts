@@ -174,7 +174,7 @@ describe("videoflow listen on the local stack", () => {
     const server = await startModelServer();
     const inferring = new ListenerProcess(
       [
-        "--inputSubscription", stack.subscription, "--output", `gs://${OUT}/inferred`, "--maxInFlight", "2",
+        "--inputSubscription", await freshSubscription("inference"), "--output", `gs://${OUT}/inferred`, "--maxInFlight", "2",
         "--predictionEndpoint", server.predictUrl, "--inferenceFps", "5", "--writeGrayVideo", "false",
       ],
       stack.env,
@@ -201,9 +201,11 @@ describe("videoflow listen on the local stack", () => {
   });
 
   /**
-   * A subscription of its own on the uploads topic, for a test whose timing
-   * matters: the emulator may hand a message to a stream that a listener of
-   * an earlier test closed, and give it again only after the ack deadline.
+   * A subscription of its own on the uploads topic, for a test after which
+   * listeners were stopped or killed on the shared one: the emulator may keep
+   * handing a new message to a stream a stopped listener had open, and give
+   * it again only after the ack deadline (once, after a SIGKILL, not within
+   * 60 s: the inference test failed 2 runs in 20 that way).
    */
   async function freshSubscription(name: string): Promise<string> {
     const [subscription] = await stack.pubsub.topic(stack.topic).createSubscription(name, { ackDeadlineSeconds: 10 });

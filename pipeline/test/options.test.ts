@@ -11,6 +11,7 @@ describe("parseOptions", () => {
     const options = parseOptions({ outputDirectory: "gs://bucket/out" });
     assert.deepEqual(options, {
       runner: "direct",
+      environmentType: "LOOPBACK",
       outputDirectory: "gs://bucket/out",
       segmentSeconds: 60,
       previewFrames: 12,

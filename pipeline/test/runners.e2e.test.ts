@@ -22,9 +22,11 @@ describe("videoflow process --runner flink: the direct runner's results", () => 
     inputs["short.webm"] = makeClip(path.join(dir, "short.webm"), { width: 320, height: 180, rate: "25", seconds: 2, codec: "vp9" });
     inputs["notes.mp4"] = path.join(dir, "notes.mp4");
     writeFileSync(inputs["notes.mp4"], "not a video\n".repeat(100));
-    // Act: the same command on each runner.
-    for (const runner of ["direct", "flink"]) {
-      runs[runner] = await runCliAsync(["process", ...Object.values(inputs), "--output", path.join(dir, runner), "--segmentSeconds", "4", "--runner", runner]);
+    // Act: the same command on each runner; on Flink also with the workers started by Flink (a PROCESS
+    // environment running the worker entry point, with the flags Dataflow gives its containers).
+    const variants: Record<string, string[]> = { direct: ["--runner", "direct"], flink: ["--runner", "flink"], process: ["--runner", "flink", "--environmentType", "PROCESS"] };
+    for (const [name, flags] of Object.entries(variants)) {
+      runs[name] = await runCliAsync(["process", ...Object.values(inputs), "--output", path.join(dir, name), "--segmentSeconds", "4", ...flags], { VIDEOFLOW_DEBUG: "1" });
     }
   });
 
@@ -35,9 +37,9 @@ describe("videoflow process --runner flink: the direct runner's results", () => 
     }
   });
 
-  for (const key of ["clip.mp4", "vtest.avi", "short.webm"]) {
-    it(`${key}: the same gray.mp4 frames and times, manifest and preview`, () => {
-      const [direct, flink] = ["direct", "flink"].map((r) => path.join(dir, r, key));
+  for (const [variant, key] of ["flink", "process"].flatMap((v) => ["clip.mp4", "vtest.avi", "short.webm"].map((k) => [v, k]))) {
+    it(`${key} (${variant}): the same gray.mp4 frames and times, manifest and preview`, () => {
+      const [direct, flink] = ["direct", variant].map((r) => path.join(dir, r, key));
       const manifest = (folder: string) => JSON.parse(readFileSync(path.join(folder, "manifest.json"), "utf8"));
       assert.deepEqual(manifest(flink).video, manifest(direct).video);
       assert.equal(manifest(flink).segments, manifest(direct).segments);
@@ -53,12 +55,24 @@ describe("videoflow process --runner flink: the direct runner's results", () => 
 
   it("dead-letters the bad input the same way", () => {
     const record = (runner: string) => JSON.parse(readFileSync(path.join(dir, runner, "_deadletter", "notes.mp4.json"), "utf8"));
-    assert.equal(record("flink").stage, record("direct").stage);
-    assert.equal(record("flink").reason, record("direct").reason);
+    for (const variant of ["flink", "process"]) {
+      assert.equal(record(variant).stage, record("direct").stage);
+      assert.equal(record(variant).reason, record("direct").reason);
+    }
   });
 
   it("ran on Flink: a job server started and the job went through Beam's portable runner", () => {
-    assert.ok(!runs.flink.stdout.includes("Flink job server exited"), runs.flink.stdout.slice(-2000));
-    assert.ok(runs.flink.events.some((e) => e.event === "runner" && e.runner === "flink" && e.jobServer), "the run says where it ran");
+    for (const variant of ["flink", "process"]) {
+      assert.ok(runs[variant].events.some((e) => e.event === "runner" && e.runner === "flink" && e.jobServer), `${variant}: the run says where it ran`);
+    }
+  });
+
+  it("with PROCESS, Flink started the worker entry point and the workers ran in processes of their own", () => {
+    // The steps log "probed" where they run: in this process with LOOPBACK, in the workers Flink started with
+    // PROCESS (whose output Flink keeps to itself), while every outcome still reached this process's report.
+    const probed = (variant: string) => runs[variant].events.filter((e) => e.event === "probed").length;
+    assert.equal(probed("flink"), 3, "LOOPBACK: the steps ran here");
+    assert.equal(probed("process"), 0, "PROCESS: the steps ran elsewhere");
+    assert.equal(runs.process.events.filter((e) => e.event === "outcome").length, 4);
   });
 });

@@ -3,9 +3,10 @@
  *
  * - direct: Beam's direct runner, in this process (the default).
  * - flink: a local Apache Flink cluster inside Beam's Flink job server (a JVM
- *   videoflow starts and stops), the TypeScript workers in this process
- *   (LOOPBACK): the same pipeline through a real runner's coders, bundles
- *   and shuffles.
+ *   videoflow starts and stops): the same pipeline through a real runner's
+ *   coders, bundles and shuffles. The TypeScript workers run in this process
+ *   (environmentType LOOPBACK), or Flink starts them as processes of their
+ *   own through the worker entry point (PROCESS), as Dataflow does.
  *
  * The SDK's own Flink runner is not used: it downloads a shaded job-server
  * jar that Maven Central does not serve for 2.49.0, inherits our stdout and
@@ -13,12 +14,14 @@
  */
 import * as beam from "apache-beam";
 import { createRunner } from "apache-beam/runners/runner";
+import * as environments from "apache-beam/internal/environments";
+import * as runnerApi from "apache-beam/proto/beam_runner_api";
 import { PortableRunner } from "apache-beam/runners/portable_runner/runner";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { log } from "../log";
-import type { RunnerName } from "../options";
+import type { EnvironmentType, RunnerName } from "../options";
 import { ProcessService } from "./services";
 
 const repoRoot = path.resolve(__dirname, "..", "..", "..", "..");
@@ -55,8 +58,45 @@ export function flinkJobServer(artifactsDir: string): ProcessService {
   });
 }
 
+/** The worker entry point (worker-boot.ts), as the command a PROCESS environment runs. */
+export const WORKER_BOOT = path.join(__dirname, "worker-boot.js");
+
+/**
+ * A PortableRunner that hands the pipeline's TypeScript environment to the
+ * runner as a PROCESS environment: the runner starts the worker entry point
+ * itself, with Beam's container flags, as Dataflow starts its containers.
+ * The SDK offers only LOOPBACK and DOCKER (whose path also fails on a
+ * missing npm tag, see workarounds.ts).
+ */
+class ProcessEnvironmentRunner extends PortableRunner {
+  async runPipeline(pipeline: runnerApi.Pipeline, options?: Record<string, unknown>) {
+    const payload = runnerApi.ProcessPayload.toBinary({ os: "", arch: "", command: WORKER_BOOT, env: { VIDEOFLOW_JSON_LOGS: "1" } });
+    return this.runPipelineWithProto(withTypeScriptEnvironment(pipeline, "beam:env:process:v1", payload), options);
+  }
+}
+
+/**
+ * The pipeline proto with its TypeScript environment replaced by one the
+ * runner starts itself (PROCESS, DOCKER), with nothing staged: the workers
+ * run the app already installed where they start. The PortableRunner leaves
+ * such an environment alone (it rewrites only the SDK's default one).
+ */
+export function withTypeScriptEnvironment(pipeline: runnerApi.Pipeline, urn: string, payload: Uint8Array): runnerApi.Pipeline {
+  const proto = runnerApi.Pipeline.clone(pipeline);
+  const envs = proto.components!.environments;
+  // No destructuring here: the Beam layer's compiler transform mangles it (workarounds.ts, 3).
+  for (const id of Object.keys(envs)) {
+    if (envs[id].urn === environments.TYPESCRIPT_DEFAULT_ENVIRONMENT_URN) envs[id] = { ...envs[id], urn, payload, dependencies: [] };
+  }
+  return proto;
+}
+
 /** Runs a batch pipeline to the end on the named runner; rejects when the job fails. */
-export async function runToCompletion(runner: RunnerName, build: (root: beam.Root) => void, jobName = "videoflow"): Promise<void> {
+export async function runToCompletion(
+  runner: RunnerName,
+  build: (root: beam.Root) => void,
+  { jobName = "videoflow", environmentType = "LOOPBACK" }: { jobName?: string; environmentType?: EnvironmentType } = {},
+): Promise<void> {
   if (runner === "direct") {
     await createRunner({ runner: "direct" }).run(build);
     return;
@@ -70,7 +110,9 @@ export async function runToCompletion(runner: RunnerName, build: (root: beam.Roo
       event: "runner", runner, jobServer: address, startSec: (Date.now() - started) / 1000,
     });
     // Options go to the constructor: run() drops the ones given to it (see workarounds.ts).
-    const portable = new PortableRunner({ jobEndpoint: address, environmentType: "LOOPBACK", jobName, parallelism: os.availableParallelism() });
+    const common = { jobEndpoint: address, jobName, parallelism: os.availableParallelism() };
+    const portable =
+      environmentType === "PROCESS" ? new ProcessEnvironmentRunner(common) : new PortableRunner({ ...common, environmentType: "LOOPBACK" });
     await portable.run(build);
   } finally {
     await jobServer.stop();

@@ -45,6 +45,19 @@
  *    @google-cloud/pubsub 5 hoists) make every PortableRunner submission fail
  *    with "Channel credentials must be a ChannelCredentials object":
  *    package.json's overrides give apache-beam the hoisted copy.
+ * 9. Dataflow (dataflow.ts). The SDK's Dataflow runner pip-installs the
+ *    latest Beam, overwrites the experiments, and its DOCKER environment
+ *    runs `npm pack apache-beam@2_49_rc` (no such tag): the TypeScript
+ *    environment is made a DOCKER environment with nothing staged before the
+ *    pipeline reaches the PortableRunner, which then leaves it alone. Beam's
+ *    Python job service (2.49.0) marks a written template FAILED, waits for a
+ *    streaming job to finish and leaks its own flags into the job's options:
+ *    runners/dataflow/job_service.py. The TypeScript readFromPubSub is a Java
+ *    cross-language transform: pubsub.ts emits the standard read instead.
+ * 10. Module order. Requiring an SDK module (apache-beam/worker/...,
+ *    apache-beam/proto/...) before the SDK's index fails on a circular import
+ *    (pvalue.js: "Class extends value undefined"): worker-boot.ts imports
+ *    "apache-beam" first.
  */
 import * as beam from "apache-beam";
 import { requireForSerialization } from "apache-beam/serialization";

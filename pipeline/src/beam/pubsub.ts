@@ -1,0 +1,37 @@
+/**
+ * Reading the bucket's notifications from Pub/Sub on Dataflow.
+ *
+ * The standard transform beam:transform:pubsub_read:v1 with a
+ * PubSubReadPayload (the subscription, with attributes: a Cloud Storage
+ * notification's eventType lives only there), emitted as a primitive whose
+ * output is the serialized google.pubsub.v1.PubsubMessage of each message.
+ * Dataflow implements this URN natively; it is exactly the leaf Beam's
+ * Python SDK emits for its own ReadFromPubSub. The TypeScript SDK's
+ * readFromPubSub is a Java cross-language transform instead: a JVM and an
+ * expansion service at graph construction (in the template launcher too), a
+ * Java worker container on Dataflow, and its readFromPubSubWithAttributes
+ * sends a configuration field (needs_attributes) the 2.49.0 expansion
+ * service has no setter for. See docs/research/dataflow/FINDINGS.md, Q4.
+ * Only Dataflow runs this read: the direct runner silently yields nothing.
+ */
+import * as beam from "apache-beam";
+import { BytesCoder } from "apache-beam/coders/required_coders";
+import * as runnerApi from "apache-beam/proto/beam_runner_api";
+// A type query, not `import type` (see workarounds.ts, 3).
+type Pipeline = import("apache-beam/internal/pipeline").Pipeline;
+
+export const PUBSUB_READ_URN = "beam:transform:pubsub_read:v1";
+
+/** The messages of a subscription (projects/P/subscriptions/S), with their attributes, as serialized PubsubMessages. */
+export function readPubSubMessages(subscription: string): beam.PTransform<beam.Root, beam.PCollection<Uint8Array>> {
+  function expandInternal(_input: beam.Root, pipeline: Pipeline, transformProto: runnerApi.PTransform) {
+    transformProto.spec = runnerApi.FunctionSpec.create({
+      urn: PUBSUB_READ_URN,
+      payload: runnerApi.PubSubReadPayload.toBinary(
+        runnerApi.PubSubReadPayload.create({ subscription, withAttributes: true, topic: "", idAttribute: "", timestampAttribute: "" }),
+      ),
+    });
+    return pipeline.createPCollectionInternal<Uint8Array>(new BytesCoder(), undefined, runnerApi.IsBounded_Enum.UNBOUNDED);
+  }
+  return beam.withName("readNotifications", expandInternal) as unknown as beam.PTransform<beam.Root, beam.PCollection<Uint8Array>>;
+}
