@@ -38,7 +38,7 @@ demo: build samples
 test: build samples runners
 	npm test
 
-bench: build samples
+bench: build samples runners
 	bash scripts/system-deps.sh --bench
 	npm run bench
 
