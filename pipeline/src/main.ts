@@ -9,7 +9,10 @@ import { parseArgs } from "node:util";
 import { log } from "./log";
 import type { StreamingOptions } from "./options";
 import { removeStaleScratch } from "./storage";
-import { ParameterSpec, UsageError, camelCase, dataflowParameters, parameters, parseOptions, parseStreamingOptions, pipelineParameters, streamingParameters } from "./options";
+import {
+  ParameterSpec, UsageError, camelCase, costParameters, dataflowParameters, parameters, parseCostOptions, parseOptions, parseStreamingOptions,
+  pipelineParameters, streamingParameters,
+} from "./options";
 
 function usage(): string {
   const flags = (specs: readonly ParameterSpec[]) =>
@@ -23,6 +26,7 @@ function usage(): string {
     "       videoflow listen --inputSubscription projects/P/subscriptions/S --output gs://bucket/prefix [options]",
     "       videoflow listen --runner dataflow --project P --region R --tempLocation gs://... --stagingLocation gs://... \\",
     "         --sdkContainerImage IMAGE --inputSubscription ... --output gs://... [--templateLocation PATH] [options]",
+    "       videoflow cost [--workers N] [--machineType T] [--diskSizeGb G] [--streaming true|false] [--framesPerSecond F]",
     "",
     "process: processes each input video (a local path or a gs:// object) once: a grayscale gray.mp4, a",
     "preview.jpg and a manifest.json under <output>/<video key>/. Exit status: 0 all done, 1 some went to",
@@ -32,6 +36,8 @@ function usage(): string {
     "With --runner dataflow it submits the same streaming job to Google Cloud Dataflow (or, with --templateLocation,",
     "writes the job request there) and exits.",
     "Uses Application Default Credentials, or the emulators named by PUBSUB_EMULATOR_HOST and STORAGE_EMULATOR_HOST.",
+    "cost: what a Dataflow deployment costs a month (and, with --framesPerSecond, per hour of video), from the",
+    "dated price table pipeline/data/dataflow-prices.json. With no options: the original design's deployment.",
     "",
     "options (process and listen):",
     ...flags(pipeline),
@@ -41,6 +47,9 @@ function usage(): string {
     "",
     "options (listen --runner dataflow: Dataflow's own; snake_case spellings and --name=value are accepted, unknown flags ignored):",
     ...flags(dataflowParameters as readonly ParameterSpec[]),
+    "",
+    "options (cost):",
+    ...flags(costParameters as readonly ParameterSpec[]),
   ].join("\n");
 }
 
@@ -51,9 +60,13 @@ function usage(): string {
  * `tolerateUnknown` (a Flex Template launcher adds flags of its own), when
  * they are logged and left out.
  */
-function parseCommandLine(args: string[], tolerateUnknown = false): { raw: Record<string, string | undefined>; positionals: string[] } {
+function parseCommandLine(
+  args: string[],
+  tolerateUnknown = false,
+  specs: readonly ParameterSpec[] = parameters,
+): { raw: Record<string, string | undefined>; positionals: string[] } {
   const known = new Map<string, string>();
-  for (const p of parameters as readonly ParameterSpec[]) {
+  for (const p of specs) {
     known.set(p.name, p.name);
     if (p.cliAlias) known.set(p.cliAlias, p.name);
   }
@@ -101,6 +114,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === "process") return processCommand(rest);
   if (command === "listen") return listenCommand(rest);
+  if (command === "cost") return costCommand(rest);
   throw new UsageError(command ? `unknown command "${command}"` : "no command given");
 }
 
@@ -151,6 +165,15 @@ async function listenCommand(args: string[]): Promise<number> {
   return 0;
 }
 
+/** `cost`: the monthly cost of a Dataflow deployment. */
+async function costCommand(args: string[]): Promise<number> {
+  const { raw, positionals } = parseCommandLine(args, false, costParameters);
+  if (positionals.length > 0) throw new UsageError(`cost takes only options (got ${positionals.join(" ")})`);
+  const { formatCost } = await import("./cost");
+  process.stdout.write(formatCost(parseCostOptions(raw)) + "\n");
+  return 0;
+}
+
 /** `listen --runner dataflow`: builds the streaming job, submits it (or writes its request) and exits. */
 async function submitCommand(options: StreamingOptions): Promise<number> {
   const { submitToDataflow } = await import("./beam/dataflow");
@@ -169,14 +192,23 @@ async function submitCommand(options: StreamingOptions): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err) => {
-    if (err instanceof UsageError) {
-      process.stderr.write(`videoflow: ${err.message}\n\n${usage()}\n`);
-      process.exit(2);
-    }
-    log("ERROR", `videoflow failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
-    process.exit(1);
-  },
-);
+/**
+ * Runs a command line to its exit: status 0 done, 1 failed, 2 usage error
+ * (the message names the parameter and what is wrong, then the usage unless
+ * `showUsage` is false: the template launcher shows the operator just the error).
+ */
+export function runCommandLine(argv: string[], { showUsage = true, prefix = "videoflow" } = {}): void {
+  main(argv).then(
+    (code) => process.exit(code),
+    (err) => {
+      if (err instanceof UsageError) {
+        process.stderr.write(`${prefix}: ${err.message}\n${showUsage ? `\n${usage()}\n` : ""}`);
+        process.exit(2);
+      }
+      log("ERROR", `${prefix} failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+      process.exit(1);
+    },
+  );
+}
+
+if (require.main === module) runCommandLine(process.argv.slice(2));

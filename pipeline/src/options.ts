@@ -24,7 +24,18 @@ export interface ParameterSpec {
   isOptional: boolean;
   defaultValue?: string;
   regexes?: string[];
+  /** How the template form shows it (metadata.json's paramType). */
+  paramType: ParamType;
+  /** The choices of an ENUM, with what the form shows for each. */
+  enumOptions?: { value: string; label: string; description?: string }[];
+  /** The template form's section. */
+  groupName?: string;
+  /** false: not a template parameter (a local runtime's only, or one the launcher and gcloud set). */
+  inTemplate?: boolean;
 }
+
+/** The paramTypes videoflow's parameters use (the Flex Template metadata's names). */
+export type ParamType = "TEXT" | "NUMBER" | "BOOLEAN" | "ENUM" | "GCS_WRITE_FOLDER" | "PUBSUB_SUBSCRIPTION" | "PUBSUB_TOPIC";
 
 const GIB = 1024 ** 3;
 
@@ -32,6 +43,7 @@ const GIB = 1024 ** 3;
 export const pipelineParameters = [
   {
     name: "outputDirectory",
+    paramType: "GCS_WRITE_FOLDER", groupName: "Target",
     cliAlias: "output",
     label: "Output directory",
     helpText:
@@ -50,6 +62,7 @@ export const pipelineParameters = [
   },
   {
     name: "runner",
+    paramType: "ENUM", inTemplate: false,
     label: "Beam runner",
     helpText:
       "Where the pipeline runs: direct (Beam's direct runner, in this process), flink (process only: a local Apache " +
@@ -63,6 +76,7 @@ export const pipelineParameters = [
   },
   {
     name: "environmentType",
+    paramType: "ENUM", inTemplate: false,
     label: "Where the runner runs the workers",
     helpText:
       "With --runner flink: LOOPBACK runs the TypeScript workers in this process; PROCESS has Flink start them " +
@@ -75,6 +89,7 @@ export const pipelineParameters = [
   },
   {
     name: "segmentSeconds",
+    paramType: "NUMBER", groupName: "Processing",
     label: "Segment length (seconds)",
     helpText:
       "Videos longer than this are cut into segments of about this many seconds, each starting at a frame, that " +
@@ -87,6 +102,7 @@ export const pipelineParameters = [
   },
   {
     name: "previewFrames",
+    paramType: "NUMBER", groupName: "Target",
     label: "Frames in the preview",
     helpText:
       "How many evenly spaced frames the preview contact sheet (preview.jpg) shows, each labelled with its frame " +
@@ -98,6 +114,7 @@ export const pipelineParameters = [
   },
   {
     name: "maxInputBytes",
+    paramType: "NUMBER", groupName: "Source",
     label: "Largest video accepted (bytes)",
     helpText:
       "Videos larger than this many bytes are not processed: they go to the dead letter with their size. Defaults to " +
@@ -109,6 +126,7 @@ export const pipelineParameters = [
   },
   {
     name: "maxUndecodableFrames",
+    paramType: "NUMBER", groupName: "Processing",
     label: "Undecodable frames allowed",
     helpText:
       "A video whose container holds frames the decoder cannot decode (a broken slice, a damaged packet) is still " +
@@ -121,6 +139,7 @@ export const pipelineParameters = [
   },
   {
     name: "writeGrayVideo",
+    paramType: "BOOLEAN", groupName: "Target",
     label: "Write the gray video",
     helpText:
       "true writes gray.mp4, the video in grayscale (H.264). false skips it, and with it the encoding, the costliest " +
@@ -133,6 +152,7 @@ export const pipelineParameters = [
   },
   {
     name: "predictionEndpoint",
+    paramType: "TEXT", groupName: "Inference",
     label: "Prediction endpoint",
     helpText:
       "Sends frames to this ML prediction endpoint and writes predictions.jsonl: a Vertex AI endpoint " +
@@ -153,6 +173,7 @@ export const pipelineParameters = [
   },
   {
     name: "inferenceFps",
+    paramType: "NUMBER", groupName: "Inference",
     label: "Frames per second sent for inference",
     helpText: "How many frames per second of video are sent to the prediction endpoint, evenly spaced. 0 sends every frame. Defaults to 0.",
     schema: z.coerce.number().finite().min(0, "must be 0 or more"),
@@ -162,6 +183,7 @@ export const pipelineParameters = [
   },
   {
     name: "inferenceSize",
+    paramType: "TEXT", groupName: "Inference",
     label: "Frame size sent for inference",
     helpText: "Frames are resized to WIDTHxHEIGHT (for example 320x240) before they are sent. Empty keeps the video's size.",
     schema: z
@@ -173,6 +195,12 @@ export const pipelineParameters = [
   },
   {
     name: "instanceFormat",
+    paramType: "ENUM", groupName: "Inference",
+    enumOptions: [
+      { value: "b64", label: "b64: JPEG as {\"image_bytes\": {\"b64\": ...}}", description: "TF Serving's binary convention; custom-trained Vertex AI models" },
+      { value: "automl", label: "automl: JPEG as {\"content\": ...}", description: "Vertex AI AutoML image models" },
+      { value: "pixels", label: "pixels: gray values as rows of numbers", description: "models that take a tensor of pixels" },
+    ],
     label: "Instance format",
     helpText:
       'How a frame is sent: b64 ({"image_bytes": {"b64": JPEG}}, TF Serving\'s binary convention), automl ' +
@@ -184,6 +212,7 @@ export const pipelineParameters = [
   },
   {
     name: "maxBatchSize",
+    paramType: "NUMBER", groupName: "Inference",
     label: "Frames per request",
     helpText: "At most this many frames go in one prediction request (and never more than 1.5 MB of request body). Defaults to 16.",
     schema: z.coerce.number().int("must be a whole number").min(1, "must be at least 1").max(1000, "must be at most 1000"),
@@ -193,6 +222,7 @@ export const pipelineParameters = [
   },
   {
     name: "maxConcurrentRequests",
+    paramType: "NUMBER", groupName: "Inference",
     label: "Requests in flight",
     helpText: "How many prediction requests one worker keeps in flight at once. Defaults to 8.",
     schema: z.coerce.number().int("must be a whole number").min(1, "must be at least 1").max(256, "must be at most 256"),
@@ -206,6 +236,7 @@ export const pipelineParameters = [
 export const streamingParameters = [
   {
     name: "inputSubscription",
+    paramType: "PUBSUB_SUBSCRIPTION", groupName: "Source",
     label: "Pub/Sub subscription of the bucket's notifications",
     helpText:
       "The Pub/Sub subscription that receives the input bucket's Cloud Storage notifications (payload format " +
@@ -217,6 +248,7 @@ export const streamingParameters = [
   },
   {
     name: "deadLetterTopic",
+    paramType: "PUBSUB_TOPIC", groupName: "Target",
     label: "Pub/Sub dead-letter topic",
     helpText:
       "A Pub/Sub topic, in the format projects/<project>/topics/<topic>, that receives one message (JSON: source, " +
@@ -228,6 +260,7 @@ export const streamingParameters = [
   },
   {
     name: "maxInFlight",
+    paramType: "NUMBER", inTemplate: false,
     label: "Notifications in flight",
     helpText:
       "How many notifications one listener holds unacknowledged at once (Pub/Sub flow control): the videos it " +
@@ -239,6 +272,7 @@ export const streamingParameters = [
   },
   {
     name: "videoExtensions",
+    paramType: "TEXT", groupName: "Source",
     label: "Video file extensions",
     helpText:
       "Comma-separated file extensions taken for videos when an object's content type does not start with video/. " +
@@ -253,6 +287,7 @@ export const streamingParameters = [
   },
   {
     name: "maxDeliveryAttempts",
+    paramType: "NUMBER", inTemplate: false,
     label: "Attempts before the dead letter",
     helpText:
       "How many times a video that fails for a reason worth retrying (storage or network errors) is tried before it " +
@@ -275,6 +310,7 @@ const location = z.union([gcsPath, z.string().regex(/^\/[^\n\r]*$/)], { message:
 export const dataflowParameters = [
   {
     name: "project",
+    paramType: "TEXT", inTemplate: false,
     label: "Google Cloud project",
     helpText: "The Google Cloud project the Dataflow job runs in (its id, like my-project-123). Required with --runner dataflow.",
     schema: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "must be a project id: 6 to 30 lowercase letters, digits and hyphens"),
@@ -283,6 +319,7 @@ export const dataflowParameters = [
   },
   {
     name: "region",
+    paramType: "TEXT", inTemplate: false,
     label: "Dataflow region",
     helpText: "The region the Dataflow job runs in, like us-central1. Required with --runner dataflow.",
     schema: z.string().regex(/^[a-z]+-[a-z]+[0-9]+$/, "must be a region like us-central1"),
@@ -291,30 +328,34 @@ export const dataflowParameters = [
   },
   {
     name: "tempLocation",
+    paramType: "TEXT", inTemplate: false,
     label: "Temporary location",
-    helpText: "Where Dataflow keeps temporary files: gs://bucket/path (or, for an offline check, an absolute local path). Required with --runner dataflow.",
+    helpText: "Where Dataflow keeps temporary files: gs://bucket/path (or, for an offline check, an absolute local path). Required with --runner dataflow, unless --stagingLocation is given (then the same).",
     schema: location,
     isOptional: true,
     regexes: ["^(gs:\\/\\/[^\\n\\r]+|\\/[^\\n\\r]*)$"],
   },
   {
     name: "stagingLocation",
+    paramType: "TEXT", inTemplate: false,
     label: "Staging location",
-    helpText: "Where the job's pipeline is staged for the workers: gs://bucket/path (or, for an offline check, an absolute local path). Required with --runner dataflow.",
+    helpText: "Where the job's pipeline is staged for the workers: gs://bucket/path (or, for an offline check, an absolute local path). Defaults to --tempLocation.",
     schema: location,
     isOptional: true,
     regexes: ["^(gs:\\/\\/[^\\n\\r]+|\\/[^\\n\\r]*)$"],
   },
   {
     name: "sdkContainerImage",
+    paramType: "TEXT", inTemplate: false,
     label: "Worker image",
-    helpText: "The Docker image the Dataflow workers run (videoflow's image, which is also the template's launcher), like us-docker.pkg.dev/my-project/videoflow/videoflow:1.0. Required with --runner dataflow.",
+    helpText: "The Docker image the Dataflow workers run (videoflow's image, which is also the template's launcher), like us-docker.pkg.dev/my-project/videoflow/videoflow:1.0. Required with --runner dataflow; a template launch defaults to the template's own image.",
     schema: z.string().regex(/^[a-z0-9.-]+(:[0-9]+)?\/[^\s:@]+(:[\w.-]+|@sha256:[0-9a-f]{64})$/, "must be a full image name, like us-docker.pkg.dev/p/repo/image:tag"),
     isOptional: true,
     regexes: ["^[a-z0-9.-]+(:[0-9]+)?\\/[^\\s:@]+(:[\\w.-]+|@sha256:[0-9a-f]{64})$"],
   },
   {
     name: "jobName",
+    paramType: "TEXT", inTemplate: false,
     label: "Job name",
     helpText: "The Dataflow job's name: lowercase letters, digits and hyphens, starting with a letter. Defaults to videoflow-<date and time>.",
     schema: z.string().regex(/^[a-z]([-a-z0-9]*[a-z0-9])?$/, "must be lowercase letters, digits and hyphens, starting with a letter"),
@@ -323,6 +364,7 @@ export const dataflowParameters = [
   },
   {
     name: "templateLocation",
+    paramType: "TEXT", inTemplate: false,
     label: "Where to write the job request",
     helpText: "Writes the Dataflow job request (JSON) here instead of creating the job: how a Flex Template launcher collects a job, and how it is checked offline. gs://bucket/path or an absolute local path.",
     schema: location,
@@ -331,6 +373,7 @@ export const dataflowParameters = [
   },
   {
     name: "dataflowEndpoint",
+    paramType: "TEXT", inTemplate: false,
     label: "Dataflow API endpoint",
     helpText: "The Dataflow API's root URL, for a stand-in (tests use a loopback server, http://127.0.0.1:PORT). Empty: Google's.",
     schema: z.string().regex(/^https?:\/\/[^\s]+$/, "must be an http(s):// URL"),
@@ -338,6 +381,93 @@ export const dataflowParameters = [
     regexes: ["^https?:\\/\\/[^\\s]+$"],
   },
 ] as const satisfies readonly ParameterSpec[];
+
+/** Parameters of `videoflow cost`, the monthly cost of a Dataflow deployment (cost.ts; prices in pipeline/data/dataflow-prices.json). */
+export const costParameters = [
+  {
+    name: "workers",
+    label: "Workers",
+    helpText: "How many Dataflow workers run all month. Defaults to 1, as Dataflow keeps at least one streaming worker up.",
+    schema: z.coerce.number().int("must be a whole number").min(1, "must be at least 1").max(1000, "must be at most 1000"),
+    isOptional: true,
+    defaultValue: "1",
+    regexes: ["^[0-9]+$"],
+    paramType: "NUMBER", inTemplate: false,
+  },
+  {
+    name: "machineType",
+    label: "Worker machine type",
+    helpText: "The workers' machine type, one of those in pipeline/data/dataflow-prices.json, like n1-standard-4. Defaults to Dataflow's default for the mode: n1-standard-4 streaming, n1-standard-2 with Streaming Engine, n1-standard-1 batch.",
+    schema: z.string().regex(/^[a-z][a-z0-9]*-[a-z]+-[0-9]+$/, "must be a machine type like n1-standard-4"),
+    isOptional: true,
+    regexes: ["^[a-z][a-z0-9]*-[a-z]+-[0-9]+$"],
+    paramType: "TEXT", inTemplate: false,
+  },
+  {
+    name: "diskSizeGb",
+    label: "Disk per worker (GB)",
+    helpText: "Persistent disk per worker, in GB. Defaults to Dataflow's default for the mode: 420 streaming, 30 with Streaming Engine, 250 batch.",
+    schema: z.coerce.number().int("must be a whole number").min(10, "must be at least 10").max(65536, "must be at most 65536"),
+    isOptional: true,
+    regexes: ["^[0-9]+$"],
+    paramType: "NUMBER", inTemplate: false,
+  },
+  {
+    name: "streaming",
+    label: "Streaming workers",
+    helpText: "true prices streaming workers (the template's job), false batch workers. Defaults to true.",
+    schema: z.enum(["true", "false"], { message: "must be true or false" }).transform((v) => v === "true"),
+    isOptional: true,
+    defaultValue: "true",
+    regexes: ["^(true|false)$"],
+    paramType: "BOOLEAN", inTemplate: false,
+  },
+  {
+    name: "streamingEngine",
+    label: "Streaming Engine",
+    helpText: "true prices a streaming job with Streaming Engine (smaller workers and disks, plus a charge per GB the engine processes). Defaults to false, as the original design.",
+    schema: z.enum(["true", "false"], { message: "must be true or false" }).transform((v) => v === "true"),
+    isOptional: true,
+    defaultValue: "false",
+    regexes: ["^(true|false)$"],
+    paramType: "BOOLEAN", inTemplate: false,
+  },
+  {
+    name: "framesPerSecond",
+    label: "Frames per second a worker sustains",
+    helpText: "With this, the cost also comes per hour of video processed: the frames per second one worker processes (the benchmark's figure for your videos and machine type).",
+    schema: z.coerce.number().finite().positive("must be more than 0"),
+    isOptional: true,
+    regexes: ["^[0-9]+(\\.[0-9]+)?$"],
+    paramType: "NUMBER", inTemplate: false,
+  },
+  {
+    name: "videoFps",
+    label: "Frame rate of the videos",
+    helpText: "The frame rate of the videos processed, for the cost per hour of video. Defaults to 30.",
+    schema: z.coerce.number().finite().positive("must be more than 0"),
+    isOptional: true,
+    defaultValue: "30",
+    regexes: ["^[0-9]+(\\.[0-9]+)?$"],
+    paramType: "NUMBER", inTemplate: false,
+  },
+] as const satisfies readonly ParameterSpec[];
+
+export interface CostOptions {
+  workers: number;
+  machineType?: string;
+  diskSizeGb?: number;
+  streaming: boolean;
+  streamingEngine: boolean;
+  framesPerSecond?: number;
+  videoFps: number;
+}
+
+export function parseCostOptions(raw: Record<string, string | undefined>): CostOptions {
+  const options = parseParameters(raw, costParameters) as unknown as CostOptions;
+  if (options.streamingEngine && !options.streaming) throw new UsageError("--streamingEngine true is for streaming jobs: not with --streaming false");
+  return options;
+}
 
 /** Every parameter, for documentation and the template. */
 export const parameters: readonly ParameterSpec[] = [...pipelineParameters, ...streamingParameters, ...dataflowParameters];
@@ -392,7 +522,10 @@ export function parseOptions(raw: Record<string, string | undefined>): PipelineO
 export function parseStreamingOptions(raw: Record<string, string | undefined>): StreamingOptions {
   const options = parseParameters(raw, parameters) as unknown as StreamingOptions;
   if (options.runner === "dataflow") {
-    const missing = (["project", "region", "tempLocation", "stagingLocation", "sdkContainerImage"] as const).filter((n) => !options[n]);
+    // As Beam's Python SDK does: either location stands for a missing other (a launcher may pass only one).
+    options.tempLocation ??= options.stagingLocation;
+    options.stagingLocation ??= options.tempLocation;
+    const missing = (["project", "region", "tempLocation", "sdkContainerImage"] as const).filter((n) => !options[n]);
     if (missing.length > 0) {
       throw new UsageError(missing.map((n) => `--${n} is required with --runner dataflow: ${dataflowParameters.find((p) => p.name === n)!.helpText}`).join("\n"));
     }

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { withParameters } from "../src/docs";
-import { UsageError, parameters, parseOptions } from "../src/options";
+import { withParameters } from "../../template/readme-parameters";
+import { ParameterSpec, UsageError, costParameters, parameters, parseOptions } from "../src/options";
 import { repoRoot } from "./helpers";
 
 describe("parseOptions", () => {
@@ -61,7 +61,7 @@ describe("parseOptions", () => {
   });
 
   it("describes every parameter for the CLI and the template", () => {
-    for (const p of parameters) {
+    for (const p of [...parameters, ...costParameters] as readonly ParameterSpec[]) {
       assert.match(p.name, /^[a-z][A-Za-z0-9]+$/, "camelCase names, as Dataflow templates use");
       assert.ok(p.helpText.length > 40, `${p.name} needs a help text that states the format`);
       if (p.defaultValue !== undefined) assert.ok(p.schema.safeParse(p.defaultValue).success, `${p.name}'s default must validate`);
@@ -72,7 +72,7 @@ describe("parseOptions", () => {
 });
 
 describe("README parameters", () => {
-  it("are the ones generated from the options (run `npm run docs` after changing them)", () => {
+  it("are the ones generated from the options (run `npm run generate` after changing them)", () => {
     const readme = readFileSync(path.join(repoRoot, "README.md"), "utf8");
     assert.equal(readme, withParameters(readme));
   });

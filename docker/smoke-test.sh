@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Smoke test, run inside the built image (cloudbuild.yaml's second step; here
+# `make image` runs it with `buildah run --isolation chroot`). Checks the
+# image's three roles with no network and no credentials:
+#   1. videoflow process on a generated clip: gray.mp4 and a truthful manifest;
+#   2. the template's launch: Google's launcher (or, in a locally built image,
+#      its stand-in) running FLEX_TEMPLATE_GO_BINARY with launcher flags writes
+#      the Dataflow job request; a bad parameter fails the launch naming it;
+#   3. the worker entry point fails cleanly when started without a runner.
+set -euo pipefail
+cd /opt/videoflow
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+step() { echo "smoke-test: $*"; }
+fail() { echo "smoke-test: FAILED: $*" >&2; exit 1; }
+
+step "1/3 videoflow process on a generated 3 s clip"
+ffmpeg="$(node -p 'require("@ffmpeg-installer/ffmpeg").path')"
+"$ffmpeg" -hide_banner -nostdin -v error -f lavfi -i testsrc2=size=320x240:rate=25 -t 3 -pix_fmt yuv420p -c:v libx264 "$work/clip.mp4"
+videoflow process "$work/clip.mp4" --output "$work/out" >"$work/process.log" 2>&1 || { cat "$work/process.log" >&2; fail "videoflow process exited non-zero"; }
+manifest="$(find "$work/out" -name manifest.json | head -1)"
+[[ -n "$manifest" ]] || fail "no manifest.json under $work/out"
+node -e '
+  const m = require(process.argv[1]);
+  if (m.video.frames !== 75) throw new Error(`frames ${m.video.frames}, expected 75`);
+  if (m.outputs === undefined || !String(m.outputs.grayVideo).endsWith("gray.mp4")) throw new Error("no gray.mp4 in the manifest");
+' "$manifest" || fail "the manifest is not right: $(cat "$manifest")"
+[[ -s "$(dirname "$manifest")/gray.mp4" ]] || fail "no gray.mp4"
+
+step "2/3 the template's launch writes the Dataflow job request"
+launcher=/opt/google/dataflow/go_template_launcher
+[[ -x "$launcher" ]] || fail "no launcher at $launcher"
+[[ -x "$FLEX_TEMPLATE_GO_BINARY" ]] || fail "FLEX_TEMPLATE_GO_BINARY ($FLEX_TEMPLATE_GO_BINARY) is not executable"
+launch_flags=(
+  --project=vf-smoke --region=us-central1 --job_name=vf-smoke
+  --staging_location="$work/staging" --temp_location="$work/temp" --template_location="$work/job.json"
+  --inputSubscription=projects/vf-smoke/subscriptions/uploads --outputDirectory=gs://vf-smoke-out/videoflow
+)
+mkdir -p "$work/staging" "$work/temp"
+"$launcher" "${launch_flags[@]}" >"$work/launch.log" 2>&1 || { cat "$work/launch.log" >&2; fail "the launch failed"; }
+node -e '
+  const job = require(process.argv[1]);
+  const images = job.environment.workerPools[0].sdkHarnessContainerImages.map((i) => i.containerImage);
+  if (job.type !== "JOB_TYPE_STREAMING") throw new Error(`job type ${job.type}`);
+  if (process.env.VIDEOFLOW_IMAGE && images[0] !== process.env.VIDEOFLOW_IMAGE) throw new Error(`workers run ${images}, not ${process.env.VIDEOFLOW_IMAGE}`);
+  console.log(`smoke-test: job ${job.name}: ${job.type}, workers on ${images}`);
+' "$work/job.json" || fail "the job request is not right"
+if "$launcher" "${launch_flags[@]}" --segmentSeconds=-1 >"$work/bad.log" 2>&1; then fail "a bad parameter was launched"; fi
+grep -q -- "--segmentSeconds must be 0 or more" "$work/bad.log" || { cat "$work/bad.log" >&2; fail "the bad parameter is not named"; }
+
+step "3/3 the worker entry point, started without a runner, fails cleanly"
+set +e
+/opt/videoflow/dist/pipeline/src/beam/worker-boot.js >"$work/boot.log" 2>&1
+status=$?
+set -e
+[[ $status -ne 0 ]] || fail "the entry point exited 0 with no --id"
+grep -q "no --id given" "$work/boot.log" || { cat "$work/boot.log" >&2; fail "the entry point did not say what is missing"; }
+step "passed"

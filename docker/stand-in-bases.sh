@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# STAND-INS for the image's two base images, made locally because this
+# machine reaches no container registry. They are NOT what Cloud Build uses:
+# cloudbuild.yaml builds from the real bases (the Dockerfile's defaults).
+#
+#   localhost/stand-in/node:20-bookworm-slim
+#       Debian bookworm (debootstrap, minbase) with this machine's Node 20, its
+#       headers and npm copied in: the same Debian release and Node major as node:20-bookworm-slim.
+#   localhost/stand-in/go-template-launcher-base
+#       /opt/google/dataflow/go_template_launcher as a shell script that calls
+#       $FLEX_TEMPLATE_GO_BINARY the way Google's launcher does (see
+#       docker/stand-in-go-template-launcher.sh). Google's launcher binary is
+#       served only by gcr.io.
+#
+# The Debian root is cached in .cache/image; safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cache=.cache/image
+rootfs="$cache/bookworm-rootfs"
+mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+node_image=localhost/stand-in/node:20-bookworm-slim
+launcher_image=localhost/stand-in/go-template-launcher-base
+
+for tool in buildah debootstrap; do
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    sudo=""; [[ "$(id -u)" -ne 0 ]] && sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends buildah debootstrap
+    break
+  fi
+done
+
+mkdir -p "$cache"
+if [[ ! -f "$rootfs/.complete" ]]; then
+  rm -rf "$rootfs"
+  echo "stand-in-bases: debootstrap bookworm (minbase) into $rootfs"
+  debootstrap --variant=minbase --include=ca-certificates bookworm "$rootfs" "$mirror" >"$cache/debootstrap.log" 2>&1 \
+    || { tail -20 "$cache/debootstrap.log" >&2; exit 1; }
+  # Same trims as Debian's slim images: no apt lists, no docs in the base layer.
+  rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/*.bin "$rootfs"/usr/share/doc/* "$rootfs"/usr/share/man/*
+  touch "$rootfs/.complete"
+fi
+
+if ! buildah inspect --type image "$node_image" >/dev/null 2>&1; then
+  node_version="$(node -v)"
+  [[ "$node_version" == v20.* ]] || { echo "stand-in-bases: needs this machine's Node 20 (found $node_version)" >&2; exit 1; }
+  echo "stand-in-bases: $node_image (Node $node_version from this machine)"
+  ctr="$(buildah from scratch)"
+  trap 'buildah rm "$ctr" >/dev/null 2>&1 || true' EXIT
+  mnt="$(buildah mount "$ctr")"
+  cp -a "$rootfs"/. "$mnt"/
+  rm -f "$mnt/.complete"
+  install -m 0755 "$(command -v node)" "$mnt/usr/local/bin/node"
+  mkdir -p "$mnt/usr/local/lib/node_modules"
+  cp -a "$(npm root -g)/npm" "$mnt/usr/local/lib/node_modules/npm"
+  ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$mnt/usr/local/bin/npm"
+  ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$mnt/usr/local/bin/npx"
+  # Node's headers, where node:20 images keep them: native addons (the OpenCV binding) build against them.
+  mkdir -p "$mnt/usr/local/include"
+  cp -a "$(dirname "$(dirname "$(command -v node)")")/include/node" "$mnt/usr/local/include/node"
+  # node:20-bookworm-slim has a `node` user (uid 1000); the Dockerfile relies on it.
+  chroot "$mnt" /usr/sbin/groupadd --gid 1000 node
+  chroot "$mnt" /usr/sbin/useradd --uid 1000 --gid node --shell /bin/bash --create-home node
+  buildah umount "$ctr" >/dev/null
+  buildah config --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin --cmd node \
+    --label org.opencontainers.image.description="STAND-IN for node:20-bookworm-slim, made by docker/stand-in-bases.sh" "$ctr"
+  buildah commit --quiet "$ctr" "$node_image" >/dev/null
+  buildah rm "$ctr" >/dev/null
+  trap - EXIT
+fi
+
+if ! buildah inspect --type image "$launcher_image" >/dev/null 2>&1; then
+  echo "stand-in-bases: $launcher_image (STAND-IN launcher script)"
+  ctr="$(buildah from scratch)"
+  buildah copy --chmod 0755 "$ctr" docker/stand-in-go-template-launcher.sh /opt/google/dataflow/go_template_launcher >/dev/null
+  buildah config --label org.opencontainers.image.description="STAND-IN for gcr.io/dataflow-templates-base/go-template-launcher-base, made by docker/stand-in-bases.sh" "$ctr"
+  buildah commit --quiet "$ctr" "$launcher_image" >/dev/null
+  buildah rm "$ctr" >/dev/null
+fi
+echo "stand-in-bases: ready: $node_image, $launcher_image"
