@@ -46,6 +46,7 @@ if ! buildah inspect --type image "$node_image" >/dev/null 2>&1; then
   [[ "$node_version" == v20.* ]] || { echo "stand-in-bases: needs this machine's Node 20 (found $node_version)" >&2; exit 1; }
   echo "stand-in-bases: $node_image (Node $node_version from this machine)"
   ctr="$(buildah from scratch)"
+  ca_env=()
   trap 'buildah rm "$ctr" >/dev/null 2>&1 || true' EXIT
   mnt="$(buildah mount "$ctr")"
   cp -a "$rootfs"/. "$mnt"/
@@ -58,11 +59,18 @@ if ! buildah inspect --type image "$node_image" >/dev/null 2>&1; then
   # Node's headers, where node:20 images keep them: native addons (the OpenCV binding) build against them.
   mkdir -p "$mnt/usr/local/include"
   cp -a "$(dirname "$(dirname "$(command -v node)")")/include/node" "$mnt/usr/local/include/node"
+  # This machine's extra certificate authorities (its egress proxy signs TLS with one), so that npm and
+  # pip inside the build reach their registries as they do here. Real bases need none of this.
+  if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+    cp /usr/local/share/ca-certificates/*.crt "$mnt/usr/local/share/ca-certificates/"
+    chroot "$mnt" /usr/sbin/update-ca-certificates >/dev/null
+    ca_env=(--env NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt --env PIP_CERT=/etc/ssl/certs/ca-certificates.crt)
+  fi
   # node:20-bookworm-slim has a `node` user (uid 1000); the Dockerfile relies on it.
   chroot "$mnt" /usr/sbin/groupadd --gid 1000 node
   chroot "$mnt" /usr/sbin/useradd --uid 1000 --gid node --shell /bin/bash --create-home node
   buildah umount "$ctr" >/dev/null
-  buildah config --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin --cmd node \
+  buildah config --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "${ca_env[@]}" --cmd node \
     --label org.opencontainers.image.description="STAND-IN for node:20-bookworm-slim, made by docker/stand-in-bases.sh" "$ctr"
   buildah commit --quiet "$ctr" "$node_image" >/dev/null
   buildah rm "$ctr" >/dev/null
