@@ -2,11 +2,12 @@
 #   make demo   run the pipeline on sample videos (a generated clip and real footage)
 #   make test   run the test suite
 #   make bench  run the benchmark (writes bench-results.json)
+#   make image  build the Flex Template's image with buildah and smoke-test it inside itself
 SHELL := /bin/bash
 SAMPLES := .cache/samples
 DEPS_STAMP := node_modules/.videoflow-deps
 
-.PHONY: deps build samples runners demo test bench listen clean
+.PHONY: deps build samples runners demo test bench image generate listen clean
 
 deps: $(DEPS_STAMP)
 
@@ -41,6 +42,15 @@ test: build samples runners
 bench: build samples runners
 	bash scripts/system-deps.sh --bench
 	npm run bench
+
+# The image from docker/Dockerfile, on stand-in bases made here (no registry is reachable);
+# IMAGE=name to tag it otherwise. Cloud Build builds the same Dockerfile from the real bases.
+image:
+	bash docker/build-image.sh
+
+# metadata.json and the README's parameter table, from pipeline/src/options.ts.
+generate: build
+	npm run generate
 
 # videoflow listen against real Pub/Sub and Cloud Storage (Application Default Credentials).
 listen: build

@@ -21,7 +21,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { ffmpegPath } from "../src/tools";
+import { ffmpegPath } from "../src/video/tools";
 import { watchPeakRss } from "./peak-rss";
 import { InferenceCase, inferenceThroughput } from "./inference";
 import { dataflowSubmission, runnerThroughput } from "./runners";

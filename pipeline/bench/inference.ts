@@ -15,10 +15,10 @@ import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { parseEndpoint, toInstance } from "../src/inference";
-import { PredictionClient } from "../src/prediction-client";
-import { ffmpegPath } from "../src/tools";
-import { prepareForInference } from "../src/vision";
+import { parseEndpoint, toInstance } from "../src/inference/inference";
+import { PredictionClient } from "../src/inference/prediction-client";
+import { ffmpegPath } from "../src/video/tools";
+import { prepareForInference } from "../src/video/vision";
 
 export interface InferenceCase {
   name: string;

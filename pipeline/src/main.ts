@@ -8,7 +8,7 @@
 import { parseArgs } from "node:util";
 import { log } from "./log";
 import type { StreamingOptions } from "./options";
-import { removeStaleScratch } from "./storage";
+import { removeStaleScratch } from "./io/storage";
 import {
   ParameterSpec, UsageError, camelCase, costParameters, dataflowParameters, parameters, parseCostOptions, parseOptions, parseStreamingOptions,
   pipelineParameters, streamingParameters,
@@ -127,7 +127,7 @@ async function processCommand(args: string[]): Promise<number> {
   if (options.runner === "dataflow") throw new UsageError("process runs on --runner direct or flink; Dataflow runs the streaming job: videoflow listen --runner dataflow");
   if (positionals.length === 0) throw new UsageError("no input videos given: name at least one local file or gs:// object");
   // Loaded here, not at the top: Beam takes most of a second to load, and a usage error should not wait for it.
-  const { processOnce, videoInputs } = await import("./run");
+  const { processOnce, videoInputs } = await import("./runtimes/run");
   await removeStaleScratch();
   const outcomes = await processOnce(videoInputs(positionals), options);
   for (const o of outcomes) {
@@ -146,8 +146,8 @@ async function listenCommand(args: string[]): Promise<number> {
   if (options.runner === "flink") throw new UsageError("listen runs on --runner direct or dataflow, so far: the streaming job on Flink is still to come");
   if (options.runner === "dataflow") return submitCommand(options);
   const { PubSub } = await import("@google-cloud/pubsub");
-  const { Listener } = await import("./listen");
-  const { processOnce } = await import("./run");
+  const { Listener } = await import("./runtimes/listen");
+  const { processOnce } = await import("./runtimes/run");
   const projectId = options.inputSubscription.split("/")[1];
   await removeStaleScratch();
   const listener = new Listener(new PubSub({ projectId }), options, async (input) => (await processOnce([input], options))[0]);

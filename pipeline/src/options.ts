@@ -4,7 +4,7 @@
  * metadata.json and the Dataflow job all read their parameters from here.
  */
 import { z } from "zod";
-import { InstanceFormat, parseEndpoint } from "./inference";
+import { InstanceFormat, parseEndpoint } from "./inference/inference";
 
 export class UsageError extends Error {
   constructor(message: string) {

@@ -7,23 +7,23 @@
  */
 import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
-import { SegmentFile, audioPlan, joinSegments } from "./assemble";
-import { decodeSegment } from "./decode";
+import { SegmentFile, audioPlan, joinSegments } from "./video/assemble";
+import { decodeSegment } from "./video/decode";
 import { Stage, VideoError, asVideoError } from "./errors";
 import { endProgress, log, reportFrames } from "./log";
-import { DeadLetter, InferenceSummary, buildManifest, outputLayout, round, writeDeadLetter, writeManifest } from "./manifest";
-import { decide, decodePubsubMessage, publishDeadLetter } from "./notifications";
+import { DeadLetter, InferenceSummary, buildManifest, outputLayout, round, writeDeadLetter, writeManifest } from "./video/manifest";
+import { decide, decodePubsubMessage, publishDeadLetter } from "./io/notifications";
 import type { PipelineOptions, StreamingOptions } from "./options";
-import { VideoInfo, countFrames, probeVideo } from "./probe";
-import { SegmentPlan, endsEvenly, pictureOf, picturesIn, planEvery, planSamples, planSegments, sampleWindows, spreadIndices } from "./segment";
+import { VideoInfo, countFrames, probeVideo } from "./video/probe";
+import { SegmentPlan, endsEvenly, pictureOf, picturesIn, planEvery, planSamples, planSegments, sampleWindows, spreadIndices } from "./video/segment";
 import {
   committedSince, downloadFile, isGcsUri, joinUri, releaseInput, removeEmptyParents, removeTree, scratchDir, sizeOf, stageInput, uploadFile, writeData,
-} from "./storage";
-import { TimeBase, Timeline, secondsOf, timeOf } from "./timeline";
-import { Thumbnail, drawContactSheet, makeThumbnail, opencv, prepareForInference } from "./vision";
-import { boxesOf, parseEndpoint, toInstance } from "./inference";
-import { clientFor } from "./prediction-client";
-import { FramePrediction, FramePredictor, predictionLines, summariseInference } from "./predict-frames";
+} from "./io/storage";
+import { TimeBase, Timeline, secondsOf, timeOf } from "./video/timeline";
+import { Thumbnail, drawContactSheet, makeThumbnail, opencv, prepareForInference } from "./video/vision";
+import { boxesOf, parseEndpoint, toInstance } from "./inference/inference";
+import { clientFor } from "./inference/prediction-client";
+import { FramePrediction, FramePredictor, predictionLines, summariseInference } from "./inference/predict-frames";
 
 export interface VideoInput {
   source: string;

@@ -10,7 +10,7 @@ import { describe, it } from "node:test";
 import { repoRoot } from "./helpers";
 
 const src = path.join(repoRoot, "pipeline", "src");
-const beamLayer = ["pipeline.ts", "run.ts", ...readdirSync(path.join(src, "beam")).map((f) => path.join("beam", f))];
+const beamLayer = ["pipeline.ts", path.join("runtimes", "run.ts"), ...readdirSync(path.join(src, "beam")).map((f) => path.join("beam", f))];
 
 describe("Beam layer sources", () => {
   for (const file of beamLayer) {

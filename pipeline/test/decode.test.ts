@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
-import { concatList, joinSegments } from "../src/assemble";
-import { SegmentJob, decodeSegment, segmentArgs, showinfoPts } from "../src/decode";
+import { concatList, joinSegments } from "../src/video/assemble";
+import { SegmentJob, decodeSegment, segmentArgs, showinfoPts } from "../src/video/decode";
 import { VideoError } from "../src/errors";
-import { probeVideo } from "../src/probe";
-import { pictureOf, planSegments, sampleWindows } from "../src/segment";
-import { ptsAt, secondsOf, timeOf } from "../src/timeline";
+import { probeVideo } from "../src/video/probe";
+import { pictureOf, planSegments, sampleWindows } from "../src/video/segment";
+import { ptsAt, secondsOf, timeOf } from "../src/video/timeline";
 import { decodedFrameCount, frameTimes, lumaMeans, makeClip, tempDir } from "./helpers";
 
 const job = (over: Partial<SegmentJob>): SegmentJob => ({

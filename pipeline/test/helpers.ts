@@ -3,7 +3,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ffmpegPath, ffprobePath, toolEnv } from "../src/tools";
+import { ffmpegPath, ffprobePath, toolEnv } from "../src/video/tools";
 
 export const repoRoot = path.resolve(__dirname, "..", "..", "..");
 export const samplesDir = path.join(repoRoot, ".cache", "samples");

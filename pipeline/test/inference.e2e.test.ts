@@ -8,7 +8,7 @@ import { existsSync, readFileSync, readdirSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { ModelServer, startModelServer } from "../src/dev/model-server";
-import { opencv } from "../src/vision";
+import { opencv } from "../src/video/vision";
 import { makeClip, runCliAsync, sample, tempDir, everyNth } from "./helpers";
 
 interface Line {

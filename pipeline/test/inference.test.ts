@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { boxesOf, instanceBytes, parseEndpoint, parseReply, planBatches, requestBody, toInstance } from "../src/inference";
+import { boxesOf, instanceBytes, parseEndpoint, parseReply, planBatches, requestBody, toInstance } from "../src/inference/inference";
 
 describe("parseEndpoint", () => {
   it("turns each kind of endpoint into its :predict URL", () => {

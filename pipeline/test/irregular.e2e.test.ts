@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
-import { fractionValue } from "../src/probe";
+import { fractionValue } from "../src/video/probe";
 import { CliResult, containerDuration, ffmpeg, frameTimes, lumaMeans, maxChromaDeviation, runCli, sample, tempDir, videoFacts } from "./helpers";
 
 interface Case {

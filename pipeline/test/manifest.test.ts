@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { videoKey } from "../src/keys";
-import { buildManifest, outputLayout, writeManifest } from "../src/manifest";
-import type { VideoInfo } from "../src/probe";
+import { videoKey } from "../src/io/keys";
+import { buildManifest, outputLayout, writeManifest } from "../src/video/manifest";
+import type { VideoInfo } from "../src/video/probe";
 import { tempDir } from "./helpers";
 
 const video: Omit<VideoInfo, "timeline"> = {

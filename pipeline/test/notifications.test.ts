@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { notificationFor } from "../src/dev/bridge";
-import { DEFAULT_VIDEO_EXTENSIONS, NotificationMessage, decide } from "../src/notifications";
+import { DEFAULT_VIDEO_EXTENSIONS, NotificationMessage, decide } from "../src/io/notifications";
 
 const rules = { outputDirectory: "gs://media/videoflow", videoExtensions: DEFAULT_VIDEO_EXTENSIONS };
 

@@ -6,9 +6,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ModelServer, startModelServer } from "../src/dev/model-server";
-import { parseEndpoint, toInstance } from "../src/inference";
-import { PredictError, PredictionClient } from "../src/prediction-client";
-import { opencv } from "../src/vision";
+import { parseEndpoint, toInstance } from "../src/inference/inference";
+import { PredictError, PredictionClient } from "../src/inference/prediction-client";
+import { opencv } from "../src/video/vision";
 import { ffmpeg, sample } from "./helpers";
 
 const instant = async () => undefined;

@@ -3,8 +3,8 @@ import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { VideoError } from "../src/errors";
-import { describeFrames, parseProbe, probeVideo } from "../src/probe";
-import { parsePacketScan } from "../src/timeline";
+import { describeFrames, parseProbe, probeVideo } from "../src/video/probe";
+import { parsePacketScan } from "../src/video/timeline";
 import { ffmpeg, makeClip, tempDir } from "./helpers";
 
 describe("parseProbe (ffprobe's JSON)", () => {

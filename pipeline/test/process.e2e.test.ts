@@ -6,8 +6,8 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
-import { fractionValue } from "../src/probe";
-import { opencv } from "../src/vision";
+import { fractionValue } from "../src/video/probe";
+import { opencv } from "../src/video/vision";
 import { CliResult, audioFacts, makeClip, maxChromaDeviation, runCli, sample, tempDir, videoFacts } from "./helpers";
 
 interface Case {

@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { removeStaleScratch, scratchDir } from "../src/storage";
+import { removeStaleScratch, scratchDir } from "../src/io/storage";
 import { tempDir } from "./helpers";
 
 describe("removeStaleScratch", () => {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { SEEK_LEAD, endsEvenly, pictureOf, picturesIn, planEvery, planSamples, planSegments, sampleWindows, spreadIndices } from "../src/segment";
-import { Timeline, expandRuns, toRuns } from "../src/timeline";
+import { SEEK_LEAD, endsEvenly, pictureOf, picturesIn, planEvery, planSamples, planSegments, sampleWindows, spreadIndices } from "../src/video/segment";
+import { Timeline, expandRuns, toRuns } from "../src/video/timeline";
 
 /** A timeline of pictures at these timestamps, in a time base of 1/den s. */
 function timeline(pts: number[], den: number, step = 1, originSec = 0): Timeline {

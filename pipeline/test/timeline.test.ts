@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { countOf, expandRuns, indexAtOrBefore, parsePacketScan, ptsAt, rangesBetween, sliceRuns, toRuns, typicalStep } from "../src/timeline";
+import { countOf, expandRuns, indexAtOrBefore, parsePacketScan, ptsAt, rangesBetween, sliceRuns, toRuns, typicalStep } from "../src/video/timeline";
 
 describe("picture timestamps as runs", () => {
   const times = [0, 1, 2, 3, 4, 5, 20, 21, 22, 40, 43];

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { drawContactSheet, formatTimestamp, makeThumbnail, opencv } from "../src/vision";
+import { drawContactSheet, formatTimestamp, makeThumbnail, opencv } from "../src/video/vision";
 
 function gradient(width: number, height: number): Buffer {
   const frame = Buffer.alloc(width * height);

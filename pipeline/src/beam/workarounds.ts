@@ -17,7 +17,7 @@
  *    miscompiles ordinary code (drops array destructuring elements, leaks the
  *    boxes of captured `let` variables through shorthand properties, turns
  *    `import type` into require()). scripts/beam-closure-transform.js applies
- *    it only to the Beam layer (pipeline.ts, run.ts, beam/), whose DoFns are
+ *    it only to the Beam layer (pipeline.ts, runtimes/run.ts, beam/), whose DoFns are
  *    small; the stage modules are compiled by plain TypeScript.
  * 4. Names. Stage names must be unique and anonymous functions get none:
  *    every step is given one with withName.

@@ -19,7 +19,7 @@ import * as os from "node:os";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { opencv } from "../vision";
+import { opencv } from "../video/vision";
 
 type CV = typeof import("@u4/opencv4nodejs");
 type Mat = InstanceType<CV["Mat"]>;

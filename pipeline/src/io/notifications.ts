@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { videoKey } from "./keys";
 import { OUTPUT_MARKER, isGcsUri, parseGcsUri } from "./storage";
-import type { VideoInput } from "./steps";
+import type { VideoInput } from "../steps";
 
 export const DEFAULT_VIDEO_EXTENSIONS = ["mp4", "m4v", "mov", "avi", "mkv", "webm", "mpg", "mpeg", "ts", "mts", "wmv", "flv", "3gp", "ogv"];
 

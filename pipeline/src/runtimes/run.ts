@@ -6,13 +6,13 @@
 import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as beam from "apache-beam";
-import { runToCompletion } from "./beam/runners";
-import { asyncMap, steps } from "./beam/workarounds";
-import { videoKey } from "./keys";
-import { PipelineOptions, UsageError } from "./options";
-import { processVideos } from "./pipeline";
-import type { Outcome, VideoAttempt, VideoInput } from "./steps";
-import { scratchDir } from "./storage";
+import { runToCompletion } from "../beam/runners";
+import { asyncMap, steps } from "../beam/workarounds";
+import { videoKey } from "../io/keys";
+import { PipelineOptions, UsageError } from "../options";
+import { processVideos } from "../pipeline";
+import type { Outcome, VideoAttempt, VideoInput } from "../steps";
+import { scratchDir } from "../io/storage";
 
 export function videoInputs(sources: string[]): VideoInput[] {
   const inputs = sources.map((source) => ({ source, key: videoKey(source) }));

@@ -12,12 +12,12 @@
  * so every copy that arrives while it is being worked on joins that work and
  * is answered with it.
  */
-import { log } from "./log";
-import { outputLayout } from "./manifest";
-import { Decision, decide, publishDeadLetter } from "./notifications";
-import type { StreamingOptions } from "./options";
-import type { Outcome, VideoInput } from "./steps";
-import { sizeOf } from "./storage";
+import { log } from "../log";
+import { outputLayout } from "../video/manifest";
+import { Decision, decide, publishDeadLetter } from "../io/notifications";
+import type { StreamingOptions } from "../options";
+import type { Outcome, VideoInput } from "../steps";
+import { sizeOf } from "../io/storage";
 
 import { Duration } from "@google-cloud/pubsub";
 type PubSub = import("@google-cloud/pubsub").PubSub;

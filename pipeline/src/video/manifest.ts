@@ -2,9 +2,9 @@
  * What a video's run leaves behind: the output layout, the manifest (written
  * last, the commit marker) and the dead-letter record.
  */
-import { Stage } from "./errors";
+import { Stage } from "../errors";
 import type { VideoInfo } from "./probe";
-import { PreconditionFailed, joinUri, removeUri, writeData } from "./storage";
+import { PreconditionFailed, joinUri, removeUri, writeData } from "../io/storage";
 
 export const DEAD_LETTER_FOLDER = "_deadletter";
 export const WORK_FOLDER = "_work";

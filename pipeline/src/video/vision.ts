@@ -6,7 +6,7 @@
 // A type query, not `import type`: ts-closure-transform turns even type-only
 // imports into require() calls, and loading the binding is not free.
 type CV = typeof import("@u4/opencv4nodejs");
-import type { Box } from "./inference";
+import type { Box } from "../inference/inference";
 
 let cvModule: CV | undefined;
 

@@ -7,7 +7,7 @@
  */
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import { VideoError } from "./errors";
+import { VideoError } from "../errors";
 import { ffmpegPath, firstErrorLine, runTool } from "./tools";
 
 /** How the source's first audio stream goes into gray.mp4 (ffmpeg's -c:a): copied when MP4 holds its codec, else encoded to AAC. */

@@ -4,7 +4,7 @@
  * `describeFrames` are pure so tests can feed them ffprobe's output.
  */
 import { z } from "zod";
-import { VideoError } from "./errors";
+import { VideoError } from "../errors";
 import { PacketScan, TimeBase, Timeline, parsePacketScan, rangesBetween, secondsOf, toRuns, typicalStep } from "./timeline";
 import { ffprobePath, firstErrorLine, runTool } from "./tools";
 

@@ -6,8 +6,8 @@
  * Every frame sent ends with its predictions or its error.
  */
 import { BODY_OVERHEAD, instanceBytes, isFull } from "./inference";
-import { InferenceSummary, round } from "./manifest";
-import type { PipelineOptions } from "./options";
+import { InferenceSummary, round } from "../video/manifest";
+import type { PipelineOptions } from "../options";
 import type { PredictionClient } from "./prediction-client";
 
 export type FramePrediction =

@@ -9,7 +9,7 @@
 import { spawn } from "node:child_process";
 import * as os from "node:os";
 import type { Readable } from "node:stream";
-import { VideoError } from "./errors";
+import { VideoError } from "../errors";
 import { ffmpegPath, firstErrorLine, toolEnv } from "./tools";
 
 export interface SegmentJob {
