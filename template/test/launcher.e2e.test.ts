@@ -6,27 +6,18 @@
  * Dataflow job service writes the job request.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { repoRoot, tempDir } from "../../pipeline/test/helpers";
+import { repoRoot, runAsync, tempDir } from "../../pipeline/test/helpers";
 import { IMAGE, SUBSCRIPTION, assertJobRequest } from "../../pipeline/test/job-request";
 import { listenCommandLine } from "../launcher";
 
 const LAUNCHER = path.join(repoRoot, "docker", "stand-in-go-template-launcher.sh");
 const PROGRAM = path.join(repoRoot, "dist", "template", "launcher.js");
 
-function launch(flags: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(LAUNCHER, flags, { env: { ...process.env, FLEX_TEMPLATE_GO_BINARY: PROGRAM, VIDEOFLOW_JSON_LOGS: "1", ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+function launch(flags: string[], env: Record<string, string> = {}) {
+  return runAsync(LAUNCHER, flags, { FLEX_TEMPLATE_GO_BINARY: PROGRAM, ...env });
 }
 
 /** What the service adds to a launch: its own flags, snake_case, as --name=value. */
