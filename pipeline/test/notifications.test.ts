@@ -54,6 +54,12 @@ describe("decide (Cloud Storage notifications)", () => {
     const badJson = { attributes: good.attributes, data: Buffer.from("{not json") };
     const badGeneration = { attributes: { ...good.attributes, objectGeneration: "latest" }, data: good.data };
     const notGcs = { attributes: { hello: "world" }, data: Buffer.from("hi") };
+    // A name Cloud Storage never gives a bucket (too short, capitals, a slash): rejected, not a crash further on.
+    for (const bucketId of ["in", "My-Bucket", "a/b", "-x-"]) {
+      const d = decide({ attributes: { ...good.attributes, bucketId }, data: good.data }, rules);
+      assert.equal(d.action, "reject", bucketId);
+      assert.match((d as { reason: string }).reason, /bucketId is not a Cloud Storage bucket name/);
+    }
     assert.match((decide(noObject, rules) as { reason: string }).reason, /objectId is empty/);
     assert.match((decide(badJson, rules) as { reason: string }).reason, /payload is not JSON/);
     assert.match((decide(badGeneration, rules) as { reason: string }).reason, /objectGeneration is not a generation number/);

@@ -11,7 +11,8 @@ import type { VideoInput } from "../steps";
 export const DEFAULT_VIDEO_EXTENSIONS = ["mp4", "m4v", "mov", "avi", "mkv", "webm", "mpg", "mpeg", "ts", "mts", "wmv", "flv", "3gp", "ogv"];
 
 const attributesSchema = z.object({
-  bucketId: z.string().min(1, "is empty"),
+  // Cloud Storage's bucket naming rules (the part parseGcsUri relies on): a name that breaks them is malformed.
+  bucketId: z.string().min(1, "is empty").regex(/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/, "is not a Cloud Storage bucket name"),
   objectId: z.string().min(1, "is empty"),
   objectGeneration: z.string().regex(/^\d+$/, "is not a generation number"),
   eventType: z.enum(["OBJECT_FINALIZE", "OBJECT_METADATA_UPDATE", "OBJECT_DELETE", "OBJECT_ARCHIVE"]),
