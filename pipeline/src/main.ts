@@ -143,22 +143,25 @@ async function listenCommand(args: string[]): Promise<number> {
   const { raw, positionals } = parseCommandLine(args, runnerOf(args) === "dataflow");
   const options = parseStreamingOptions(raw);
   if (positionals.length > 0) throw new UsageError(`listen takes no input files (got ${positionals.join(" ")}): it processes what is uploaded`);
-  if (options.runner === "flink") throw new UsageError("listen runs on --runner direct or dataflow, so far: the streaming job on Flink is still to come");
   if (options.runner === "dataflow") return submitCommand(options);
+  // Installed before anything says "listening": a signal sent on that line must not meet the default action.
+  const signalled = new Promise<string>((resolve) => {
+    process.once("SIGINT", () => resolve("SIGINT"));
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+  });
+  await removeStaleScratch();
+  if (options.runner === "flink") {
+    const { listenOnFlink } = await import("./runtimes/listen-flink");
+    return listenOnFlink(options, signalled);
+  }
   const { PubSub } = await import("@google-cloud/pubsub");
   const { Listener } = await import("./runtimes/listen");
   const { processOnce } = await import("./runtimes/run");
   const projectId = options.inputSubscription.split("/")[1];
-  await removeStaleScratch();
   const listener = new Listener(new PubSub({ projectId }), options, async (input) => (await processOnce([input], options))[0]);
-  const stopped = new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      log("INFO", `${signal}: finishing the videos in flight, then stopping`, { event: "signal", signal });
-      listener.stop().then(resolve);
-    };
-    // Installed before start() says "listening": a signal sent on that line must not meet the default action.
-    process.once("SIGINT", () => stop("SIGINT"));
-    process.once("SIGTERM", () => stop("SIGTERM"));
+  const stopped = signalled.then((signal) => {
+    log("INFO", `${signal}: finishing the videos in flight, then stopping`, { event: "signal", signal });
+    return listener.stop();
   });
   listener.start();
   await stopped;
@@ -178,6 +181,7 @@ async function costCommand(args: string[]): Promise<number> {
 async function submitCommand(options: StreamingOptions): Promise<number> {
   const { submitToDataflow } = await import("./beam/dataflow");
   const { processUploads } = await import("./pipeline");
+  const { readPubSubMessages } = await import("./beam/pubsub");
   const jobName = options.jobName ?? `videoflow-${new Date().toISOString().replace(/[^0-9]/g, "").slice(0, 14)}`;
   const pipelineOptions: Record<string, unknown> = {};
   for (const p of [...pipelineParameters, ...streamingParameters] as readonly ParameterSpec[]) {
@@ -185,7 +189,7 @@ async function submitCommand(options: StreamingOptions): Promise<number> {
     const value = (options as unknown as Record<string, unknown>)[p.name];
     if (value !== undefined && p.name !== "runner" && p.name !== "environmentType") pipelineOptions[p.name] = Array.isArray(value) ? value.join(",") : value;
   }
-  await submitToDataflow(processUploads(options), {
+  await submitToDataflow(processUploads(options, readPubSubMessages(options.inputSubscription)), {
     project: options.project!, region: options.region!, jobName, tempLocation: options.tempLocation!, stagingLocation: options.stagingLocation!,
     sdkContainerImage: options.sdkContainerImage!, templateLocation: options.templateLocation, dataflowEndpoint: options.dataflowEndpoint, pipelineOptions,
   });

@@ -65,8 +65,9 @@ export const pipelineParameters = [
     paramType: "ENUM", inTemplate: false,
     label: "Beam runner",
     helpText:
-      "Where the pipeline runs: direct (Beam's direct runner, in this process), flink (process only: a local Apache " +
-      "Flink cluster in Beam's Flink job server, started for the run; needs Java 17 and the parts " +
+      "Where the pipeline runs: direct (Beam's direct runner, in this process), flink (a local Apache Flink " +
+      "cluster in Beam's Flink job server, started for the run; with listen, the streaming job reading Pub/Sub " +
+      "through Beam's Java read, for development: see the README; needs Java 17 and the parts " +
       "scripts/setup-runners.sh fetches) or dataflow (listen only: submits the streaming job to Google Cloud " +
       "Dataflow and exits; needs the Dataflow parameters). Defaults to direct.",
     schema: z.enum(["direct", "flink", "dataflow"], { message: "must be direct, flink or dataflow" }),

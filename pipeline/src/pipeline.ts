@@ -6,10 +6,15 @@
  *          -> regroupByVideo -> assemble -> outcomes
  *   (probe and assemble failures) -> writeDeadLetter -> outcomes
  *
- * The Dataflow job puts the bucket's notifications in front of it:
+ * The streaming job puts the bucket's notifications in front of it:
  *
- *   readNotifications -> perVideoWindows -> decide -> processVideos -> announce
+ *   readNotifications -> perVideoWindows -> decide -> byUpload
+ *          -> oneAttemptPerUpload -> processVideos -> announce
  *   (malformed notifications) -> writeDeadLetter -> announce
+ *
+ * and on local Flink (see StreamingShape) takes each video whole:
+ *
+ *   readNotifications -> decide -> oneAttemptPerUpload -> processWholeVideo -> announce
  *
  * Elements describe work (a source, a segment's frame range); frames stay in
  * the worker that decodes them.
@@ -18,10 +23,11 @@ import * as beam from "apache-beam";
 import { reshuffle } from "apache-beam/transforms/utils";
 import { windowInto } from "apache-beam/transforms/window";
 import { fixedWindows } from "apache-beam/transforms/windowings";
-import { readPubSubMessages } from "./beam/pubsub";
 import { asyncMap, steps } from "./beam/workarounds";
 import type { PipelineOptions, StreamingOptions } from "./options";
 import type { Failure, Outcome, ProbedVideo, SegmentDone, SegmentTask, VideoAttempt } from "./steps";
+// A type query, not `import type` (see workarounds.ts, 3).
+type AsyncPTransform<I extends beam.PValue<unknown>, O extends beam.PValue<unknown>> = import("apache-beam/transforms/transform").AsyncPTransform<I, O>;
 
 /**
  * Seconds of the fixed windows the streaming job gives its uploads: the
@@ -42,7 +48,8 @@ export function processVideos(options: PipelineOptions) {
       .flatMap(beam.withName("planSegments", (video: ProbedVideo) => steps.planSegmentTasks(video, options)))
       .apply(beam.withName("redistributeSegments", reshuffle<SegmentTask>()))
       .apply(asyncMap("processSegment", (task: SegmentTask) => steps.processSegment(task, options)))
-      .apply(beam.withName("regroupByVideo", beam.groupBy((done: SegmentDone) => done.key)))
+      // By attempt, not by video: two attempts at one upload never mix their segments.
+      .apply(beam.withName("regroupByVideo", beam.groupBy((done: SegmentDone) => `${done.input.attempt}/${done.key}`)))
       .apply(asyncMap("assemble", (group: beam.KV<string, Iterable<SegmentDone>>) => steps.assemble([...group.value], options)))
       .apply(beam.withName("routeAssembled", beam.split<Routed<Outcome>>(["ok", "failed"])));
 
@@ -55,16 +62,47 @@ export function processVideos(options: PipelineOptions) {
   };
 }
 
-/** The streaming job: the uploads the bucket's notifications announce, through processVideos. */
-export function processUploads(options: StreamingOptions) {
-  return function processUploads(root: beam.Root): beam.PCollection<Outcome> {
-    const decided = root
-      .apply(readPubSubMessages(options.inputSubscription))
-      .apply(beam.withName("perVideoWindows", windowInto(fixedWindows(UPLOAD_WINDOW_SECONDS))))
+/**
+ * How the streaming job works through its uploads:
+ * - "segments" (Dataflow): processVideos, a video's segments fanned out to
+ *   workers and regrouped per window, with one attempt per upload per window.
+ * - "whole" (local Flink): each video within one element. Beam 2.49's Java
+ *   Pub/Sub read holds a reader's watermark at its minimum until that reader
+ *   receives a message, and it splits into dozens of readers, so on Flink
+ *   the watermark never advances and no GroupByKey on this stream fires (8
+ *   minutes measured; docs/research/flink/FINDINGS.md, Q5). Without one,
+ *   nothing waits for the watermark; copies of a notification meet at the
+ *   manifest lookup instead.
+ */
+export type StreamingShape = "segments" | "whole";
+
+/**
+ * The streaming job: the uploads the bucket's notifications announce.
+ * `readNotifications` yields each message as a serialized PubsubMessage with
+ * its attributes (beam/pubsub.ts: Dataflow's own read, or the Java read on
+ * Flink).
+ */
+export function processUploads(
+  options: StreamingOptions,
+  readNotifications: beam.PTransform<beam.Root, beam.PCollection<Uint8Array>> | AsyncPTransform<beam.Root, beam.PCollection<Uint8Array>>,
+  shape: StreamingShape = "segments",
+) {
+  return async function processUploads(root: beam.Root): Promise<beam.PCollection<Outcome>> {
+    const messages = await root.applyAsync(readNotifications as AsyncPTransform<beam.Root, beam.PCollection<Uint8Array>>);
+    const decided = (shape === "segments" ? messages.apply(beam.withName("perVideoWindows", windowInto(fixedWindows(UPLOAD_WINDOW_SECONDS)))) : messages)
       .map(beam.withName("decide", (message: Uint8Array) => steps.decideNotification(message, options)))
       .apply(beam.withName("routeNotifications", beam.split<{ ok: VideoAttempt; failed: Failure; skipped: unknown }>(["ok", "failed", "skipped"])));
 
-    const processed = decided.ok.apply(processVideos(options));
+    const grouped = shape === "segments"
+      ? decided.ok.apply(beam.withName("byUpload", beam.groupBy((attempt: VideoAttempt) => attempt.key))).map(beam.withName("copies", (group: beam.KV<string, Iterable<VideoAttempt>>) => [...group.value]))
+      : decided.ok.map(beam.withName("copies", (attempt: VideoAttempt) => [attempt]));
+    const uploads = grouped
+      .apply(asyncMap("oneAttemptPerUpload", (copies: VideoAttempt[]) => steps.oneAttemptPerUpload(copies, options)))
+      .apply(beam.withName("routeUploads", beam.split<{ ok: VideoAttempt; skipped: unknown }>(["ok", "skipped"])));
+
+    const processed = shape === "segments"
+      ? uploads.ok.apply(processVideos(options))
+      : uploads.ok.apply(asyncMap("processWholeVideo", (attempt: VideoAttempt) => steps.processWholeVideo(attempt, options)));
     const rejected = decided.failed.apply(asyncMap("writeRejectedNotification", (failure: Failure) => steps.deadLetter(failure, options)));
 
     return beam

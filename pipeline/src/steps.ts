@@ -353,6 +353,21 @@ async function writeGrayVideo(segments: SegmentDone[], grayVideo: string, decode
   await uploadFile(gray, grayVideo, "video/mp4", true);
 }
 
+/**
+ * A whole video within one element: probe, its segments one after another,
+ * assemble, and the dead letter on failure. The streaming job on Flink runs
+ * this instead of processVideos' fan-out, which regroups segments with a
+ * GroupByKey that never fires there (see pipeline.ts, processUploads).
+ */
+export async function processWholeVideo(input: VideoAttempt, options: PipelineOptions): Promise<Outcome> {
+  const probed = await probe(input, options);
+  if ("failed" in probed) return deadLetter(probed.failed, options);
+  const segments: SegmentDone[] = [];
+  for (const task of planSegmentTasks(probed.ok, options)) segments.push(await processSegment(task, options));
+  const assembled = await assemble(segments, options);
+  return "failed" in assembled ? deadLetter(assembled.failed, options) : assembled.ok;
+}
+
 /** Writes the dead-letter record of a video that could not be processed. */
 export async function deadLetter(failure: Failure, options: PipelineOptions): Promise<Outcome> {
   const layout = outputLayout(options.outputDirectory, failure.key);
@@ -387,7 +402,13 @@ export function decideNotification(bytes: Uint8Array, options: StreamingOptions)
   } catch (err) {
     return { failed: { source: "(unreadable message)", key: "_unreadable", stage: "notification", reason: `not a Pub/Sub message: ${(err as Error).message}`, retryable: false } };
   }
-  const decision = decide(message, options);
+  let decision: ReturnType<typeof decide>;
+  try {
+    decision = decide(message, options);
+  } catch (err) {
+    // A message decide did not foresee: a dead letter, never an exception (a runner retries a failed bundle forever).
+    return { failed: { source: "(unreadable message)", key: `_notifications/${message.id}`, stage: "notification", reason: `cannot read the notification: ${(err as Error).message}`, retryable: false } };
+  }
   if (decision.action === "process") return { ok: { ...decision.input, attempt: `m${message.id}` } };
   if (decision.action === "skip") {
     log("INFO", `skipped ${decision.object}: ${decision.reason}`, { event: "skipped", object: decision.object, reason: decision.reason });
@@ -397,10 +418,45 @@ export function decideNotification(bytes: Uint8Array, options: StreamingOptions)
   return { failed: { source: decision.object, key, stage: "notification", reason: decision.reason, retryable: false } };
 }
 
+/** The object a source names, without its generation: how the listener's log lines name an upload. */
+function objectOf(source: string): string {
+  return source.replace(/#\d+$/, "");
+}
+
+/**
+ * The streaming job's guard against duplicates, after its notifications are
+ * grouped by video in their window: one attempt per upload (copies of a
+ * notification published together, or delivered again, meet here), and none
+ * at all when the upload's manifest, written last, already exists (a
+ * notification delivered again after its video was done). Attempts racing in
+ * different windows are settled at commit (assemble, writeManifest).
+ */
+export async function oneAttemptPerUpload(
+  attempts: VideoAttempt[],
+  options: PipelineOptions,
+): Promise<{ ok: VideoAttempt } | { skipped: { object: string; reason: string } }> {
+  const chosen = [...attempts].sort((a, b) => (a.attempt < b.attempt ? -1 : a.attempt > b.attempt ? 1 : 0))[0];
+  const object = objectOf(chosen.source);
+  if (attempts.length > 1) {
+    log("INFO", `${object}: ${attempts.length} notifications of one upload, processed once`, { event: "duplicate", object, deliveries: attempts.length });
+  }
+  let done = false;
+  try {
+    done = (await sizeOf(outputLayout(options.outputDirectory, chosen.key).manifest)) !== undefined;
+  } catch (err) {
+    // Not knowing is no reason to stop: processing it again is safe, its commit is conditional.
+    log("WARNING", `could not look for the result of ${object}: ${(err as Error).message}`, { event: "lookup failed", object });
+  }
+  if (!done) return { ok: chosen };
+  log("INFO", `already processed ${object}`, { event: "duplicate", object, deliveries: attempts.length });
+  return { skipped: { object, reason: "already processed" } };
+}
+
 /** The streaming job's last step: logs what happened to a video and, with a dead-letter topic, publishes its failure there. */
 export async function announceOutcome(outcome: Outcome, options: StreamingOptions): Promise<Outcome> {
   if (outcome.status === "ok") {
-    log("INFO", `processed ${outcome.source} in ${outcome.wallSec} s`, { event: "processed", object: outcome.source, manifest: outcome.manifest, processingSec: outcome.wallSec });
+    const object = objectOf(outcome.source);
+    log("INFO", `processed ${object} in ${outcome.wallSec} s`, { event: "processed", object, manifest: outcome.manifest, processingSec: outcome.wallSec });
   } else if (options.deadLetterTopic) {
     await publishDeadLetter(options.deadLetterTopic, { source: outcome.source, stage: outcome.stage, reason: outcome.reason, record: outcome.deadLetter });
   }

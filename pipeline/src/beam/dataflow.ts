@@ -66,9 +66,9 @@ function usesCloudStorage(s: DataflowSubmission): boolean {
  * returns once the job is created (or its request written): a Dataflow job
  * outlives the command that submits it.
  */
-export async function submitToDataflow(build: (root: beam.Root) => void, submission: DataflowSubmission): Promise<void> {
+export async function submitToDataflow(build: (root: beam.Root) => unknown, submission: DataflowSubmission): Promise<void> {
   const pipeline = new Pipeline();
-  build(new beam.Root(pipeline));
+  await build(new beam.Root(pipeline));
   const proto = withTypeScriptEnvironment(pipeline.getProto(), "beam:env:docker:v1", runnerApi.DockerPayload.toBinary({ containerImage: submission.sdkContainerImage }));
   const jobService = new ProcessService({
     name: "Dataflow job service",

@@ -12,13 +12,16 @@
  * Java worker container on Dataflow, and its readFromPubSubWithAttributes
  * sends a configuration field (needs_attributes) the 2.49.0 expansion
  * service has no setter for. See docs/research/dataflow/FINDINGS.md, Q4.
- * Only Dataflow runs this read: the direct runner silently yields nothing.
+ * Only Dataflow runs this read: the direct runner silently yields nothing,
+ * and Flink reads through Java (readPubSubMessagesThroughJava, below).
  */
 import * as beam from "apache-beam";
 import { BytesCoder } from "apache-beam/coders/required_coders";
 import * as runnerApi from "apache-beam/proto/beam_runner_api";
-// A type query, not `import type` (see workarounds.ts, 3).
+import { rawExternalTransform } from "apache-beam/transforms/external";
+// Type queries, not `import type` (see workarounds.ts, 3).
 type Pipeline = import("apache-beam/internal/pipeline").Pipeline;
+type AsyncPTransform<I extends beam.PValue<unknown>, O extends beam.PValue<unknown>> = import("apache-beam/transforms/transform").AsyncPTransform<I, O>;
 
 export const PUBSUB_READ_URN = "beam:transform:pubsub_read:v1";
 
@@ -34,4 +37,26 @@ export function readPubSubMessages(subscription: string): beam.PTransform<beam.R
     return pipeline.createPCollectionInternal<Uint8Array>(new BytesCoder(), undefined, runnerApi.IsBounded_Enum.UNBOUNDED);
   }
   return beam.withName("readNotifications", expandInternal) as unknown as beam.PTransform<beam.Root, beam.PCollection<Uint8Array>>;
+}
+
+/** The URN of the Java SDK's Pub/Sub read, as its expansion service registers it. */
+export const JAVA_PUBSUB_READ_URN = "beam:transform:org.apache.beam:pubsub_read:v1";
+
+/**
+ * The same messages through the Java SDK's Pub/Sub read, for runners that do
+ * not implement the standard read (Flink): a cross-language transform
+ * expanded by the expansion service at `expansionAddress` (the Flink job
+ * server's own). Its configuration is Java 2.49's ExternalRead.Configuration:
+ * with_attributes (the SDK's readFromPubSubWithAttributes sends
+ * needs_attributes, which that class has no setter for). The Java read
+ * honours the pubsubRootUrl pipeline option (the emulator).
+ */
+export function readPubSubMessagesThroughJava(
+  subscription: string,
+  expansionAddress: string,
+): AsyncPTransform<beam.Root, beam.PCollection<Uint8Array>> {
+  return beam.withName(
+    "readNotifications",
+    rawExternalTransform<beam.Root, beam.PCollection<Uint8Array>>(JAVA_PUBSUB_READ_URN, { subscription, with_attributes: true }, expansionAddress),
+  );
 }

@@ -17,12 +17,13 @@ import { createRunner } from "apache-beam/runners/runner";
 import * as environments from "apache-beam/internal/environments";
 import * as runnerApi from "apache-beam/proto/beam_runner_api";
 import { PortableRunner } from "apache-beam/runners/portable_runner/runner";
+import { JobState_Enum } from "apache-beam/proto/beam_job_api";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { log } from "../log";
 import type { EnvironmentType, RunnerName } from "../options";
-import { ProcessService } from "./services";
+import { ProcessService, freePort, waitForPort } from "./services";
 
 const repoRoot = path.resolve(__dirname, "..", "..", "..", "..");
 
@@ -44,15 +45,20 @@ export function flinkClassPath(): string {
   return readFileSync(file, "utf8").trim();
 }
 
-/** Beam's Flink job server with a local Flink cluster ("[local]") in its JVM, on a free port. */
-export function flinkJobServer(artifactsDir: string): ProcessService {
+/**
+ * Beam's Flink job server with a local Flink cluster ("[local]") in its JVM,
+ * on a free port; with `expansionPort`, its own expansion service there (it
+ * expands the Java Pub/Sub read, whose GCP IO is on the class path).
+ */
+export function flinkJobServer(artifactsDir: string, expansionPort = 0, onLine?: (line: string) => void): ProcessService {
   return new ProcessService({
+    onLine,
     name: "Flink job server",
     command: "java",
     args: [
       "-cp", flinkClassPath(), "org.apache.beam.runners.flink.FlinkJobServerDriver",
       "--flink-master", "[local]", "--job-host", "127.0.0.1", "--job-port", "{{PORT}}",
-      "--artifact-port", "0", "--expansion-port", "0", "--artifacts-dir", artifactsDir,
+      "--artifact-port", "0", "--expansion-port", String(expansionPort), "--artifacts-dir", artifactsDir,
     ],
     env: { JDK_JAVA_OPTIONS: [process.env.JDK_JAVA_OPTIONS, FLINK_JVM_OPENS].filter(Boolean).join(" ") },
   });
@@ -62,17 +68,45 @@ export function flinkJobServer(artifactsDir: string): ProcessService {
 export const WORKER_BOOT = path.join(__dirname, "worker-boot.js");
 
 /**
- * A PortableRunner that hands the pipeline's TypeScript environment to the
- * runner as a PROCESS environment: the runner starts the worker entry point
- * itself, with Beam's container flags, as Dataflow starts its containers.
- * The SDK offers only LOOPBACK and DOCKER (whose path also fails on a
- * missing npm tag, see workarounds.ts).
+ * A PortableRunner for local Flink that settles the environments before
+ * submission:
+ * - Java's (the Pub/Sub read's, which its expansion service gives a DOCKER
+ *   environment, and no Docker runs here) become EMBEDDED: Flink runs that
+ *   Java code inside the job server's JVM, whose class path has it. Its ~200
+ *   jar artifacts are dropped for the same reason.
+ * - With PROCESS, the TypeScript one becomes a PROCESS environment: Flink
+ *   starts the worker entry point itself, with Beam's container flags, as
+ *   Dataflow starts its containers. The SDK offers only LOOPBACK and DOCKER
+ *   (whose path also fails on a missing npm tag, see workarounds.ts).
  */
-class ProcessEnvironmentRunner extends PortableRunner {
-  async runPipeline(pipeline: runnerApi.Pipeline, options?: Record<string, unknown>) {
-    const payload = runnerApi.ProcessPayload.toBinary({ os: "", arch: "", command: WORKER_BOOT, env: { VIDEOFLOW_JSON_LOGS: "1" } });
-    return this.runPipelineWithProto(withTypeScriptEnvironment(pipeline, "beam:env:process:v1", payload), options);
+class LocalFlinkRunner extends PortableRunner {
+  private readonly workers: EnvironmentType;
+
+  constructor(options: { jobEndpoint: string; [option: string]: unknown }, workers: EnvironmentType) {
+    super(workers === "LOOPBACK" ? { ...options, environmentType: "LOOPBACK" } : options);
+    this.workers = workers;
   }
+
+  async runPipeline(pipeline: runnerApi.Pipeline, options?: Record<string, unknown>) {
+    let proto = withJavaEmbedded(pipeline);
+    if (this.workers === "PROCESS") {
+      const payload = runnerApi.ProcessPayload.toBinary({ os: "", arch: "", command: WORKER_BOOT, env: { VIDEOFLOW_JSON_LOGS: "1" } });
+      proto = withTypeScriptEnvironment(proto, "beam:env:process:v1", payload);
+    }
+    return this.runPipelineWithProto(proto, options);
+  }
+}
+
+/** The pipeline proto with every Java environment (DOCKER, or EMBEDDED with artifacts) made a bare EMBEDDED one. */
+function withJavaEmbedded(pipeline: runnerApi.Pipeline): runnerApi.Pipeline {
+  const proto = runnerApi.Pipeline.clone(pipeline);
+  const envs = proto.components!.environments;
+  for (const id of Object.keys(envs)) {
+    if (envs[id].urn === "beam:env:docker:v1" || envs[id].urn === "EMBEDDED") {
+      envs[id] = { ...envs[id], urn: "EMBEDDED", payload: new Uint8Array(0), dependencies: [] };
+    }
+  }
+  return proto;
 }
 
 /**
@@ -91,6 +125,22 @@ export function withTypeScriptEnvironment(pipeline: runnerApi.Pipeline, urn: str
   return proto;
 }
 
+/** Starts Beam's Flink job server (and with it a local Flink cluster), logging where and how long it took. */
+async function startFlinkJobServer(
+  artifactsDir: string,
+  expansionPort = 0,
+  onLine?: (line: string) => void,
+): Promise<{ jobServer: ProcessService; address: string }> {
+  const jobServer = flinkJobServer(artifactsDir, expansionPort, onLine);
+  const started = Date.now();
+  const address = await jobServer.start();
+  const startSec = (Date.now() - started) / 1000;
+  log("INFO", `running on local Flink: Beam's Flink job server at ${address} (started in ${startSec.toFixed(1)} s)`, {
+    event: "runner", runner: "flink", jobServer: address, startSec,
+  });
+  return { jobServer, address };
+}
+
 /** Runs a batch pipeline to the end on the named runner; rejects when the job fails. */
 export async function runToCompletion(
   runner: RunnerName,
@@ -102,20 +152,100 @@ export async function runToCompletion(
     return;
   }
   const artifactsDir = mkdtempSync(path.join(os.tmpdir(), "videoflow-flink-"));
-  const jobServer = flinkJobServer(artifactsDir);
+  let jobServer: ProcessService | undefined;
   try {
-    const started = Date.now();
-    const address = await jobServer.start();
-    log("INFO", `running on local Flink: Beam's Flink job server at ${address} (started in ${((Date.now() - started) / 1000).toFixed(1)} s)`, {
-      event: "runner", runner, jobServer: address, startSec: (Date.now() - started) / 1000,
-    });
+    const started = await startFlinkJobServer(artifactsDir);
+    jobServer = started.jobServer;
     // Options go to the constructor: run() drops the ones given to it (see workarounds.ts).
-    const common = { jobEndpoint: address, jobName, parallelism: os.availableParallelism() };
-    const portable =
-      environmentType === "PROCESS" ? new ProcessEnvironmentRunner(common) : new PortableRunner({ ...common, environmentType: "LOOPBACK" });
-    await portable.run(build);
+    await new LocalFlinkRunner({ jobEndpoint: started.address, jobName, parallelism: os.availableParallelism() }, environmentType).run(build);
   } finally {
-    await jobServer.stop();
+    await jobServer?.stop();
     rmSync(artifactsDir, { recursive: true, force: true });
   }
+}
+
+/** A streaming job running on local Flink, until it fails or is stopped. */
+export interface StreamingJob {
+  /** Resolves with the job's state should it end by itself (a streaming job only ends by failing). */
+  ended: Promise<string>;
+  /** Cancels the job and stops the job server. */
+  stop(): Promise<void>;
+}
+
+/** How often Flink checkpoints a streaming job: the Pub/Sub read acknowledges what it read when a checkpoint completes. */
+export const CHECKPOINT_INTERVAL_MS = 5000;
+
+/**
+ * Starts a streaming pipeline on local Flink and returns once it runs.
+ * `build` gets the address of the job server's expansion service, for the
+ * Java Pub/Sub read. With PUBSUB_EMULATOR_HOST set, that read goes to the
+ * emulator (pubsubRootUrl). Checkpoints go to files: Flink's default, the
+ * JobManager's memory, refuses state over 5 MB within a minute of reading.
+ */
+export async function startStreaming(
+  build: (expansionAddress: string) => (root: beam.Root) => Promise<beam.PValue<unknown>>,
+  { jobName = "videoflow", environmentType = "LOOPBACK" }: { jobName?: string; environmentType?: EnvironmentType } = {},
+): Promise<StreamingJob> {
+  const workDir = mkdtempSync(path.join(os.tmpdir(), "videoflow-flink-"));
+  const expansionPort = await freePort();
+  const flinkRest: string[] = [];
+  let jobServer: ProcessService | undefined;
+  const cleanUp = async () => {
+    await jobServer?.stop();
+    rmSync(workDir, { recursive: true, force: true });
+  };
+  try {
+    // Each job's local cluster says where its REST API listens only in the log.
+    const watch = (line: string) => {
+      const rest = /Rest endpoint listening at (\S+?):(\d+)/.exec(line);
+      if (rest) flinkRest.push(`${rest[1]}:${rest[2]}`);
+      const checkpoint = /Completed checkpoint (\d+) for job \S+ \((\d+) bytes/.exec(line);
+      if (checkpoint) {
+        log("DEBUG", `checkpoint ${checkpoint[1]} completed (${checkpoint[2]} bytes of state): what was read before it is acknowledged`, {
+          event: "checkpoint", checkpoint: Number(checkpoint[1]), stateBytes: Number(checkpoint[2]),
+        });
+      }
+    };
+    const started = await startFlinkJobServer(path.join(workDir, "artifacts"), expansionPort, watch);
+    jobServer = started.jobServer;
+    // The job server opens its expansion service after its job port (0.5 s apart, measured).
+    await waitForPort(expansionPort, "the Flink job server's expansion service");
+    const emulator = process.env.PUBSUB_EMULATOR_HOST;
+    const options = {
+      // One slot: the job's videos go one at a time (on 2 cores, x264 already uses both).
+      jobEndpoint: started.address, jobName, parallelism: 1, streaming: true,
+      checkpointingInterval: CHECKPOINT_INTERVAL_MS, stateBackend: "filesystem", stateBackendStoragePath: `file://${path.join(workDir, "checkpoints")}`,
+      ...(emulator ? { pubsubRootUrl: `http://${emulator}` } : {}),
+    };
+    // runAsync's result is the PortableRunner's, which can be cancelled (its declared type cannot).
+    const result = (await new LocalFlinkRunner(options, environmentType).runAsync(build(`127.0.0.1:${expansionPort}`))) as unknown as {
+      cancel(): Promise<void>;
+      waitUntilFinish(): Promise<JobState_Enum>;
+    };
+    const ended = result.waitUntilFinish().then((state) => JobState_Enum[state]);
+    return {
+      ended,
+      async stop() {
+        // Beam's Cancel marks the job cancelled but leaves it running in Flink, which then fails over and
+        // replays what it read since its last checkpoint: cancel it in Flink first, and wait.
+        for (const rest of flinkRest) await cancelFlinkJobs(rest).catch((err: unknown) => log("DEBUG", `Flink cancel: ${(err as Error).message}`));
+        await result.cancel().catch((err: unknown) => log("DEBUG", `cancel: ${(err as Error).message}`));
+        await cleanUp();
+      },
+    };
+  } catch (err) {
+    await cleanUp();
+    throw err;
+  }
+}
+
+/** Cancels every running job of a local Flink cluster through its REST API, and waits (up to 30 s) until none runs. */
+async function cancelFlinkJobs(rest: string): Promise<void> {
+  const active = async () => {
+    const { jobs } = (await (await fetch(`http://${rest}/jobs`)).json()) as { jobs: Array<{ id: string; status: string }> };
+    return jobs.filter((j) => !["CANCELED", "FAILED", "FINISHED"].includes(j.status));
+  };
+  for (const job of await active()) await fetch(`http://${rest}/jobs/${job.id}?mode=cancel`, { method: "PATCH" });
+  const deadline = Date.now() + 30000;
+  while ((await active()).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
 }

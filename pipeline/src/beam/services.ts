@@ -37,6 +37,15 @@ function listening(port: number): Promise<boolean> {
   });
 }
 
+/** Waits until something listens on a loopback port (a service's second port, opened after the first). */
+export async function waitForPort(port: number, what: string, timeoutMs = 60000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await listening(port))) {
+    if (Date.now() > deadline) throw new Error(`${what} did not listen on port ${port} within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 export interface ServiceSpec {
   name: string;
   command: string;
@@ -44,6 +53,8 @@ export interface ServiceSpec {
   args: string[];
   env?: NodeJS.ProcessEnv;
   readyTimeoutMs?: number;
+  /** Sees each line the service prints (to learn what it says only there). */
+  onLine?: (line: string) => void;
 }
 
 /** A helper process that videoflow starts and stops. */
@@ -65,7 +76,11 @@ export class ProcessService implements Service {
     this.child = child;
     const keep = (chunk: Buffer) => {
       this.output = (this.output + chunk.toString()).slice(-20000);
-      for (const line of chunk.toString().split("\n")) if (line.trim()) log("DEBUG", `${name}: ${line.trim()}`);
+      for (const line of chunk.toString().split("\n")) {
+        if (!line.trim()) continue;
+        log("DEBUG", `${name}: ${line.trim()}`);
+        this.spec.onLine?.(line);
+      }
     };
     child.stdout!.on("data", keep);
     child.stderr!.on("data", keep);

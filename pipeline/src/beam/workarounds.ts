@@ -6,7 +6,8 @@
  *    applied by `npm run setup`, makes the worker await a Promise or async
  *    iterable returned by process (and Promises yielded by map), and the
  *    direct runner's impulse await its downstream work, so that a run ends
- *    after the work and fails when it fails. `asyncMap` gives such steps
+ *    after the work and fails when it fails. (The same patch gives the
+ *    worker's control stream an error handler: 11.) `asyncMap` gives such steps
  *    their real types (the SDK's typings still say Promise<O>).
  * 2. Serialization. DoFns are serialized (serialize-closures), even on the
  *    direct runner: whatever a DoFn's closure reaches is copied, and Node's
@@ -58,6 +59,19 @@
  *    apache-beam/proto/...) before the SDK's index fails on a circular import
  *    (pvalue.js: "Class extends value undefined"): worker-boot.ts imports
  *    "apache-beam" first.
+ * 11. Streaming on local Flink (runners.ts startStreaming, pubsub.ts,
+ *    pipeline.ts StreamingShape). The Pub/Sub read is Java's, expanded by
+ *    the job server's own expansion service, configured with
+ *    with_attributes (the SDK's readFromPubSubWithAttributes sends a field
+ *    Java 2.49 has no setter for); its DOCKER environment becomes EMBEDDED
+ *    (no Docker here; the job server's class path has the Java IO). That
+ *    read's watermark stays at its minimum on Flink, so no GroupByKey on the
+ *    stream ever fires: the Flink job takes each video whole. Beam's Cancel
+ *    leaves the job running in Flink (it fails over and replays what it
+ *    read): jobs are cancelled through Flink's REST API first. The SDK
+ *    worker's control stream has no error handler, so a runner that goes
+ *    away killed our process with an unhandled 'error' event: the patch
+ *    (see 1) adds one.
  */
 import * as beam from "apache-beam";
 import { requireForSerialization } from "apache-beam/serialization";

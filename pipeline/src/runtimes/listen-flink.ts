@@ -1,0 +1,47 @@
+/**
+ * `videoflow listen --runner flink`: the streaming job (pipeline.ts,
+ * processUploads) on a local Apache Flink cluster, reading the subscription
+ * through the Java Pub/Sub read, until a signal stops it.
+ *
+ * What differs from the direct runner's listener (listen.ts), by the nature
+ * of a real streaming runner:
+ * - A message is acknowledged when the Flink checkpoint that holds it
+ *   completes (every CHECKPOINT_INTERVAL_MS), not when its video is done:
+ *   from then on the video lives in Flink's state. A stopped job's state is
+ *   gone with it here (a local cluster), so an upload acknowledged but not yet
+ *   processed when the job stops is not processed again by itself.
+ * - Each video is processed whole within one element (pipeline.ts,
+ *   StreamingShape "whole"): on Flink no GroupByKey on this stream fires.
+ * - One Flink slot (parallelism 1): videos one at a time, as they come.
+ * - Beam 2.49's Flink runner keeps every self-checkpoint of the Pub/Sub read
+ *   in state (apache/beam#27648): the job's state grows by about 0.3 MB/s
+ *   whether or not uploads arrive. Run it for development and tests; serve on
+ *   Dataflow. See docs/research/flink/FINDINGS.md, Q4.
+ */
+import { log } from "../log";
+import type { StreamingOptions } from "../options";
+import { processUploads } from "../pipeline";
+import { readPubSubMessagesThroughJava } from "../beam/pubsub";
+import { startStreaming } from "../beam/runners";
+
+/** Runs the streaming job until `stop` resolves (a signal's name); returns the exit status. */
+export async function listenOnFlink(options: StreamingOptions, stop: Promise<string>): Promise<number> {
+  const started = Date.now();
+  const job = await startStreaming(
+    (expansionAddress) => processUploads(options, readPubSubMessagesThroughJava(options.inputSubscription, expansionAddress), "whole"),
+    { jobName: `videoflow-listen-${process.pid}`, environmentType: options.environmentType },
+  );
+  log("INFO", `listening on ${options.inputSubscription} with a streaming job on local Flink, writing to ${options.outputDirectory}`, {
+    event: "listening", runner: "flink", startSec: (Date.now() - started) / 1000,
+  });
+  const how = await Promise.race([stop.then((signal) => ({ signal })), job.ended.then((state) => ({ state }))]);
+  if ("signal" in how) {
+    log("INFO", `${how.signal}: cancelling the streaming job`, { event: "signal", signal: how.signal });
+    await job.stop();
+    log("INFO", "stopped", { event: "stopped" });
+    return 0;
+  }
+  log("ERROR", `the streaming job ended in ${how.state}`, { event: "job ended", state: how.state });
+  await job.stop();
+  return 1;
+}
