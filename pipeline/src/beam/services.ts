@@ -37,6 +37,26 @@ function listening(port: number): Promise<boolean> {
   });
 }
 
+/**
+ * Runs a service ("$@") so that it dies with us, even when we are killed
+ * outright (SIGKILL runs no handler, and a JVM left behind would go on
+ * reading the subscription): the shell holds the pipe that is our stdin to
+ * it and stops the service when that pipe closes, or when it is sent
+ * SIGTERM. The command and its arguments are positional parameters: the
+ * shell never parses them.
+ */
+const OUTLIVE_NO_PARENT = [
+  "exec 3<&0",
+  '"$@" </dev/null 3<&- &',
+  "service=$!",
+  "trap 'kill \"$service\" 2>/dev/null' TERM INT",
+  '(read -r _ <&3; kill "$service" 2>/dev/null) &',
+  'wait "$service"; status=$?',
+  // A trapped signal ends the first wait early: wait for the service itself to end.
+  'wait "$service" 2>/dev/null',
+  'exit "$status"',
+].join("\n");
+
 /** Waits until something listens on a loopback port (a service's second port, opened after the first). */
 export async function waitForPort(port: number, what: string, timeoutMs = 60000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -69,9 +89,10 @@ export class ProcessService implements Service {
     if (this.address) return this.address;
     const port = await freePort();
     const { name, command } = this.spec;
-    const child = spawn(command, this.spec.args.map((a) => a.replace("{{PORT}}", String(port))), {
+    const args = this.spec.args.map((a) => a.replace("{{PORT}}", String(port)));
+    const child = spawn("/bin/sh", ["-c", OUTLIVE_NO_PARENT, "videoflow-service", command, ...args], {
       env: { ...process.env, ...this.spec.env },
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: ["pipe", "pipe", "pipe"],
     });
     this.child = child;
     const keep = (chunk: Buffer) => {
@@ -91,6 +112,7 @@ export class ProcessService implements Service {
         throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}) before it listened: ${this.output.slice(-2000)}`);
       }
       if (Date.now() > deadline) {
+        child.stdin!.destroy(); // the shell's watcher stops the service
         child.kill("SIGKILL");
         await exited;
         throw new Error(`${name} did not listen on port ${port} within ${(this.spec.readyTimeoutMs ?? 120000) / 1000} s: ${this.output.slice(-2000)}`);
@@ -108,7 +130,10 @@ export class ProcessService implements Service {
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
     child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), 10000);
+    const timer = setTimeout(() => {
+      child.stdin!.destroy();
+      child.kill("SIGKILL");
+    }, 10000);
     await exited;
     clearTimeout(timer);
   }
