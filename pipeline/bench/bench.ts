@@ -250,7 +250,8 @@ async function main(): Promise<void> {
     ];
     const rows = runnerThroughput(cli, clips, runs);
     const submissionSec = dataflowSubmission(cli, runs);
-    Object.assign(results, { runners: { date: new Date().toISOString(), runs, rows, dataflowSubmissionSec: submissionSec } });
+    const flinkStreaming = await latency([syntheticClip("240p-10s", 426, 240, 10)].map((c) => ({ name: c.name, file: c.file })), runs, "flink");
+    Object.assign(results, { runners: { date: new Date().toISOString(), runs, rows, dataflowSubmissionSec: submissionSec, flinkStreaming } });
     process.stdout.write("\n| clip | segments | runner | fps per video (probe to manifest) | whole command s | job server start s |\n|---|---|---|---|---|---|\n");
     for (const r of rows) {
       process.stdout.write(
@@ -259,6 +260,9 @@ async function main(): Promise<void> {
       );
     }
     process.stdout.write(`\ndataflow: the job request built and written offline in ${submissionSec.toFixed(1)} s\n`);
+    for (const r of flinkStreaming) {
+      process.stdout.write(`listen --runner flink: ${r.clip}: processing ${r.processingSec.toFixed(2)} s, upload to manifest ${r.latencySec.toFixed(2)} s\n`);
+    }
   }
   if (part("inference")) {
     // Two regimes. Frames at the video's size: the Haar model's computing
