@@ -11,7 +11,7 @@ import { SegmentFile, audioPlan, joinSegments } from "./video/assemble";
 import { decodeSegment } from "./video/decode";
 import { Stage, VideoError, asVideoError } from "./errors";
 import { endProgress, log, reportFrames } from "./log";
-import { DeadLetter, InferenceSummary, buildManifest, outputLayout, round, writeDeadLetter, writeManifest } from "./video/manifest";
+import { DeadLetter, InferenceSummary, buildManifest, isCommitted, outputLayout, round, writeDeadLetter, writeManifest } from "./video/manifest";
 import { decide, decodePubsubMessage, publishDeadLetter } from "./io/notifications";
 import type { PipelineOptions, StreamingOptions } from "./options";
 import { VideoInfo, countFrames, probeVideo } from "./video/probe";
@@ -388,6 +388,11 @@ export async function recordOutcome(reportPath: string, outcome: Outcome): Promi
   return outcome;
 }
 
+/** A message that cannot be read as a notification: a failure for the dead letter under `key`. */
+function unreadable(key: string, reason: string): { failed: Failure } {
+  return { failed: { source: "(unreadable message)", key, stage: "notification", reason, retryable: false } };
+}
+
 /**
  * The streaming job's first step: what a notification from Dataflow's
  * Pub/Sub read asks for (notifications.ts, decide). A video upload becomes an
@@ -400,14 +405,14 @@ export function decideNotification(bytes: Uint8Array, options: StreamingOptions)
   try {
     message = decodePubsubMessage(bytes);
   } catch (err) {
-    return { failed: { source: "(unreadable message)", key: "_unreadable", stage: "notification", reason: `not a Pub/Sub message: ${(err as Error).message}`, retryable: false } };
+    return unreadable("_unreadable", `not a Pub/Sub message: ${(err as Error).message}`);
   }
   let decision: ReturnType<typeof decide>;
   try {
     decision = decide(message, options);
   } catch (err) {
     // A message decide did not foresee: a dead letter, never an exception (a runner retries a failed bundle forever).
-    return { failed: { source: "(unreadable message)", key: `_notifications/${message.id}`, stage: "notification", reason: `cannot read the notification: ${(err as Error).message}`, retryable: false } };
+    return unreadable(`_notifications/${message.id}`, `cannot read the notification: ${(err as Error).message}`);
   }
   if (decision.action === "process") return { ok: { ...decision.input, attempt: `m${message.id}` } };
   if (decision.action === "skip") {
@@ -435,14 +440,14 @@ export async function oneAttemptPerUpload(
   attempts: VideoAttempt[],
   options: PipelineOptions,
 ): Promise<{ ok: VideoAttempt } | { skipped: { object: string; reason: string } }> {
-  const chosen = [...attempts].sort((a, b) => (a.attempt < b.attempt ? -1 : a.attempt > b.attempt ? 1 : 0))[0];
+  const chosen = [...attempts].sort((a, b) => a.attempt.localeCompare(b.attempt))[0];
   const object = objectOf(chosen.source);
   if (attempts.length > 1) {
     log("INFO", `${object}: ${attempts.length} notifications of one upload, processed once`, { event: "duplicate", object, deliveries: attempts.length });
   }
   let done = false;
   try {
-    done = (await sizeOf(outputLayout(options.outputDirectory, chosen.key).manifest)) !== undefined;
+    done = await isCommitted(options.outputDirectory, chosen.key);
   } catch (err) {
     // Not knowing is no reason to stop: processing it again is safe, its commit is conditional.
     log("WARNING", `could not look for the result of ${object}: ${(err as Error).message}`, { event: "lookup failed", object });

@@ -13,11 +13,10 @@
  * is answered with it.
  */
 import { log } from "../log";
-import { outputLayout } from "../video/manifest";
+import { isCommitted } from "../video/manifest";
 import { Decision, decide, publishDeadLetter } from "../io/notifications";
 import type { StreamingOptions } from "../options";
 import type { Outcome, VideoInput } from "../steps";
-import { sizeOf } from "../io/storage";
 
 import { Duration } from "@google-cloud/pubsub";
 type PubSub = import("@google-cloud/pubsub").PubSub;
@@ -115,7 +114,7 @@ export class Listener {
     this.inProgress.set(key, work);
     let done: boolean;
     try {
-      done = (await sizeOf(outputLayout(this.options.outputDirectory, key).manifest)) !== undefined;
+      done = await isCommitted(this.options.outputDirectory, key);
     } catch (err) {
       log("ERROR", `could not look for the result of ${decision.object}: ${(err as Error).message}`, { event: "listener error" });
       return this.finish(work, "nack");

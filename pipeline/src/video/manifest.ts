@@ -4,7 +4,7 @@
  */
 import { Stage } from "../errors";
 import type { VideoInfo } from "./probe";
-import { PreconditionFailed, joinUri, removeUri, writeData } from "../io/storage";
+import { PreconditionFailed, joinUri, removeUri, sizeOf, writeData } from "../io/storage";
 
 export const DEAD_LETTER_FOLDER = "_deadletter";
 export const WORK_FOLDER = "_work";
@@ -31,6 +31,11 @@ export function outputLayout(outputDirectory: string, key: string): OutputLayout
     deadLetter: joinUri(outputDirectory, DEAD_LETTER_FOLDER, `${key}.json`),
     work: joinUri(outputDirectory, WORK_FOLDER, key),
   };
+}
+
+/** Whether a video's manifest, written last, exists: the video is done, and another notification of it asks for nothing. */
+export async function isCommitted(outputDirectory: string, key: string): Promise<boolean> {
+  return (await sizeOf(outputLayout(outputDirectory, key).manifest)) !== undefined;
 }
 
 export interface Manifest {
