@@ -87,27 +87,45 @@ export function processUploads(
   readNotifications: beam.PTransform<beam.Root, beam.PCollection<Uint8Array>> | AsyncPTransform<beam.Root, beam.PCollection<Uint8Array>>,
   shape: StreamingShape = "segments",
 ) {
+  const { windowed, copiesOfUpload, processUploaded } = shape === "segments" ? segmentedUploads(options) : wholeUploads(options);
   return async function processUploads(root: beam.Root): Promise<beam.PCollection<Outcome>> {
-    const messages = await root.applyAsync(readNotifications as AsyncPTransform<beam.Root, beam.PCollection<Uint8Array>>);
-    const decided = (shape === "segments" ? messages.apply(beam.withName("perVideoWindows", windowInto(fixedWindows(UPLOAD_WINDOW_SECONDS)))) : messages)
+    const decided = windowed(await root.applyAsync(readNotifications as AsyncPTransform<beam.Root, beam.PCollection<Uint8Array>>))
       .map(beam.withName("decide", (message: Uint8Array) => steps.decideNotification(message, options)))
       .apply(beam.withName("routeNotifications", beam.split<{ ok: VideoAttempt; failed: Failure; skipped: unknown }>(["ok", "failed", "skipped"])));
 
-    const grouped = shape === "segments"
-      ? decided.ok.apply(beam.withName("byUpload", beam.groupBy((attempt: VideoAttempt) => attempt.key))).map(beam.withName("copies", (group: beam.KV<string, Iterable<VideoAttempt>>) => [...group.value]))
-      : decided.ok.map(beam.withName("copies", (attempt: VideoAttempt) => [attempt]));
-    const uploads = grouped
+    const uploads = decided.ok
+      .apply(copiesOfUpload)
       .apply(asyncMap("oneAttemptPerUpload", (copies: VideoAttempt[]) => steps.oneAttemptPerUpload(copies, options)))
       .apply(beam.withName("routeUploads", beam.split<{ ok: VideoAttempt; skipped: unknown }>(["ok", "skipped"])));
 
-    const processed = shape === "segments"
-      ? uploads.ok.apply(processVideos(options))
-      : uploads.ok.apply(asyncMap("processWholeVideo", (attempt: VideoAttempt) => steps.processWholeVideo(attempt, options)));
+    const processed = uploads.ok.apply(processUploaded);
     const rejected = decided.failed.apply(asyncMap("writeRejectedNotification", (failure: Failure) => steps.deadLetter(failure, options)));
 
     return beam
       .P([processed, rejected])
       .apply(beam.withName("uploadOutcomes", beam.flatten()))
       .apply(asyncMap("announce", (outcome: Outcome) => steps.announceOutcome(outcome, options)));
+  };
+}
+
+/** The steps of the "segments" shape: windows, the copies of an upload in one window, the fan-out. */
+function segmentedUploads(options: StreamingOptions) {
+  return {
+    windowed: (messages: beam.PCollection<Uint8Array>) => messages.apply(beam.withName("perVideoWindows", windowInto(fixedWindows(UPLOAD_WINDOW_SECONDS)))),
+    copiesOfUpload: beam.withName("byUpload", (attempts: beam.PCollection<VideoAttempt>) =>
+      attempts
+        .apply(beam.groupBy((attempt: VideoAttempt) => attempt.key))
+        .map(beam.withName("copies", (group: beam.KV<string, Iterable<VideoAttempt>>) => [...group.value]))),
+    processUploaded: processVideos(options),
+  };
+}
+
+/** The steps of the "whole" shape: no windows (the global one), each notification on its own, each video in one element. */
+function wholeUploads(options: StreamingOptions) {
+  return {
+    windowed: (messages: beam.PCollection<Uint8Array>) => messages,
+    copiesOfUpload: beam.withName("eachAlone", (attempts: beam.PCollection<VideoAttempt>) =>
+      attempts.map(beam.withName("copies", (attempt: VideoAttempt) => [attempt]))),
+    processUploaded: asyncMap("processWholeVideo", (attempt: VideoAttempt) => steps.processWholeVideo(attempt, options)),
   };
 }
