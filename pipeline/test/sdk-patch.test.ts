@@ -1,0 +1,44 @@
+/**
+ * The Beam SDK patch (patches/apache-beam+2.49.0.patch), where its effect can
+ * be shown outside a whole pipeline.
+ */
+import assert from "node:assert/strict";
+import { readFileSync, readdirSync } from "node:fs";
+import * as path from "node:path";
+import { describe, it } from "node:test";
+import "apache-beam";
+import { resolveArtifacts } from "apache-beam/runners/artifacts";
+import * as runnerApi from "apache-beam/proto/beam_runner_api";
+import { tempDir } from "./helpers";
+
+describe("the SDK patch", () => {
+  it("stores a fetched artifact in the cache only once its file is written and closed", async () => {
+    // Arrange: an artifact service that answers at once, before the cache file's write stream has opened its file
+    // (how a small artifact arrives; unpatched, the rename then fails with ENOENT: the first run on an empty cache).
+    // A stand-in for the service, because only it can make that timing certain.
+    const data = Buffer.from("a small artifact");
+    const artifact = {
+      typeUrn: "beam:artifact:type:file:v1",
+      typePayload: runnerApi.ArtifactFilePayload.toBinary({ path: "/elsewhere/a.jar", sha256: "" }),
+      roleUrn: "",
+      rolePayload: new Uint8Array(),
+    };
+    const client = {
+      resolveArtifacts: () => ({ response: Promise.resolve({ replacements: [artifact] }) }),
+      getArtifact: () => {
+        let deliver: (m: { data: Uint8Array }) => void = () => undefined;
+        const call = Promise.resolve().then(() => deliver({ data }));
+        return Object.assign(call, { responses: { onMessage: (f: typeof deliver) => (deliver = f) } });
+      },
+    };
+    const cache = tempDir("videoflow-artifacts-");
+    // Act
+    const resolved = [];
+    for await (const r of resolveArtifacts(client as never, [artifact as never], cache)) resolved.push(r);
+    // Assert
+    const stored = runnerApi.ArtifactFilePayload.fromBinary(resolved[0].typePayload);
+    assert.equal(path.dirname(stored.path), cache);
+    assert.deepEqual(readFileSync(stored.path), data);
+    assert.deepEqual(readdirSync(cache), [stored.sha256], "no temporary file left");
+  });
+});
