@@ -7,7 +7,7 @@ SHELL := /bin/bash
 SAMPLES := .cache/samples
 DEPS_STAMP := node_modules/.videoflow-deps
 
-.PHONY: deps build samples runners demo test bench image generate listen clean
+.PHONY: deps build samples runners emulators demo test bench image generate listen clean
 
 deps: $(DEPS_STAMP)
 
@@ -24,16 +24,20 @@ build: deps
 
 samples: $(SAMPLES)/vtest.avi
 
-# Beam's Flink job server (a Maven-resolved class path) and Beam's Python SDK
-# for its Dataflow job service, cached in .cache/runners.
+# Beam's Flink job server (a Maven-resolved class path), Beam's Python SDK
+# for its Dataflow job service and the storage emulator, cached in .cache/runners.
 runners: deps
 	bash scripts/setup-runners.sh
+
+# The local stack's Cloud Storage emulator (fake-gcs-server) alone: what the demo needs.
+emulators:
+	bash scripts/setup-runners.sh fakegcs
 
 $(SAMPLES)/vtest.avi: scripts/fetch-samples.sh
 	bash scripts/fetch-samples.sh $(SAMPLES)
 	touch $@
 
-demo: build samples
+demo: build samples emulators
 	bash scripts/demo.sh
 
 test: build samples runners

@@ -7,13 +7,16 @@
 #   dataflow  a Python 3.11 venv with apache-beam[gcp]==2.49.0 for Beam's
 #             Dataflow job service (runners/dataflow/requirements.txt, pinned
 #             by constraints.txt).
-# Usage: scripts/setup-runners.sh [flink] [dataflow]   (both when none named)
+#   fakegcs   fsouza/fake-gcs-server, the local stack's Cloud Storage emulator
+#             (it keeps ifGenerationMatch and publishes bucket notifications),
+#             built from the Go module proxy at the pinned version. Needs Go.
+# Usage: scripts/setup-runners.sh [flink] [dataflow] [fakegcs]   (all when none named)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cache=.cache/runners
 mkdir -p "$cache"
 parts=("$@")
-((${#parts[@]})) || parts=(flink dataflow)
+((${#parts[@]})) || parts=(flink dataflow fakegcs)
 
 stamp_of() { cat "$@" | sha256sum | cut -c1-16; }
 
@@ -44,6 +47,25 @@ dataflow() {
   "$python" -m venv "$out"
   "$out/bin/pip" install -q --disable-pip-version-check -r runners/dataflow/requirements.txt -c runners/dataflow/constraints.txt
   echo "$stamp" >"$out/stamp"
+}
+
+# The version is pinned here; its go.mod asks for Go 1.26 (GOTOOLCHAIN=auto fetches it from the module proxy when the local Go is older).
+FAKE_GCS_VERSION=v1.56.1
+fakegcs() {
+  local out="$cache/fake-gcs-server"
+  if [[ -x "$out/fake-gcs-server" && "$(cat "$out/stamp" 2>/dev/null)" == "$FAKE_GCS_VERSION" ]]; then return; fi
+  command -v go >/dev/null || { echo "setup-runners: Go is needed to build the storage emulator (fake-gcs-server)" >&2; exit 1; }
+  local minor
+  minor=$(go env GOVERSION | sed -E 's/^go1\.([0-9]+).*/\1/')
+  if ((minor < 21)); then
+    echo "setup-runners: fake-gcs-server needs Go 1.26, which Go 1.21 or later fetches by itself; $(go env GOVERSION) cannot (Debian bookworm: golang from bookworm-backports)" >&2
+    exit 1
+  fi
+  mkdir -p "$out"
+  echo "setup-runners: building fake-gcs-server $FAKE_GCS_VERSION from the Go module proxy (first time: 3-5 minutes)"
+  GOBIN="$PWD/$out" GOTOOLCHAIN=auto GOFLAGS=-mod=mod CGO_ENABLED=0 \
+    go install -ldflags="-s -w" "github.com/fsouza/fake-gcs-server@$FAKE_GCS_VERSION"
+  echo "$FAKE_GCS_VERSION" >"$out/stamp"
 }
 
 for part in "${parts[@]}"; do "$part"; done

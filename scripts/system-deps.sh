@@ -8,10 +8,13 @@
 #   a Java runtime Google's Pub/Sub emulator runs on (the local stack); skipped when java exists
 #   maven          resolves Beam's Flink job server (scripts/setup-runners.sh); skipped when mvn exists
 #   python3-venv   Beam's Python SDK for its Dataflow job service goes into a venv; skipped when a Python 3.11 can make one
+#   golang-go      builds the storage emulator (fake-gcs-server, scripts/setup-runners.sh); skipped when go exists.
+#                  Its go.mod asks for Go 1.26: a Go of 1.21 or later fetches that toolchain from the module proxy
 set -euo pipefail
 packages=(libopencv-dev opencv-data g++ make)
 if ! command -v java >/dev/null 2>&1; then packages+=(default-jre-headless); fi
 if ! command -v mvn >/dev/null 2>&1; then packages+=(maven); fi
+if ! command -v go >/dev/null 2>&1; then packages+=(golang-go); fi
 if ! python3.11 -c 'import ensurepip' >/dev/null 2>&1; then packages+=(python3-venv); fi
 if [[ "${1:-}" == "--bench" ]]; then packages+=(python3-opencv); fi
 missing=()

@@ -1,6 +1,6 @@
 /**
  * Streaming figures on the local stack (Pub/Sub and Cloud Storage emulators,
- * bridge, and a real `videoflow listen`): upload-to-manifest latency of a
+ * the bucket's notifications, and a real `videoflow listen`): upload-to-manifest latency of a
  * 10-second clip against its processing time, and a load of many uploads at
  * once (manifests, lost, duplicated, videos per minute, listener memory).
  */
@@ -44,7 +44,7 @@ const processedOnce = (l: ListenerProcess, object: string, timeoutMs = 120000) =
  * is measured here: from the upload's end to the "processed" line.
  */
 export async function latency(clips: Array<{ name: string; file: string }>, runs: number, runner = "direct"): Promise<LatencyRow[]> {
-  const stack = await startLocalStack();
+  const stack = await startLocalStack({ inputBuckets: ["bench-uploads"], buckets: ["bench-results"] });
   const listener = listen(stack, `gs://bench-results/latency-${runner}`, runner);
   const rows: LatencyRow[] = [];
   try {
@@ -90,7 +90,7 @@ export interface IsolationResult {
  * should get its manifest in about its own time, not the long one's.
  */
 export async function isolation(short: { name: string; file: string }, long: { name: string; file: string }, runs: number): Promise<IsolationResult> {
-  const stack = await startLocalStack();
+  const stack = await startLocalStack({ inputBuckets: ["bench-uploads"], buckets: ["bench-results"] });
   const listener = listen(stack, "gs://bench-results/isolation");
   const alone: number[] = [];
   const together: number[] = [];
@@ -128,7 +128,7 @@ export async function isolation(short: { name: string; file: string }, long: { n
 }
 
 export async function load(clip: string, uploads: number): Promise<LoadResult> {
-  const stack = await startLocalStack();
+  const stack = await startLocalStack({ inputBuckets: ["bench-uploads"], buckets: ["bench-results"] });
   const listener = listen(stack, "gs://bench-results/load");
   try {
     await listening(listener);

@@ -4,14 +4,16 @@
  *
  *   videoflow process <input...> --output <dir | gs://bucket/prefix> [options]
  *   videoflow listen --inputSubscription projects/P/subscriptions/S --output gs://bucket/prefix [options]
+ *   videoflow redrive --output gs://bucket/prefix --inputTopic projects/P/topics/T [--stage S] [--objectPrefix P]
+ *   videoflow cost [options]
  */
 import { parseArgs } from "node:util";
 import { log } from "./log";
 import type { StreamingOptions } from "./options";
 import { removeStaleScratch } from "./io/storage";
 import {
-  ParameterSpec, UsageError, camelCase, costParameters, dataflowParameters, parameters, parseCostOptions, parseOptions, parseStreamingOptions,
-  pipelineParameters, streamingParameters,
+  ParameterSpec, UsageError, camelCase, costParameters, dataflowParameters, parameters, parseCostOptions, parseOptions, parseRedriveOptions,
+  parseStreamingOptions, pipelineParameters, redriveParameters, streamingParameters,
 } from "./options";
 
 function usage(): string {
@@ -26,6 +28,7 @@ function usage(): string {
     "       videoflow listen --inputSubscription projects/P/subscriptions/S --output gs://bucket/prefix [options]",
     "       videoflow listen --runner dataflow --project P --region R --tempLocation gs://... --stagingLocation gs://... \\",
     "         --sdkContainerImage IMAGE --inputSubscription ... --output gs://... [--templateLocation PATH] [options]",
+    "       videoflow redrive --output gs://bucket/prefix --inputTopic projects/P/topics/T [--stage S] [--objectPrefix P]",
     "       videoflow cost [--workers N] [--machineType T] [--diskSizeGb G] [--streaming true|false] [--framesPerSecond F]",
     "",
     "process: processes each input video (a local path or a gs:// object) once: a grayscale gray.mp4, a",
@@ -36,6 +39,8 @@ function usage(): string {
     "With --runner dataflow it submits the same streaming job to Google Cloud Dataflow (or, with --templateLocation,",
     "writes the job request there) and exits. With --runner flink it runs the streaming job on a local Flink",
     "cluster instead (for development: see the README).",
+    "redrive: sends the uploads dead-lettered under <output>/_deadletter/ back through the input bucket's topic with",
+    "their original notifications, once the cause is fixed; a success removes the dead-letter record.",
     "Uses Application Default Credentials, or the emulators named by PUBSUB_EMULATOR_HOST and STORAGE_EMULATOR_HOST.",
     "cost: what a Dataflow deployment costs a month (and, with --framesPerSecond, per hour of video), from the",
     "dated price table pipeline/data/dataflow-prices.json. With no options: the original design's deployment.",
@@ -48,6 +53,9 @@ function usage(): string {
     "",
     "options (listen --runner dataflow: Dataflow's own; snake_case spellings and --name=value are accepted, unknown flags ignored):",
     ...flags(dataflowParameters as readonly ParameterSpec[]),
+    "",
+    "options (redrive):",
+    ...flags(redriveParameters as readonly ParameterSpec[]),
     "",
     "options (cost):",
     ...flags(costParameters as readonly ParameterSpec[]),
@@ -115,6 +123,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === "process") return processCommand(rest);
   if (command === "listen") return listenCommand(rest);
+  if (command === "redrive") return redriveCommand(rest);
   if (command === "cost") return costCommand(rest);
   throw new UsageError(command ? `unknown command "${command}"` : "no command given");
 }
@@ -166,6 +175,25 @@ async function listenCommand(args: string[]): Promise<number> {
   });
   listener.start();
   await stopped;
+  return 0;
+}
+
+/** `redrive`: dead-lettered uploads sent again through the input topic. */
+async function redriveCommand(args: string[]): Promise<number> {
+  const { raw, positionals } = parseCommandLine(args, false, redriveParameters);
+  if (positionals.length > 0) throw new UsageError(`redrive takes only options (got ${positionals.join(" ")})`);
+  const options = parseRedriveOptions(raw);
+  const { PubSub } = await import("@google-cloud/pubsub");
+  const { redrive } = await import("./runtimes/redrive");
+  const pubsub = new PubSub({ projectId: options.inputTopic.split("/")[1] });
+  try {
+    const { sent, skipped } = await redrive(options, pubsub);
+    log("INFO", `sent ${sent.length} dead-lettered upload${sent.length === 1 ? "" : "s"} again to ${options.inputTopic}; left ${skipped.length}`, {
+      event: "redrive summary", sent: sent.length, skipped: skipped.length,
+    });
+  } finally {
+    await pubsub.close();
+  }
   return 0;
 }
 

@@ -4,7 +4,9 @@
  * metadata.json and the Dataflow job all read their parameters from here.
  */
 import { z } from "zod";
+import { DEFAULT_MAX_RETRY_SECONDS } from "./failure-policy";
 import { InstanceFormat, parseEndpoint } from "./inference/inference";
+import { PROJECT_ID, PROJECT_NUMBER, PUBSUB_NAME, checkResourceName } from "./io/resource-names";
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -38,6 +40,17 @@ export interface ParameterSpec {
 export type ParamType = "TEXT" | "NUMBER" | "BOOLEAN" | "ENUM" | "GCS_WRITE_FOLDER" | "PUBSUB_SUBSCRIPTION" | "PUBSUB_TOPIC";
 
 const GIB = 1024 ** 3;
+
+/** A Pub/Sub resource name (`projects/<project id>/<kind>/<name>`): the schema and the form's regex, from one pattern. */
+function pubsubResource(kind: "subscriptions" | "topics") {
+  return {
+    schema: z.string().superRefine((value, ctx) => {
+      const problem = checkResourceName(value, kind);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    }),
+    regexes: [`^projects\\/${PROJECT_ID}\\/${kind}\\/${PUBSUB_NAME}$`],
+  };
+}
 
 /** Parameters of the pipeline itself: every runtime takes them. */
 export const pipelineParameters = [
@@ -161,16 +174,16 @@ export const pipelineParameters = [
       "(projects/<project>/models/<model>[/versions/<version>]), or the http(s):// :predict URL of any server " +
       "with the same request shape, such as TF Serving (http://host:8501/v1/models/<model>:predict). Google " +
       "endpoints use Application Default Credentials. No inference when empty.",
-    schema: z.string().refine((v) => {
+    schema: z.string().superRefine((v, ctx) => {
       try {
         parseEndpoint(v);
-        return true;
-      } catch {
-        return false;
+      } catch (err) {
+        const message = (err as Error).message;
+        ctx.addIssue({ code: "custom", message: message.includes("names a project") ? message : "is not projects/P/locations/L/endpoints/E, projects/P/models/M[/versions/V] or an http(s):// URL" });
       }
-    }, "is not projects/P/locations/L/endpoints/E, projects/P/models/M[/versions/V] or an http(s):// URL"),
+    }),
     isOptional: true,
-    regexes: ["^(projects\\/[^\\n\\r\\/]+\\/(locations\\/[^\\n\\r\\/]+\\/endpoints|models)\\/[^\\n\\r]+|https?:\\/\\/[^\\n\\r]+)$"],
+    regexes: [`^(projects\\/(${PROJECT_ID}|${PROJECT_NUMBER})\\/(locations\\/[^\\n\\r\\/]+\\/endpoints|models)\\/[^\\n\\r]+|https?:\\/\\/[^\\n\\r]+)$`],
   },
   {
     name: "inferenceFps",
@@ -231,6 +244,20 @@ export const pipelineParameters = [
     defaultValue: "8",
     regexes: ["^[0-9]+$"],
   },
+  {
+    name: "maxRetrySeconds",
+    paramType: "NUMBER", groupName: "Processing",
+    label: "Retry budget (seconds)",
+    helpText:
+      "How long a call that fails for a passing reason (Cloud Storage or the prediction endpoint answering 429 or " +
+      "5xx, a time-out, a dropped connection) is retried, with growing waits, before its video goes to the dead " +
+      "letter with the number of tries and the last error. Failures that retrying cannot mend (a damaged video, a " +
+      `403) go to the dead letter at once. 0 never retries. Defaults to ${DEFAULT_MAX_RETRY_SECONDS} (10 minutes).`,
+    schema: z.coerce.number().finite().min(0, "must be 0 or more").max(86400, "must be at most 86400"),
+    isOptional: true,
+    defaultValue: String(DEFAULT_MAX_RETRY_SECONDS),
+    regexes: ["^[0-9]+(\\.[0-9]+)?$"],
+  },
 ] as const satisfies readonly ParameterSpec[];
 
 /** Parameters of the streaming runtimes (`videoflow listen`, and the Dataflow job). */
@@ -243,9 +270,8 @@ export const streamingParameters = [
       "The Pub/Sub subscription that receives the input bucket's Cloud Storage notifications (payload format " +
       "JSON_API_V1 or NONE), in the format projects/<project>/subscriptions/<subscription>. Only OBJECT_FINALIZE " +
       "of video objects is processed; every other message is acknowledged and counted.",
-    schema: z.string().regex(/^projects\/[^\n\r\/]+\/subscriptions\/[^\n\r\/]+$/, "must be projects/<project>/subscriptions/<subscription>"),
+    ...pubsubResource("subscriptions"),
     isOptional: false,
-    regexes: ["^projects\\/[^\\n\\r\\/]+\\/subscriptions\\/[^\\n\\r\\/]+$"],
   },
   {
     name: "deadLetterTopic",
@@ -253,11 +279,11 @@ export const streamingParameters = [
     label: "Pub/Sub dead-letter topic",
     helpText:
       "A Pub/Sub topic, in the format projects/<project>/topics/<topic>, that receives one message (JSON: source, " +
-      "stage, reason) for every notification or video that will never succeed. The dead-letter record under " +
-      "<outputDirectory>/_deadletter/ is written either way.",
-    schema: z.string().regex(/^projects\/[^\n\r\/]+\/topics\/[^\n\r\/]+$/, "must be projects/<project>/topics/<topic>"),
+      "stage, reason, and the notification that asked for the video, whole) for every notification or video that " +
+      "failed for good, or for longer than maxRetrySeconds. The dead-letter record under " +
+      "<outputDirectory>/_deadletter/ is written either way; videoflow redrive sends the uploads again.",
+    ...pubsubResource("topics"),
     isOptional: true,
-    regexes: ["^projects\\/[^\\n\\r\\/]+\\/topics\\/[^\\n\\r\\/]+$"],
   },
   {
     name: "maxInFlight",
@@ -286,18 +312,6 @@ export const streamingParameters = [
     defaultValue: "mp4,m4v,mov,avi,mkv,webm,mpg,mpeg,ts,mts,wmv,flv,3gp,ogv",
     regexes: ["^[A-Za-z0-9]+(,[A-Za-z0-9]+)*$"],
   },
-  {
-    name: "maxDeliveryAttempts",
-    paramType: "NUMBER", inTemplate: false,
-    label: "Attempts before the dead letter",
-    helpText:
-      "How many times a video that fails for a reason worth retrying (storage or network errors) is tried before it " +
-      "goes to the dead letter. Defaults to 5.",
-    schema: z.coerce.number().int("must be a whole number").min(1, "must be at least 1").max(100, "must be at most 100"),
-    isOptional: true,
-    defaultValue: "5",
-    regexes: ["^[0-9]+$"],
-  },
 ] as const satisfies readonly ParameterSpec[];
 
 const gcsPath = z.string().regex(/^gs:\/\/[a-z0-9][a-z0-9._-]{1,220}[a-z0-9](\/.*)?$/, "must be gs://bucket/path");
@@ -314,9 +328,9 @@ export const dataflowParameters = [
     paramType: "TEXT", inTemplate: false,
     label: "Google Cloud project",
     helpText: "The Google Cloud project the Dataflow job runs in (its id, like my-project-123). Required with --runner dataflow.",
-    schema: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "must be a project id: 6 to 30 lowercase letters, digits and hyphens"),
+    schema: z.string().regex(new RegExp(`^${PROJECT_ID}$`), "must be a project id: 6 to 30 lowercase letters, digits and hyphens, starting with a letter"),
     isOptional: true,
-    regexes: ["^[a-z][a-z0-9-]{4,28}[a-z0-9]$"],
+    regexes: [`^${PROJECT_ID}$`],
   },
   {
     name: "region",
@@ -382,6 +396,59 @@ export const dataflowParameters = [
     regexes: ["^https?:\\/\\/[^\\s]+$"],
   },
 ] as const satisfies readonly ParameterSpec[];
+
+/** Parameters of `videoflow redrive`: which dead-lettered uploads to send again, and where. */
+export const redriveParameters = [
+  {
+    ...pipelineParameters[0],
+    helpText:
+      "The output directory of the job whose dead-lettered uploads are sent again (its <outputDirectory>, where " +
+      "_deadletter/ holds their records), for example gs://my-bucket/videoflow.",
+    inTemplate: false,
+  },
+  {
+    name: "inputTopic",
+    paramType: "PUBSUB_TOPIC", inTemplate: false,
+    label: "Topic the bucket notifies",
+    helpText:
+      "The Pub/Sub topic the input bucket's notifications go to (the one the job's inputSubscription is on), in the " +
+      "format projects/<project>/topics/<topic>: each upload's original notification is published there again.",
+    ...pubsubResource("topics"),
+    isOptional: false,
+  },
+  {
+    name: "stage",
+    paramType: "ENUM", inTemplate: false,
+    label: "Only failures at this stage",
+    helpText:
+      "Sends again only the uploads that failed at this stage (input, probe, segment, inference, assemble, run). " +
+      "notification sends malformed notifications again, which only helps if what rejected them has changed. " +
+      "Defaults to every stage but notification.",
+    schema: z.enum(["notification", "input", "probe", "segment", "inference", "assemble", "run"]),
+    isOptional: true,
+    regexes: ["^(notification|input|probe|segment|inference|assemble|run)$"],
+  },
+  {
+    name: "objectPrefix",
+    paramType: "TEXT", inTemplate: false,
+    label: "Only uploads whose name starts with this",
+    helpText: "Sends again only the uploads whose object name (in the input bucket) starts with this, like cam-7/. Defaults to all.",
+    schema: z.string().min(1, "must not be empty"),
+    isOptional: true,
+    regexes: ["^[^\\n\\r]+$"],
+  },
+] as const satisfies readonly ParameterSpec[];
+
+export interface RedriveOptions {
+  outputDirectory: string;
+  inputTopic: string;
+  stage?: string;
+  objectPrefix?: string;
+}
+
+export function parseRedriveOptions(raw: Record<string, string | undefined>): RedriveOptions {
+  return parseParameters(raw, redriveParameters) as unknown as RedriveOptions;
+}
 
 /** Parameters of `videoflow cost`, the monthly cost of a Dataflow deployment (cost.ts; prices in pipeline/data/dataflow-prices.json). */
 export const costParameters = [
@@ -493,6 +560,7 @@ export interface PipelineOptions {
   instanceFormat: InstanceFormat;
   maxBatchSize: number;
   maxConcurrentRequests: number;
+  maxRetrySeconds: number;
 }
 
 export interface StreamingOptions extends PipelineOptions {
@@ -508,7 +576,6 @@ export interface StreamingOptions extends PipelineOptions {
   deadLetterTopic?: string;
   maxInFlight: number;
   videoExtensions: string[];
-  maxDeliveryAttempts: number;
 }
 
 /**

@@ -6,11 +6,13 @@
  *          -> regroupByVideo -> assemble -> outcomes
  *   (probe and assemble failures) -> writeDeadLetter -> outcomes
  *
- * The streaming job puts the bucket's notifications in front of it:
+ * The streaming job puts the bucket's notifications in front of it, and
+ * counts what became of them (Beam metrics):
  *
- *   readNotifications -> perVideoWindows -> decide -> byUpload
- *          -> oneAttemptPerUpload -> processVideos -> announce
+ *   readNotifications -> perVideoWindows -> decide -> byUpload -> countCopies
+ *          -> oneAttemptPerUpload -> processVideos -> announce -> countOutcomes
  *   (malformed notifications) -> writeDeadLetter -> announce
+ *   (skipped notifications, uploads already done) -> countSkipped, countDone
  *
  * and on local Flink (see StreamingShape) takes each video whole:
  *
@@ -25,7 +27,7 @@ import { windowInto } from "apache-beam/transforms/window";
 import { fixedWindows } from "apache-beam/transforms/windowings";
 import { asyncMap, steps } from "./beam/workarounds";
 import type { PipelineOptions, StreamingOptions } from "./options";
-import type { Failure, Outcome, ProbedVideo, SegmentDone, SegmentTask, VideoAttempt } from "./steps";
+import type { Failure, JobMetrics, Outcome, ProbedVideo, SegmentDone, SegmentTask, VideoAttempt } from "./steps";
 // A type query, not `import type` (see workarounds.ts, 3).
 type AsyncPTransform<I extends beam.PValue<unknown>, O extends beam.PValue<unknown>> = import("apache-beam/transforms/transform").AsyncPTransform<I, O>;
 
@@ -66,13 +68,12 @@ export function processVideos(options: PipelineOptions) {
  * How the streaming job works through its uploads:
  * - "segments" (Dataflow): processVideos, a video's segments fanned out to
  *   workers and regrouped per window, with one attempt per upload per window.
- * - "whole" (local Flink): each video within one element. Beam 2.49's Java
- *   Pub/Sub read holds a reader's watermark at its minimum until that reader
- *   receives a message, and it splits into dozens of readers, so on Flink
- *   the watermark never advances and no GroupByKey on this stream fires (8
- *   minutes measured; docs/research/flink/FINDINGS.md, Q5). Without one,
- *   nothing waits for the watermark; copies of a notification meet at the
- *   manifest lookup instead.
+ * - "whole" (local Flink): each video within one element. The Flink job
+ *   reads Pub/Sub with Flink's own unbounded-source read, whose watermark
+ *   stays at its minimum, so no GroupByKey on its stream would fire (Beam's
+ *   splittable read, whose watermark does advance, sometimes never reads
+ *   there: docs/research/flink/FINDINGS.md, Q6). Without one, nothing waits
+ *   for the watermark; copies of a notification meet at the manifest lookup.
  */
 export type StreamingShape = "segments" | "whole";
 
@@ -89,14 +90,18 @@ export function processUploads(
 ) {
   const { windowed, copiesOfUpload, processUploaded } = shape === "segments" ? segmentedUploads(options) : wholeUploads(options);
   return async function processUploads(root: beam.Root): Promise<beam.PCollection<Outcome>> {
+    const metrics = steps.jobMetrics(beam.counter, beam.distribution);
     const decided = windowed(await root.applyAsync(readNotifications as AsyncPTransform<beam.Root, beam.PCollection<Uint8Array>>))
       .map(beam.withName("decide", (message: Uint8Array) => steps.decideNotification(message, options)))
       .apply(beam.withName("routeNotifications", beam.split<{ ok: VideoAttempt; failed: Failure; skipped: unknown }>(["ok", "failed", "skipped"])));
+    decided.skipped.map(beam.withName("countSkipped", (skipped: unknown, m: JobMetrics) => steps.countSkipped(skipped, m)), metrics);
 
     const uploads = decided.ok
       .apply(copiesOfUpload)
+      .map(beam.withName("countCopies", (copies: VideoAttempt[], m: JobMetrics) => steps.countCopies(copies, m)), metrics)
       .apply(asyncMap("oneAttemptPerUpload", (copies: VideoAttempt[]) => steps.oneAttemptPerUpload(copies, options)))
-      .apply(beam.withName("routeUploads", beam.split<{ ok: VideoAttempt; skipped: unknown }>(["ok", "skipped"])));
+      .apply(beam.withName("routeUploads", beam.split<{ ok: VideoAttempt; skipped: { deliveries: number } }>(["ok", "skipped"])));
+    uploads.skipped.map(beam.withName("countDone", (done: { deliveries: number }, m: JobMetrics) => steps.countDone(done, m)), metrics);
 
     const processed = uploads.ok.apply(processUploaded);
     const rejected = decided.failed.apply(asyncMap("writeRejectedNotification", (failure: Failure) => steps.deadLetter(failure, options)));
@@ -104,7 +109,8 @@ export function processUploads(
     return beam
       .P([processed, rejected])
       .apply(beam.withName("uploadOutcomes", beam.flatten()))
-      .apply(asyncMap("announce", (outcome: Outcome) => steps.announceOutcome(outcome, options)));
+      .apply(asyncMap("announce", (outcome: Outcome) => steps.announceOutcome(outcome, options)))
+      .map(beam.withName("countOutcomes", (outcome: Outcome, m: JobMetrics) => steps.countOutcome(outcome, m)), metrics);
   };
 }
 

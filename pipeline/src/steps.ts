@@ -9,11 +9,13 @@ import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
 import { SegmentFile, audioPlan, joinSegments } from "./video/assemble";
 import { decodeSegment } from "./video/decode";
-import { Stage, VideoError, asVideoError } from "./errors";
+import { STAGES, Stage, VideoError, asVideoError, isRetryable } from "./errors";
+import { setMaxRetrySeconds } from "./failure-policy";
 import { endProgress, log, reportFrames } from "./log";
 import { DeadLetter, InferenceSummary, buildManifest, isCommitted, outputLayout, round, writeDeadLetter, writeManifest } from "./video/manifest";
-import { decide, decodePubsubMessage, publishDeadLetter } from "./io/notifications";
+import { OriginalNotification, decide, decodePubsubMessage, publishDeadLetter } from "./io/notifications";
 import type { PipelineOptions, StreamingOptions } from "./options";
+import type { Counter, Metric } from "apache-beam/transforms/pardo";
 import { VideoInfo, countFrames, probeVideo } from "./video/probe";
 import { SegmentPlan, endsEvenly, pictureOf, picturesIn, planEvery, planSamples, planSegments, sampleWindows, spreadIndices } from "./video/segment";
 import {
@@ -28,6 +30,8 @@ import { FramePrediction, FramePredictor, predictionLines, summariseInference } 
 export interface VideoInput {
   source: string;
   key: string;
+  /** The Cloud Storage notification that asked for it (streaming runtimes): kept for the dead letter and redrive. */
+  notification?: OriginalNotification;
 }
 
 /**
@@ -87,20 +91,29 @@ export interface SegmentDone {
 export interface Failure extends VideoInput {
   stage: Stage;
   reason: string;
-  /** Not a problem of the video (storage or network trouble): another attempt may succeed. */
+  /**
+   * Not a problem of the video (a service unavailable for the whole retry
+   * budget, or trouble of the run): sent again later, it may succeed.
+   */
   retryable: boolean;
 }
 
 export type Outcome =
   | { status: "ok"; source: string; key: string; manifest: string; frames: number; wallSec: number }
-  | { status: "failed"; source: string; key: string; stage: Stage; reason: string; retryable: boolean; deadLetter: string };
+  | { status: "failed"; source: string; key: string; stage: Stage; reason: string; retryable: boolean; deadLetter: string; notification?: OriginalNotification };
+
+export type FailedOutcome = Extract<Outcome, { status: "failed" }>;
 
 type Routed<T> = { ok: T } | { failed: Failure };
 
+/** The input's own fields, for a Failure: a notification only when there is one (BSON drops undefined fields anyway). */
+function named(input: VideoInput): VideoInput {
+  return input.notification ? { source: input.source, key: input.key, notification: input.notification } : { source: input.source, key: input.key };
+}
+
 function failed(input: VideoInput, err: unknown, stage: Stage): { failed: Failure } {
   const error = asVideoError(stage, err);
-  const retryable = !(err instanceof VideoError);
-  return { failed: { source: input.source, key: input.key, stage: error.stage, reason: error.reason, retryable } };
+  return { failed: { ...named(input), stage: error.stage, reason: error.reason, retryable: isRetryable(err) } };
 }
 
 function formatBytes(n: number): string {
@@ -112,6 +125,7 @@ function formatBytes(n: number): string {
 
 /** Checks the source exists and is not empty or too large, stages it locally and probes it. */
 export async function probe(input: VideoAttempt, options: PipelineOptions): Promise<Routed<ProbedVideo>> {
+  setMaxRetrySeconds(options.maxRetrySeconds);
   const startedAt = Date.now();
   try {
     const size = await sizeOf(input.source);
@@ -147,7 +161,7 @@ export function planSegmentTasks(probed: ProbedVideo, options: PipelineOptions):
   const { timeline, ...rest } = video;
   const { timeBase, originSec, endPts, discarded } = timeline;
   const facts: VideoFacts = { ...rest, timeBase, originSec, endPts, discarded };
-  const input: VideoAttempt = { source: probed.source, key: probed.key, attempt: probed.attempt };
+  const input: VideoAttempt = { ...named(probed), attempt: probed.attempt };
   const sent = options.predictionEndpoint ? planEvery(timeline, options.inferenceFps, video.fps) : [];
   const preview =
     sent === "all" || sent.length === 0 ? planSamples(timeline, options.previewFrames) : spreadIndices(sent.length, options.previewFrames).map((i) => sent[i]);
@@ -174,6 +188,7 @@ function workFolder(input: VideoAttempt, options: PipelineOptions): string {
 
 /** Encodes one segment to gray H.264 (when wanted), predicts its frames and makes the preview thumbnails inside it. */
 export async function processSegment(task: SegmentTask, options: PipelineOptions): Promise<SegmentDone> {
+  setMaxRetrySeconds(options.maxRetrySeconds);
   const { input, video, segment } = task;
   const { width, height } = video;
   const segmentUri = options.writeGrayVideo ? joinUri(workFolder(input, options), `segment-${String(segment.index).padStart(5, "0")}.mp4`) : null;
@@ -227,7 +242,7 @@ export async function processSegment(task: SegmentTask, options: PipelineOptions
   } catch (err) {
     const error = asVideoError("segment", err);
     const reason = error.reason.includes(input.source) ? error.reason : `${input.source}: ${error.reason}`;
-    done.error = { stage: error.stage, reason, retryable: !(err instanceof VideoError) };
+    done.error = { stage: error.stage, reason, retryable: isRetryable(err) };
     if (output !== null) await fs.rm(output, { force: true });
   }
   done.encodeSec = (Date.now() - started) / 1000;
@@ -259,6 +274,7 @@ export function checkDecoded(video: VideoFacts, source: string, decoded: number,
 
 /** Joins a video's segments into gray.mp4, draws the preview and writes the manifest, last. */
 export async function assemble(parts: SegmentDone[], options: PipelineOptions): Promise<Routed<Outcome>> {
+  setMaxRetrySeconds(options.maxRetrySeconds);
   const segments = [...parts].sort((a, b) => a.index - b.index);
   const { input, video, startedAt } = segments[0];
   const layout = outputLayout(options.outputDirectory, input.key);
@@ -266,7 +282,7 @@ export async function assemble(parts: SegmentDone[], options: PipelineOptions): 
   const localCopies: string[] = [];
   try {
     const broken = segments.find((s) => s.error)?.error;
-    if (broken) return { failed: { source: input.source, key: input.key, ...broken } };
+    if (broken) return { failed: { ...named(input), ...broken } };
     if (segments.length !== segments[0].segments) {
       throw new VideoError("assemble", `only ${segments.length} of ${segments[0].segments} segments arrived`);
     }
@@ -357,7 +373,8 @@ async function writeGrayVideo(segments: SegmentDone[], grayVideo: string, decode
  * A whole video within one element: probe, its segments one after another,
  * assemble, and the dead letter on failure. The streaming job on Flink runs
  * this instead of processVideos' fan-out, which regroups segments with a
- * GroupByKey that never fires there (see pipeline.ts, processUploads).
+ * GroupByKey that its read (Flink's unbounded-source read) would never fire
+ * (see pipeline.ts, StreamingShape).
  */
 export async function processWholeVideo(input: VideoAttempt, options: PipelineOptions): Promise<Outcome> {
   const probed = await probe(input, options);
@@ -369,15 +386,17 @@ export async function processWholeVideo(input: VideoAttempt, options: PipelineOp
 }
 
 /** Writes the dead-letter record of a video that could not be processed. */
-export async function deadLetter(failure: Failure, options: PipelineOptions): Promise<Outcome> {
+export async function deadLetter(failure: Failure, options: PipelineOptions): Promise<FailedOutcome> {
+  setMaxRetrySeconds(options.maxRetrySeconds);
   const layout = outputLayout(options.outputDirectory, failure.key);
   const record: DeadLetter = {
     source: failure.source, key: failure.key, status: "failed", stage: failure.stage, reason: failure.reason,
-    retryable: failure.retryable, failedAt: new Date().toISOString(),
+    retryable: failure.retryable, failedAt: new Date().toISOString(), ...(failure.notification ? { notification: failure.notification } : {}),
   };
   await writeDeadLetter(record, layout);
   log("WARNING", `dead letter ${failure.key}: ${failure.reason}`, {
-    event: "dead letter", video: failure.key, stage: failure.stage, reason: failure.reason, record: layout.deadLetter,
+    event: "dead letter", video: failure.key, source: failure.source, stage: failure.stage, reason: failure.reason, retryable: failure.retryable,
+    record: layout.deadLetter,
   });
   return { status: "failed", ...failure, deadLetter: layout.deadLetter };
 }
@@ -388,9 +407,9 @@ export async function recordOutcome(reportPath: string, outcome: Outcome): Promi
   return outcome;
 }
 
-/** A message that cannot be read as a notification: a failure for the dead letter under `key`. */
-function unreadable(key: string, reason: string): { failed: Failure } {
-  return { failed: { source: "(unreadable message)", key, stage: "notification", reason, retryable: false } };
+/** A message that cannot be read as a notification: a failure for the dead letter under `key`, with the message when it could be decoded. */
+function unreadable(key: string, reason: string, notification?: OriginalNotification): { failed: Failure } {
+  return { failed: { source: "(unreadable message)", key, stage: "notification", reason, retryable: false, ...(notification ? { notification } : {}) } };
 }
 
 /**
@@ -407,20 +426,36 @@ export function decideNotification(bytes: Uint8Array, options: StreamingOptions)
   } catch (err) {
     return unreadable("_unreadable", `not a Pub/Sub message: ${(err as Error).message}`);
   }
+  const notification = message.original;
   let decision: ReturnType<typeof decide>;
   try {
     decision = decide(message, options);
   } catch (err) {
     // A message decide did not foresee: a dead letter, never an exception (a runner retries a failed bundle forever).
-    return unreadable(`_notifications/${message.id}`, `cannot read the notification: ${(err as Error).message}`);
+    return unreadable(`_notifications/${message.id}`, `cannot read the notification: ${(err as Error).message}`, notification);
   }
-  if (decision.action === "process") return { ok: { ...decision.input, attempt: `m${message.id}` } };
+  if (decision.action === "process") return { ok: { ...decision.input, notification, attempt: `m${message.id}` } };
   if (decision.action === "skip") {
     log("INFO", `skipped ${decision.object}: ${decision.reason}`, { event: "skipped", object: decision.object, reason: decision.reason });
     return { skipped: { object: decision.object, reason: decision.reason } };
   }
   const key = `_notifications/${message.id}`;
-  return { failed: { source: decision.object, key, stage: "notification", reason: decision.reason, retryable: false } };
+  return { failed: { source: decision.object, key, stage: "notification", reason: decision.reason, retryable: false, notification } };
+}
+
+/** A base64 text's bytes: how recorded messages travel into a replay (beam/pubsub.ts, replayPubSubMessages). */
+export function bytesOf(base64: string): Uint8Array {
+  return new Uint8Array(Buffer.from(base64, "base64"));
+}
+
+// Beam's element timestamps are instances of the "long" package's class (the version apache-beam depends on).
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const Long = require("long") as { fromNumber(ms: number): unknown };
+
+/** The timestamp Dataflow's Pub/Sub read gives a message: its publish time, in ms since the epoch. */
+export function publishTimeOf(bytes: Uint8Array): unknown {
+  const publishTime = decodePubsubMessage(bytes).original.publishTime;
+  return Long.fromNumber(publishTime === null ? 0 : Date.parse(publishTime));
 }
 
 /** The object a source names, without its generation: how the listener's log lines name an upload. */
@@ -439,7 +474,7 @@ function objectOf(source: string): string {
 export async function oneAttemptPerUpload(
   attempts: VideoAttempt[],
   options: PipelineOptions,
-): Promise<{ ok: VideoAttempt } | { skipped: { object: string; reason: string } }> {
+): Promise<{ ok: VideoAttempt } | { skipped: { object: string; reason: string; deliveries: number } }> {
   const chosen = [...attempts].sort((a, b) => a.attempt.localeCompare(b.attempt))[0];
   const object = objectOf(chosen.source);
   if (attempts.length > 1) {
@@ -454,7 +489,7 @@ export async function oneAttemptPerUpload(
   }
   if (!done) return { ok: chosen };
   log("INFO", `already processed ${object}`, { event: "duplicate", object, deliveries: attempts.length });
-  return { skipped: { object, reason: "already processed" } };
+  return { skipped: { object, reason: "already processed", deliveries: attempts.length } };
 }
 
 /** The streaming job's last step: logs what happened to a video and, with a dead-letter topic, publishes its failure there. */
@@ -462,8 +497,75 @@ export async function announceOutcome(outcome: Outcome, options: StreamingOption
   if (outcome.status === "ok") {
     const object = objectOf(outcome.source);
     log("INFO", `processed ${object} in ${outcome.wallSec} s`, { event: "processed", object, manifest: outcome.manifest, processingSec: outcome.wallSec });
-  } else if (options.deadLetterTopic) {
-    await publishDeadLetter(options.deadLetterTopic, { source: outcome.source, stage: outcome.stage, reason: outcome.reason, record: outcome.deadLetter });
+  } else {
+    await announceFailure(outcome, options);
   }
   return outcome;
+}
+
+/**
+ * With a dead-letter topic, publishes a dead-lettered video's failure there,
+ * with the notification that asked for it (the listener passes its client).
+ */
+export async function announceFailure(
+  outcome: FailedOutcome,
+  options: StreamingOptions,
+  client?: import("@google-cloud/pubsub").PubSub,
+): Promise<void> {
+  if (!options.deadLetterTopic) return;
+  const { source, stage, reason, retryable, deadLetter: record, notification } = outcome;
+  const note = { source, stage, reason, retryable, record, ...(notification ? { notification } : {}) };
+  await publishDeadLetter(options.deadLetterTopic, note, notification?.attributes, client);
+}
+
+/**
+ * The streaming job's Beam metrics, which Dataflow's job page and Flink's web
+ * UI show: counters of what became of the notifications and uploads, and the
+ * distribution of each video's processing time. Flat, as the SDK binds only
+ * a context's own fields.
+ */
+export function jobMetrics(counter: (name: string) => Counter, distribution: (name: string) => Metric<number>) {
+  return {
+    processed: counter("uploads_processed"),
+    frames: counter("frames_processed"),
+    processingMs: distribution("processing_ms_per_video"),
+    skipped: counter("notifications_skipped"),
+    duplicates: counter("duplicate_notifications"),
+    ...Object.fromEntries(STAGES.map((stage) => [`deadLettered_${stage}`, counter(`dead_lettered_${stage}`)])),
+  } as JobMetrics;
+}
+
+export type JobMetrics = { processed: Counter; frames: Counter; processingMs: Metric<number>; skipped: Counter; duplicates: Counter } & Record<
+  `deadLettered_${Stage}`,
+  Counter
+>;
+
+/** Counts an outcome in the job's metrics, and passes it on. */
+export function countOutcome(outcome: Outcome, metrics: JobMetrics): Outcome {
+  if (outcome.status === "ok") {
+    metrics.processed.increment();
+    metrics.frames.increment(outcome.frames);
+    metrics.processingMs.update(Math.round(outcome.wallSec * 1000));
+  } else {
+    metrics[`deadLettered_${outcome.stage}`].increment();
+  }
+  return outcome;
+}
+
+/** Counts the notifications that asked for nothing (other events, other files, videoflow's own outputs). */
+export function countSkipped(skipped: unknown, metrics: JobMetrics): unknown {
+  metrics.skipped.increment();
+  return skipped;
+}
+
+/** Counts the copies of an upload's notification met in one window beyond the one processed, and passes them on. */
+export function countCopies(copies: VideoAttempt[], metrics: JobMetrics): VideoAttempt[] {
+  if (copies.length > 1) metrics.duplicates.increment(copies.length - 1);
+  return copies;
+}
+
+/** Counts every notification of an upload found already done. */
+export function countDone(done: { deliveries: number }, metrics: JobMetrics): unknown {
+  metrics.duplicates.increment(done.deliveries);
+  return done;
 }

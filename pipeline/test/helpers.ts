@@ -192,3 +192,18 @@ export function everyNth(frames: number, n: number): number[] {
 export function sample(name: string): string {
   return path.join(samplesDir, name);
 }
+
+/**
+ * A received Pub/Sub message as Dataflow's Pub/Sub read hands it to the
+ * pipeline: a serialized google.pubsub.v1.PubsubMessage, with its id and
+ * publish time.
+ */
+export function serializedMessage(m: import("@google-cloud/pubsub").Message): Uint8Array {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { protos } = require("@google-cloud/pubsub") as typeof import("@google-cloud/pubsub");
+  const ms = m.publishTime.getTime();
+  return protos.google.pubsub.v1.PubsubMessage.encode({
+    data: m.data, attributes: m.attributes, messageId: m.id,
+    publishTime: { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 },
+  }).finish();
+}

@@ -10,9 +10,9 @@ describe("parseEndpoint", () => {
       google: true,
       spec: "projects/my-proj/locations/europe-west4/endpoints/1234",
     });
-    assert.equal(parseEndpoint("projects/p/models/people").url, "https://ml.googleapis.com/v1/projects/p/models/people:predict");
-    assert.equal(parseEndpoint("projects/p/models/people/versions/v2").url, "https://ml.googleapis.com/v1/projects/p/models/people/versions/v2:predict");
-    assert.equal(parseEndpoint("projects/p/models/people").kind, "ml-engine");
+    assert.equal(parseEndpoint("projects/my-project/models/people").url, "https://ml.googleapis.com/v1/projects/my-project/models/people:predict");
+    assert.equal(parseEndpoint("projects/my-project/models/people/versions/v2").url, "https://ml.googleapis.com/v1/projects/my-project/models/people/versions/v2:predict");
+    assert.equal(parseEndpoint("projects/my-project/models/people").kind, "ml-engine");
     const tfServing = parseEndpoint("http://127.0.0.1:8501/v1/models/people:predict");
     assert.equal(tfServing.kind, "http");
     assert.equal(tfServing.google, false);
@@ -20,7 +20,7 @@ describe("parseEndpoint", () => {
 
   it("says what it accepts when given something else", () => {
     assert.throws(() => parseEndpoint("ml-engine/people"), /is not a prediction endpoint: use projects\/P\/locations\/L\/endpoints\/E/);
-    assert.throws(() => parseEndpoint("projects/p/locations/us-central1/endpoints/"), /not a prediction endpoint/);
+    assert.throws(() => parseEndpoint("projects/my-project/locations/us-central1/endpoints/"), /not a prediction endpoint/);
   });
 });
 

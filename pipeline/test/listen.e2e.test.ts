@@ -1,19 +1,20 @@
 /**
  * End to end on the local stack: real Pub/Sub emulator, Cloud Storage
- * emulator and bridge, and the real `videoflow listen` as a child process.
+ * emulator (fake-gcs-server, publishing the input bucket's notifications),
+ * and the real `videoflow listen` as a child process.
  */
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { notificationFor } from "../src/dev/bridge";
-import { LocalStack, startLocalStack } from "../src/dev/stack";
-import { makeClip, tempDir, videoFacts, everyNth } from "./helpers";
+import { LocalStack, NotificationRecorder, startLocalStack } from "../src/dev/stack";
+import { everyNth, makeClip, runCliAsync, tempDir, videoFacts } from "./helpers";
+import { startFaultProxy } from "../src/dev/fault-proxy";
 import { ListenerProcess } from "../src/dev/listener-process";
 import { startModelServer } from "../src/dev/model-server";
 
 const IN = "uploads-bucket";
 const OUT = "results-bucket";
-/** A bucket whose uploads the bridge does not announce: the tests publish its notifications themselves. */
+/** A bucket that does not notify the listener's topic: the tests send copies of its (recorded) notifications themselves. */
 const QUIET = "quiet-bucket";
 
 describe("videoflow listen on the local stack", () => {
@@ -22,6 +23,12 @@ describe("videoflow listen on the local stack", () => {
   let listener: ListenerProcess;
   let clip: string;
   let longClip: string;
+  let uploads: NotificationRecorder;
+  let quiet: NotificationRecorder;
+
+  /** Publishes a notification again, as Pub/Sub may deliver it (or as an operator's replay sends it). */
+  const publishAgain = (m: { data: Buffer; attributes: Record<string, string> }) =>
+    stack.pubsub.topic(stack.topic).publishMessage({ data: m.data, attributes: m.attributes });
 
   const listen = (output = `gs://${OUT}/videoflow`, subscription = stack.subscription) =>
     new ListenerProcess(
@@ -56,7 +63,9 @@ describe("videoflow listen on the local stack", () => {
   before(async () => {
     clip = makeClip(path.join(dir, "clip.mp4"), { width: 426, height: 240, rate: "25", seconds: 4, audio: true });
     longClip = makeClip(path.join(dir, "long.mp4"), { width: 640, height: 360, rate: "30", seconds: 40 });
-    stack = await startLocalStack({ buckets: [IN] });
+    stack = await startLocalStack({ inputBuckets: [IN], buckets: [OUT, QUIET] });
+    uploads = await stack.recordNotifications(IN);
+    quiet = await stack.recordNotifications(QUIET);
     listener = listen();
     await listener.waitFor((e) => e.event === "listening", "listening");
   });
@@ -68,7 +77,7 @@ describe("videoflow listen on the local stack", () => {
 
   it("processes an upload from its notification: gray.mp4, preview and manifest, keyed by generation", async () => {
     // Act
-    const [file] = await stack.storage.bucket(IN).upload(clip, { destination: "cam/one.mp4", contentType: "video/mp4" });
+    const [file] = await stack.storage.bucket(IN).upload(clip, { destination: "cam/one.mp4", contentType: "video/mp4", resumable: false });
     const generation = String(file.metadata.generation);
     const processed = await listener.waitFor((e) => e.event === "processed" && e.object === `gs://${IN}/cam/one.mp4`, "processed");
     // Assert
@@ -84,14 +93,12 @@ describe("videoflow listen on the local stack", () => {
   });
 
   it("gives one result for a notification delivered twice", async () => {
-    const [file] = await stack.storage.bucket(IN).upload(clip, { destination: "cam/twice.mp4", contentType: "video/mp4" });
+    const [file] = await stack.storage.bucket(IN).upload(clip, { destination: "cam/twice.mp4", contentType: "video/mp4", resumable: false });
     await listener.waitFor((e) => e.event === "processed" && e.object === `gs://${IN}/cam/twice.mp4`, "first result");
     const folder = `videoflow/cam/twice.mp4/${file.metadata.generation}`;
     const first = (await stack.storage.bucket(OUT).file(`${folder}/manifest.json`).download())[0].toString();
     // Act: the same notification again, as Pub/Sub may deliver it.
-    const [metadata] = await file.getMetadata();
-    const again = notificationFor("finalize", metadata as never);
-    await stack.pubsub.topic(stack.topic).publishMessage(again);
+    await publishAgain(await uploads.next("cam/twice.mp4"));
     await listener.waitFor((e) => e.event === "duplicate" && e.object === `gs://${IN}/cam/twice.mp4`, "duplicate");
     // Assert
     const second = (await stack.storage.bucket(OUT).file(`${folder}/manifest.json`).download())[0].toString();
@@ -101,13 +108,15 @@ describe("videoflow listen on the local stack", () => {
 
   it("acknowledges and counts what is not a video upload, and dead-letters what never will succeed", async () => {
     const before = { ...countsOf(listener) };
-    // Arrange / Act: a text file, a delete, a malformed message, and a notification for an object that is gone.
-    await stack.storage.bucket(IN).file("notes/readme.txt").save("hello", { contentType: "text/plain" });
+    // Arrange: the notification of an upload that is deleted before anyone reads it.
+    const [gone] = await stack.storage.bucket(QUIET).upload(clip, { destination: "cam/gone.mp4", contentType: "video/mp4", resumable: false });
+    const goneNotification = await quiet.next("cam/gone.mp4");
+    await gone.delete();
+    // Act: a text file, a delete, a malformed message, and the notification of the object that is gone.
+    await stack.storage.bucket(IN).file("notes/readme.txt").save("hello", { contentType: "text/plain", resumable: false });
     await stack.storage.bucket(IN).file("notes/readme.txt").delete();
     await stack.pubsub.topic(stack.topic).publishMessage({ data: Buffer.from("not a notification"), attributes: { hello: "world" } });
-    await stack.pubsub.topic(stack.topic).publishMessage(
-      notificationFor("finalize", { name: "cam/gone.mp4", bucket: IN, generation: "123", contentType: "video/mp4" }),
-    );
+    await publishAgain(goneNotification);
     await listener.waitFor((e) => e.event === "dead letter" && String(e.source).includes("cam/gone.mp4"), "dead letter for the missing object");
     await listener.waitFor((e) => e.event === "dead letter" && String(e.reason).includes("not a Cloud Storage notification"), "dead letter for the malformed message");
     await listener.waitFor((e) => e.event === "skipped" && e.reason === "event OBJECT_DELETE" && e.object === `gs://${IN}/notes/readme.txt`, "skipped delete");
@@ -115,10 +124,20 @@ describe("videoflow listen on the local stack", () => {
     // Assert: each was handled once, and the dead letters reached the topic with their reasons.
     const letters = await deadLetterMessages();
     const reasons = letters.map((l) => `${l.stage}: ${l.reason}`);
-    assert.ok(reasons.some((r) => /^input: gs:\/\/uploads-bucket\/cam\/gone.mp4#123 does not exist$/.test(r)), reasons.join("\n"));
+    const generation = goneNotification.attributes.objectGeneration;
+    assert.ok(reasons.some((r) => r === `input: gs://${QUIET}/cam/gone.mp4#${generation} does not exist`), reasons.join("\n"));
     assert.ok(reasons.some((r) => /^notification: not a Cloud Storage notification/.test(r)), reasons.join("\n"));
-    const record = JSON.parse((await stack.storage.bucket(OUT).file("videoflow/_deadletter/cam/gone.mp4/123.json").download())[0].toString());
+    // Both the record and the message keep the notification whole, so that it can be sent again.
+    const record = JSON.parse((await stack.storage.bucket(OUT).file(`videoflow/_deadletter/cam/gone.mp4/${generation}.json`).download())[0].toString());
     assert.equal(record.stage, "input");
+    assert.deepEqual(record.notification.attributes, goneNotification.attributes);
+    assert.equal(Buffer.from(record.notification.data, "base64").toString(), goneNotification.data.toString());
+    assert.equal(record.notification.messageId.length > 0, true);
+    const message = letters.find((l) => String(l.source).includes("cam/gone.mp4"))!;
+    assert.deepEqual((message.notification as { attributes: unknown }).attributes, goneNotification.attributes);
+    assert.equal((message.attributes as Record<string, string>).objectId, "cam/gone.mp4");
+    const malformed = letters.find((l) => l.stage === "notification")!;
+    assert.deepEqual((malformed.notification as { attributes: unknown }).attributes, { hello: "world" });
     await new Promise((r) => setTimeout(r, 1000));
     assert.equal(listener.count("retry"), 0, "nothing is retried: none of these can succeed");
     assert.equal(listener.events.filter((e) => e.event === "dead letter" && String(e.source).includes("cam/gone.mp4")).length, 1, "no redelivery");
@@ -130,7 +149,7 @@ describe("videoflow listen on the local stack", () => {
     const shared = listen(`gs://${IN}/out`);
     try {
       await shared.waitFor((e) => e.event === "listening", "listening");
-      const [file] = await stack.storage.bucket(IN).upload(clip, { destination: "cam/loop.mp4", contentType: "video/mp4" });
+      const [file] = await stack.storage.bucket(IN).upload(clip, { destination: "cam/loop.mp4", contentType: "video/mp4", resumable: false });
       await shared.waitFor((e) => e.event === "processed" && e.object === `gs://${IN}/cam/loop.mp4`, "processed");
       // The outputs' own notifications arrive after it: wait until all three were skipped.
       const folder = `out/cam/loop.mp4/${file.metadata.generation}`;
@@ -147,7 +166,7 @@ describe("videoflow listen on the local stack", () => {
   it("completes a video exactly once after the listener is killed while working on it", async () => {
     const first = listen();
     await first.waitFor((e) => e.event === "listening", "listening");
-    const [file] = await stack.storage.bucket(IN).upload(longClip, { destination: "cam/crash.mp4", contentType: "video/mp4" });
+    const [file] = await stack.storage.bucket(IN).upload(longClip, { destination: "cam/crash.mp4", contentType: "video/mp4", resumable: false });
     await first.waitFor((e) => e.event === "probed" && String(e.video).startsWith("cam/crash.mp4/"), "probed");
     // Act: kill it mid-video, then start another.
     assert.equal(await first.stop("SIGKILL"), null);
@@ -182,7 +201,7 @@ describe("videoflow listen on the local stack", () => {
     try {
       await inferring.waitFor((e) => e.event === "listening", "listening");
       // Act
-      const [file] = await stack.storage.bucket(IN).upload(clip, { destination: "cam/seen.mp4", contentType: "video/mp4" });
+      const [file] = await stack.storage.bucket(IN).upload(clip, { destination: "cam/seen.mp4", contentType: "video/mp4", resumable: false });
       await inferring.waitFor((e) => e.event === "processed" && e.object === `gs://${IN}/cam/seen.mp4`, "processed");
       // Assert
       const folder = `inferred/cam/seen.mp4/${file.metadata.generation}`;
@@ -218,15 +237,15 @@ describe("videoflow listen on the local stack", () => {
    * Pub/Sub may deliver duplicates together.
    */
   async function burst(prefix: string, copies: number[]): Promise<Array<{ object: string; folder: string; copies: number }>> {
-    const uploads = [];
+    const sent = [];
     for (const [i, n] of copies.entries()) {
-      const [file] = await stack.storage.bucket(QUIET).upload(clip, { destination: `${prefix}/clip-${i}.mp4`, contentType: "video/mp4" });
-      const [metadata] = await file.getMetadata();
-      uploads.push({ object: `gs://${QUIET}/${prefix}/clip-${i}.mp4`, folder: `videoflow/${prefix}/clip-${i}.mp4/${metadata.generation}`, copies: n, metadata });
+      const name = `${prefix}/clip-${i}.mp4`;
+      const [file] = await stack.storage.bucket(QUIET).upload(clip, { destination: name, contentType: "video/mp4", resumable: false });
+      sent.push({ object: `gs://${QUIET}/${name}`, folder: `videoflow/${name}/${file.metadata.generation}`, copies: n, notification: await quiet.next(name) });
     }
     const batched = stack.pubsub.topic(stack.topic, { batching: { maxMessages: 100, maxMilliseconds: 200 } });
-    await Promise.all(uploads.flatMap((u) => Array.from({ length: u.copies }, () => batched.publishMessage(notificationFor("finalize", u.metadata as never)))));
-    return uploads;
+    await Promise.all(sent.flatMap((u) => Array.from({ length: u.copies }, () => batched.publishMessage({ data: u.notification.data, attributes: u.notification.attributes }))));
+    return sent;
   }
 
   /** What the listeners did with an object's deliveries: received, processed, answered (by its processing, or as a duplicate). */
@@ -306,18 +325,101 @@ describe("videoflow listen on the local stack", () => {
     try {
       await l.waitFor((e) => e.event === "listening", "listening");
       // Act: the long clip, then the short one right after.
-      await stack.storage.bucket(IN).upload(longClip, { destination: "isolation/long.mp4", contentType: "video/mp4" });
-      await stack.storage.bucket(IN).upload(clip, { destination: "isolation/short.mp4", contentType: "video/mp4" });
+      await stack.storage.bucket(IN).upload(longClip, { destination: "isolation/long.mp4", contentType: "video/mp4", resumable: false });
+      await stack.storage.bucket(IN).upload(clip, { destination: "isolation/short.mp4", contentType: "video/mp4", resumable: false });
       const short = await l.waitFor((e) => e.event === "processed" && e.object === `gs://${IN}/isolation/short.mp4`, "short processed", 120000);
       const long = await l.waitFor((e) => e.event === "processed" && e.object === `gs://${IN}/isolation/long.mp4`, "long processed", 120000);
       // Assert: the short one was done first, well before the long one took its time (from its delivery: the
-      // bridge publishes a notification once the upload is complete).
+      // bucket publishes a notification once the upload is complete).
       const received = l.events.find((e) => e.event === "received" && e.object === `gs://${IN}/isolation/short.mp4`)!;
       const shortSec = (Date.parse(String(short.time)) - Date.parse(String(received.time))) / 1000;
       assert.ok(l.events.indexOf(short) < l.events.indexOf(long), "the short video finished first");
       assert.ok(shortSec < Number(long.processingSec) / 2, `short: done ${shortSec} s after it arrived; long: ${long.processingSec} s of processing`);
     } finally {
       await l.stop();
+    }
+  });
+
+  it("retries a passing storage failure and an endpoint down for 10 s, and gives one complete result", async () => {
+    // Arrange: a listener that reaches Cloud Storage through a proxy failing two of its segment uploads and
+    // dropping its first manifest lookup, and an endpoint that answers 503 for the first 10 s after the upload.
+    await listener.stop();
+    const proxy = await startFaultProxy(stack.env.STORAGE_EMULATOR_HOST);
+    const server = await startModelServer();
+    const l = new ListenerProcess(
+      ["--inputSubscription", await freshSubscription("transient"), "--output", `gs://${OUT}/transient`, "--segmentSeconds", "1",
+        "--predictionEndpoint", server.predictUrl, "--inferenceFps", "5", "--deadLetterTopic", stack.deadLetterTopic],
+      { ...stack.env, STORAGE_EMULATOR_HOST: proxy.url },
+    );
+    try {
+      await l.waitFor((e) => e.event === "listening", "listening");
+      proxy.inject(
+        { method: "POST", path: /transient%2F_work%2Fcam%2Fflaky\.mp4%2F/, status: 503, times: 2 },
+        { method: "GET", path: /transient%2Fcam%2Fflaky\.mp4%2F\d+%2Fmanifest\.json/, status: "reset" },
+      );
+      server.setFaults({ failAll: { status: 503, message: "the model is being redeployed" } });
+      // Act
+      const [file] = await stack.storage.bucket(IN).upload(clip, { destination: "cam/flaky.mp4", contentType: "video/mp4", resumable: false });
+      const healed = setTimeout(() => server.setFaults({}), 10000);
+      await l.waitFor((e) => e.event === "processed" && e.object === `gs://${IN}/cam/flaky.mp4`, "processed", 90000);
+      clearTimeout(healed);
+      // Assert: one result, every frame predicted, nothing dead-lettered; the failures were met and retried.
+      const folder = `transient/cam/flaky.mp4/${file.metadata.generation}`;
+      assert.deepEqual(await objects(OUT, `${folder}/`), ["gray.mp4", "manifest.json", "predictions.jsonl", "preview.jpg"].map((f) => `${folder}/${f}`));
+      const manifest = JSON.parse((await stack.storage.bucket(OUT).file(`${folder}/manifest.json`).download())[0].toString());
+      assert.equal(manifest.video.frames, 100);
+      assert.equal(manifest.inference.framesPredicted, 20);
+      assert.equal(manifest.inference.framesFailed, 0);
+      assert.ok(server.requests.some((r) => r.status === 503) && server.requests.some((r) => r.status === 200));
+      assert.equal(proxy.injected().length, 3, "every storage fault was met");
+      assert.ok(l.count("retry") >= 4, `retried (${l.count("retry")} retry events)`);
+      assert.equal(l.count("dead letter"), 0);
+      assert.deepEqual(await objects(OUT, "transient/_deadletter/"), []);
+    } finally {
+      await l.stop();
+      await server.stop();
+      await proxy.stop();
+    }
+  });
+
+  it("dead-letters a failure that outlasts the retry budget, saying so, and `videoflow redrive` brings it to one result", async () => {
+    // Arrange: the endpoint down for longer than a 3 s retry budget.
+    await listener.stop();
+    const server = await startModelServer();
+    server.setFaults({ failAll: { status: 503, message: "the model is being redeployed" } });
+    const output = `gs://${OUT}/redriven`;
+    const l = new ListenerProcess(
+      ["--inputSubscription", await freshSubscription("redrive"), "--output", output, "--maxRetrySeconds", "3",
+        "--predictionEndpoint", server.predictUrl, "--inferenceFps", "5", "--deadLetterTopic", stack.deadLetterTopic],
+      stack.env,
+    );
+    try {
+      await l.waitFor((e) => e.event === "listening", "listening");
+      const [file] = await stack.storage.bucket(IN).upload(clip, { destination: "cam/late.mp4", contentType: "video/mp4", resumable: false });
+      const key = `cam/late.mp4/${file.metadata.generation}`;
+      const letter = await l.waitFor((e) => e.event === "dead letter" && e.video === key, "dead letter", 60000);
+      assert.equal(letter.stage, "inference");
+      assert.match(String(letter.reason), /gave up after \d+ tries over \d+\.\d s: HTTP 503: .*the model is being redeployed/);
+      assert.equal(letter.retryable, true);
+      const record = JSON.parse((await stack.storage.bucket(OUT).file(`redriven/_deadletter/${key}.json`).download())[0].toString());
+      assert.equal(record.notification.attributes.objectId, "cam/late.mp4");
+      // Act: the endpoint is back; the operator redrives.
+      server.setFaults({});
+      const redriven = await runCliAsync(["redrive", "--output", output, "--inputTopic", stack.topic], stack.env);
+      // Assert
+      assert.equal(redriven.code, 0, redriven.stderr);
+      const summary = redriven.events.find((e) => e.event === "redrive summary")!;
+      assert.equal(summary.sent, 1);
+      assert.equal(summary.skipped, 0);
+      await l.waitFor((e) => e.event === "processed" && e.object === `gs://${IN}/cam/late.mp4`, "processed after redrive", 60000);
+      assert.deepEqual(await objects(OUT, `redriven/${key}/`), ["gray.mp4", "manifest.json", "predictions.jsonl", "preview.jpg"].map((f) => `redriven/${key}/${f}`));
+      assert.deepEqual(await objects(OUT, "redriven/_deadletter/"), [], "the success removed the dead-letter record");
+      // Redriving again sends nothing: there is no dead letter left.
+      const again = await runCliAsync(["redrive", "--output", output, "--inputTopic", stack.topic], stack.env);
+      assert.equal(again.events.find((e) => e.event === "redrive summary")?.sent, 0);
+    } finally {
+      await l.stop();
+      await server.stop();
     }
   });
 

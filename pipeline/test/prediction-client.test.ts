@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ModelServer, startModelServer } from "../src/dev/model-server";
+import { GaveUp } from "../src/failure-policy";
 import { parseEndpoint, toInstance } from "../src/inference/inference";
 import { PredictError, PredictionClient } from "../src/inference/prediction-client";
 import { opencv } from "../src/video/vision";
@@ -45,7 +46,7 @@ describe("PredictionClient and the local model", () => {
   it("calls Vertex AI and AI Platform endpoints at their paths with a bearer token; plain URLs without one", async () => {
     server.setFaults({});
     const token = { getAccessToken: async () => "fake-token" };
-    for (const spec of ["projects/p/locations/us-central1/endpoints/123", "projects/p/models/people/versions/v1"]) {
+    for (const spec of ["projects/my-project/locations/us-central1/endpoints/123", "projects/my-project/models/people/versions/v1"]) {
       const client = new PredictionClient(parseEndpoint(spec), { maxConcurrentRequests: 1, baseUrl: server.baseUrl, tokenSource: token });
       await client.predict([blank]);
       const seen = server.requests[server.requests.length - 1];
@@ -58,7 +59,7 @@ describe("PredictionClient and the local model", () => {
 
   it("retries bursts of 429 and 500 until they pass", async () => {
     server.setFaults({ rate429: 0.3, errorRate: 0.3, seed: 7 });
-    const client = new PredictionClient(parseEndpoint(server.predictUrl), { maxConcurrentRequests: 4, maxRetries: 10, sleep: instant });
+    const client = new PredictionClient(parseEndpoint(server.predictUrl), { maxConcurrentRequests: 4, retryBudgetMs: 3_600_000, sleep: instant });
     const replies = await Promise.all(Array.from({ length: 12 }, () => client.predict([blank])));
     assert.ok(replies.every((r) => r.predictions.length === 1));
     assert.ok(replies.some((r) => r.attempts > 1), "some requests were retried");
@@ -71,10 +72,18 @@ describe("PredictionClient and the local model", () => {
     await assert.rejects(client.predict([blank]), (e: PredictError) => e.status === 403 && e.attempts === 1 && /HTTP 403: .*Permission denied on endpoint/.test(e.message));
   });
 
-  it("gives up on a 503 after its retries", async () => {
+  it("gives up on a 503 that lasts longer than its retry budget, saying how many tries over how long", async () => {
     server.setFaults({ failAll: { status: 503, message: "overloaded" } });
-    const client = new PredictionClient(parseEndpoint(server.predictUrl), { maxConcurrentRequests: 1, maxRetries: 3, sleep: instant });
-    await assert.rejects(client.predict([blank]), (e: PredictError) => e.attempts === 4 && /overloaded.*after 4 attempts/.test(e.message));
+    const before = server.requests.length;
+    const client = new PredictionClient(parseEndpoint(server.predictUrl), { maxConcurrentRequests: 1, retryBudgetMs: 20_000, sleep: instant });
+    await assert.rejects(client.predict([blank]), (e: Error) => {
+      assert.ok(e instanceof GaveUp, String(e));
+      // Waits of 0.5, 1, 2, 4, 8, 16 s, each 50-100 % of that: 6 or 7 tries fit in 20 s.
+      assert.ok(e.tries === 6 || e.tries === 7, `tries: ${e.tries}`);
+      assert.equal(server.requests.length - before, e.tries);
+      assert.match(e.message, /gave up after \d+ tries over \d+\.\d s: HTTP 503: .*overloaded/);
+      return true;
+    });
   });
 
   it("treats malformed and short replies as errors", async () => {

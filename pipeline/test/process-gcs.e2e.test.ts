@@ -1,11 +1,12 @@
 /**
  * End to end: `videoflow process` reading gs:// objects and writing to a
- * gs:// prefix, against the Cloud Storage emulator.
+ * gs:// prefix, against the Cloud Storage emulator (fake-gcs-server).
  */
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { StorageEmulator, startStorageEmulator } from "../src/dev/storage-emulator";
+import { storageClient } from "../src/io/storage";
 import { CliResult, makeClip, runCliAsync, tempDir, videoFacts } from "./helpers";
 
 describe("videoflow process with Cloud Storage inputs and outputs", () => {
@@ -17,14 +18,15 @@ describe("videoflow process with Cloud Storage inputs and outputs", () => {
 
   before(async () => {
     // Arrange: one object with a space in its name, one local file, one object that does not exist.
-    emulator = await startStorageEmulator({});
+    emulator = await startStorageEmulator({ projectId: "videoflow-test" });
     process.env.STORAGE_EMULATOR_HOST = emulator.url;
-    const { Storage } = await import("@google-cloud/storage");
-    storage = new Storage({ projectId: "videoflow-test" });
+    storage = storageClient({ projectId: "videoflow-test" });
+    await storage.createBucket("in-bucket");
+    await storage.createBucket("out-bucket");
     const clip = makeClip(path.join(dir, "a.mp4"), { width: 320, height: 180, rate: "25", seconds: 5, audio: true });
-    await storage.bucket("in-bucket").upload(clip, { destination: "videos/a b.mp4", contentType: "video/mp4" });
+    await storage.bucket("in-bucket").upload(clip, { destination: "videos/a b.mp4", contentType: "video/mp4", resumable: false });
     local = makeClip(path.join(dir, "local.mp4"), { width: 160, height: 90, rate: "30", seconds: 2 });
-    // Act (asynchronously: this process serves the emulator)
+    // Act
     run = await runCliAsync(
       ["process", "gs://in-bucket/videos/a b.mp4", local, "gs://in-bucket/missing.mp4", "--output", "gs://out-bucket/run", "--segmentSeconds", "2"],
       { STORAGE_EMULATOR_HOST: emulator.url, GOOGLE_CLOUD_PROJECT: "videoflow-test", METADATA_SERVER_DETECTION: "none" },

@@ -67,12 +67,15 @@ describe("videoflow process --runner flink: the direct runner's results", () => 
     }
   });
 
-  it("with PROCESS, Flink started the worker entry point and the workers ran in processes of their own", () => {
-    // The steps log "probed" where they run: in this process with LOOPBACK, in the workers Flink started with
-    // PROCESS (whose output Flink keeps to itself), while every outcome still reached this process's report.
-    const probed = (variant: string) => runs[variant].events.filter((e) => e.event === "probed").length;
-    assert.equal(probed("flink"), 3, "LOOPBACK: the steps ran here");
-    assert.equal(probed("process"), 0, "PROCESS: the steps ran elsewhere");
+  it("with PROCESS, Flink started the worker entry point, the workers ran in processes of their own, and their log lines reached videoflow's", () => {
+    // The steps log "probed" where they run: in this process with LOOPBACK; in the workers Flink started with
+    // PROCESS, whose output Flink keeps to itself, so they forward their log lines, each with its own pid.
+    const probed = (variant: string) => runs[variant].events.filter((e) => e.event === "probed");
+    assert.equal(probed("flink").length, 3, "LOOPBACK: the steps ran here");
+    assert.ok(probed("flink").every((e) => e.workerPid === undefined));
+    assert.equal(probed("process").length, 3, "PROCESS: the workers' lines were forwarded");
+    const pids = new Set(probed("process").map((e) => e.workerPid));
+    assert.ok([...pids].every((pid) => typeof pid === "number" && pid > 0), `worker pids: ${[...pids].join(", ")}`);
     assert.equal(runs.process.events.filter((e) => e.event === "outcome").length, 4);
   });
 });

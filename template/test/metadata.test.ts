@@ -63,8 +63,16 @@ describe("metadata.json", () => {
 
   it("has regexes that agree with the options' own validation", () => {
     const cases: Record<string, { good: string[]; bad: string[] }> = {
-      inputSubscription: { good: ["projects/p/subscriptions/uploads"], bad: ["uploads", "projects/p/topics/t", "projects/p/subscriptions/a/b"] },
-      deadLetterTopic: { good: ["projects/p/topics/dead"], bad: ["projects/p/subscriptions/s"] },
+      inputSubscription: {
+        good: ["projects/my-project/subscriptions/uploads", "projects/example.com:my-project/subscriptions/uploads"],
+        bad: ["uploads", "projects/my-project/topics/t", "projects/my-project/subscriptions/a/b", "projects/demo/subscriptions/uploads", "projects/My-Project/subscriptions/s"],
+      },
+      deadLetterTopic: { good: ["projects/my-project/topics/dead"], bad: ["projects/my-project/subscriptions/s", "projects/demo/topics/dead"] },
+      predictionEndpoint: {
+        good: ["projects/my-project/locations/us-central1/endpoints/1", "projects/123456/models/m", "http://127.0.0.1:8501/v1/models/m:predict"],
+        bad: ["projects/demo/locations/us-central1/endpoints/1", "endpoint"],
+      },
+      maxRetrySeconds: { good: ["0", "600", "2.5"], bad: ["-1", "ten"] },
       outputDirectory: { good: ["gs://bucket/out"], bad: ["/local/dir"] },
       segmentSeconds: { good: ["0", "4", "2.5"], bad: ["-1", "four"] },
       writeGrayVideo: { good: ["true", "false"], bad: ["yes"] },

@@ -14,11 +14,15 @@
  * service has no setter for. See docs/research/dataflow/FINDINGS.md, Q4.
  * Only Dataflow runs this read: the direct runner silently yields nothing,
  * and Flink reads through Java (readPubSubMessagesThroughJava, below).
+ * replayPubSubMessages gives recorded messages the same shape, for tests.
  */
 import * as beam from "apache-beam";
 import { BytesCoder } from "apache-beam/coders/required_coders";
 import * as runnerApi from "apache-beam/proto/beam_runner_api";
 import { rawExternalTransform } from "apache-beam/transforms/external";
+import { withCoderInternal } from "apache-beam/transforms/internal";
+import { assignTimestamps } from "apache-beam/transforms/window";
+import { steps } from "./workarounds";
 // Type queries, not `import type` (see workarounds.ts, 3).
 type Pipeline = import("apache-beam/internal/pipeline").Pipeline;
 type AsyncPTransform<I extends beam.PValue<unknown>, O extends beam.PValue<unknown>> = import("apache-beam/transforms/transform").AsyncPTransform<I, O>;
@@ -58,5 +62,24 @@ export function readPubSubMessagesThroughJava(
   return beam.withName(
     "readNotifications",
     rawExternalTransform<beam.Root, beam.PCollection<Uint8Array>>(JAVA_PUBSUB_READ_URN, { subscription, with_attributes: true }, expansionAddress),
+  );
+}
+
+/**
+ * Recorded messages (serialized PubsubMessages) as a bounded source with the
+ * shape of Dataflow's read: the same bytes, each timestamped with its publish
+ * time, as Dataflow's read timestamps them. What drives the streaming graph
+ * end to end on runners that cannot read Pub/Sub the way Dataflow does (the
+ * direct runner), or should not have to (a test on Flink). The messages travel
+ * as base64 text: the runners' generic coder breaks a top-level Uint8Array.
+ */
+export function replayPubSubMessages(messages: Uint8Array[]): beam.PTransform<beam.Root, beam.PCollection<Uint8Array>> {
+  const recorded = messages.map((m) => Buffer.from(m).toString("base64"));
+  return beam.withName("readNotifications", (root: beam.Root) =>
+    root
+      .apply(beam.withName("recorded", beam.create(recorded, false)))
+      .map(beam.withName("messageBytes", (base64: string) => steps.bytesOf(base64)))
+      .apply(withCoderInternal(new BytesCoder()))
+      .apply(beam.withName("publishTimes", assignTimestamps((bytes: Uint8Array) => steps.publishTimeOf(bytes)))),
   );
 }

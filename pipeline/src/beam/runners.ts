@@ -18,12 +18,12 @@ import * as environments from "apache-beam/internal/environments";
 import * as runnerApi from "apache-beam/proto/beam_runner_api";
 import { PortableRunner } from "apache-beam/runners/portable_runner/runner";
 import { JobState_Enum } from "apache-beam/proto/beam_job_api";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { log } from "../log";
+import { Severity, log } from "../log";
 import type { EnvironmentType, RunnerName } from "../options";
-import { ProcessService, freePort, waitForPort } from "./services";
+import { ProcessService } from "./services";
 
 const repoRoot = path.resolve(__dirname, "..", "..", "..", "..");
 
@@ -45,12 +45,8 @@ export function flinkClassPath(): string {
   return readFileSync(file, "utf8").trim();
 }
 
-/**
- * Beam's Flink job server with a local Flink cluster ("[local]") in its JVM,
- * on a free port; with `expansionPort`, its own expansion service there (it
- * expands the Java Pub/Sub read, whose GCP IO is on the class path).
- */
-export function flinkJobServer(artifactsDir: string, expansionPort = 0, onLine?: (line: string) => void): ProcessService {
+/** Beam's Flink job server with a local Flink cluster ("[local]") in its JVM, on a free port. */
+export function flinkJobServer(artifactsDir: string, onLine?: (line: string) => void): ProcessService {
   return new ProcessService({
     onLine,
     name: "Flink job server",
@@ -58,8 +54,29 @@ export function flinkJobServer(artifactsDir: string, expansionPort = 0, onLine?:
     args: [
       "-cp", flinkClassPath(), "org.apache.beam.runners.flink.FlinkJobServerDriver",
       "--flink-master", "[local]", "--job-host", "127.0.0.1", "--job-port", "{{PORT}}",
-      "--artifact-port", "0", "--expansion-port", String(expansionPort), "--artifacts-dir", artifactsDir,
+      "--artifact-port", "0", "--expansion-port", "0", "--artifacts-dir", artifactsDir,
     ],
+    env: { JDK_JAVA_OPTIONS: [process.env.JDK_JAVA_OPTIONS, FLINK_JVM_OPENS].filter(Boolean).join(" ") },
+  });
+}
+
+/**
+ * A Java expansion service on the job server's class path that expands the
+ * Pub/Sub read into Flink's own unbounded-source read (Read.from, the
+ * "deprecated" read), not the splittable-DoFn read the job server's built-in
+ * expansion service gives. On Flink the SDF read sometimes never reads at
+ * all (the stall of issue 16: its restrictions never run, the state never
+ * changes, 1 run in 6 here) and keeps every self-checkpoint in state
+ * (apache/beam#27648); the legacy read reads from the first second and keeps
+ * its state flat. Its watermark does not advance (FINDINGS Q4), which the
+ * streaming job on Flink does not need: it takes each video whole.
+ * Needed only while the pipeline is expanded.
+ */
+export function legacyReadExpansionService(): ProcessService {
+  return new ProcessService({
+    name: "Java expansion service",
+    command: "java",
+    args: ["-cp", flinkClassPath(), "org.apache.beam.sdk.expansion.service.ExpansionService", "{{PORT}}", "--experiments=use_deprecated_read", "--defaultEnvironmentType=EMBEDDED"],
     env: { JDK_JAVA_OPTIONS: [process.env.JDK_JAVA_OPTIONS, FLINK_JVM_OPENS].filter(Boolean).join(" ") },
   });
 }
@@ -81,16 +98,21 @@ export const WORKER_BOOT = path.join(__dirname, "worker-boot.js");
  */
 class LocalFlinkRunner extends PortableRunner {
   private readonly workers: EnvironmentType;
+  private readonly workerLogs: string;
 
-  constructor(options: { jobEndpoint: string; [option: string]: unknown }, workers: EnvironmentType) {
+  /** `workerLogs`: the file PROCESS workers append their log lines to (followWorkerLogs). */
+  constructor(options: { jobEndpoint: string; [option: string]: unknown }, workers: EnvironmentType, workerLogs: string) {
     super(workers === "LOOPBACK" ? { ...options, environmentType: "LOOPBACK" } : options);
     this.workers = workers;
+    this.workerLogs = workerLogs;
   }
 
   async runPipeline(pipeline: runnerApi.Pipeline, options?: Record<string, unknown>) {
     let proto = withJavaEmbedded(pipeline);
     if (this.workers === "PROCESS") {
-      const payload = runnerApi.ProcessPayload.toBinary({ os: "", arch: "", command: WORKER_BOOT, env: { VIDEOFLOW_JSON_LOGS: "1" } });
+      const env: Record<string, string> = { VIDEOFLOW_JSON_LOGS: "1", VIDEOFLOW_LOG_FORWARD: this.workerLogs };
+      if (process.env.VIDEOFLOW_DEBUG) env.VIDEOFLOW_DEBUG = process.env.VIDEOFLOW_DEBUG;
+      const payload = runnerApi.ProcessPayload.toBinary({ os: "", arch: "", command: WORKER_BOOT, env });
       proto = withTypeScriptEnvironment(proto, "beam:env:process:v1", payload);
     }
     return this.runPipelineWithProto(proto, options);
@@ -125,13 +147,53 @@ export function withTypeScriptEnvironment(pipeline: runnerApi.Pipeline, urn: str
   return proto;
 }
 
+/**
+ * Follows the log file the job's PROCESS workers append to (log.ts,
+ * VIDEOFLOW_LOG_FORWARD) and logs each of their lines as this process's own,
+ * with the worker's pid: Flink keeps a worker's output to itself, and a
+ * worker that fails or stalls should explain itself where the user looks.
+ * Returns the function that stops following (after reading what is left).
+ */
+export function followWorkerLogs(file: string): () => void {
+  writeFileSync(file, "");
+  let offset = 0;
+  let partial = "";
+  const readNew = () => {
+    const fd = openSync(file, "r");
+    try {
+      const chunk = Buffer.alloc(1 << 16);
+      for (let n = readSync(fd, chunk, 0, chunk.length, offset); n > 0; n = readSync(fd, chunk, 0, chunk.length, offset)) {
+        offset += n;
+        partial += chunk.subarray(0, n).toString("utf8");
+      }
+    } finally {
+      closeSync(fd);
+    }
+    const lines = partial.split("\n");
+    partial = lines.pop() ?? "";
+    for (const line of lines) {
+      try {
+        const entry = JSON.parse(line) as { severity: Severity; message: string } & Record<string, unknown>;
+        // The worker's own time and pid go with its fields (no destructuring in the Beam layer: workarounds.ts, 3).
+        const fields: Record<string, unknown> = { ...entry };
+        delete fields.severity;
+        delete fields.message;
+        log(entry.severity, entry.message, fields);
+      } catch {
+        log("INFO", `worker: ${line}`, { event: "worker output" });
+      }
+    }
+  };
+  const timer = setInterval(readNew, 250);
+  return () => {
+    clearInterval(timer);
+    readNew();
+  };
+}
+
 /** Starts Beam's Flink job server (and with it a local Flink cluster), logging where and how long it took. */
-async function startFlinkJobServer(
-  artifactsDir: string,
-  expansionPort = 0,
-  onLine?: (line: string) => void,
-): Promise<{ jobServer: ProcessService; address: string }> {
-  const jobServer = flinkJobServer(artifactsDir, expansionPort, onLine);
+async function startFlinkJobServer(artifactsDir: string, onLine?: (line: string) => void): Promise<{ jobServer: ProcessService; address: string }> {
+  const jobServer = flinkJobServer(artifactsDir, onLine);
   const started = Date.now();
   const address = await jobServer.start();
   const startSec = (Date.now() - started) / 1000;
@@ -141,26 +203,34 @@ async function startFlinkJobServer(
   return { jobServer, address };
 }
 
-/** Runs a batch pipeline to the end on the named runner; rejects when the job fails. */
+/**
+ * Runs a pipeline over bounded input to the end on the named runner; rejects
+ * when the job fails. `streaming` has Flink run it with its streaming
+ * translation (as the streaming job runs), not its batch one.
+ */
 export async function runToCompletion(
   runner: RunnerName,
-  build: (root: beam.Root) => void,
-  { jobName = "videoflow", environmentType = "LOOPBACK" }: { jobName?: string; environmentType?: EnvironmentType } = {},
+  build: (root: beam.Root) => void | Promise<unknown>,
+  { jobName = "videoflow", environmentType = "LOOPBACK", streaming = false }: { jobName?: string; environmentType?: EnvironmentType; streaming?: boolean } = {},
 ): Promise<void> {
   if (runner === "direct") {
-    await createRunner({ runner: "direct" }).run(build);
+    await createRunner({ runner: "direct" }).run(build as (root: beam.Root) => Promise<beam.PValue<unknown>>);
     return;
   }
-  const artifactsDir = mkdtempSync(path.join(os.tmpdir(), "videoflow-flink-"));
+  const workDir = mkdtempSync(path.join(os.tmpdir(), "videoflow-flink-"));
+  const workerLogs = path.join(workDir, "workers.jsonl");
+  const stopFollowing = followWorkerLogs(workerLogs);
   let jobServer: ProcessService | undefined;
   try {
-    const started = await startFlinkJobServer(artifactsDir);
+    const started = await startFlinkJobServer(path.join(workDir, "artifacts"));
     jobServer = started.jobServer;
     // Options go to the constructor: run() drops the ones given to it (see workarounds.ts).
-    await new LocalFlinkRunner({ jobEndpoint: started.address, jobName, parallelism: os.availableParallelism() }, environmentType).run(build);
+    const options = { jobEndpoint: started.address, jobName, parallelism: os.availableParallelism(), ...(streaming ? { streaming: true } : {}) };
+    await new LocalFlinkRunner(options, environmentType, workerLogs).run(build as (root: beam.Root) => Promise<beam.PValue<unknown>>);
   } finally {
+    stopFollowing();
     await jobServer?.stop();
-    rmSync(artifactsDir, { recursive: true, force: true });
+    rmSync(workDir, { recursive: true, force: true });
   }
 }
 
@@ -177,8 +247,8 @@ export const CHECKPOINT_INTERVAL_MS = 5000;
 
 /**
  * Starts a streaming pipeline on local Flink and returns once it runs.
- * `build` gets the address of the job server's expansion service, for the
- * Java Pub/Sub read. With PUBSUB_EMULATOR_HOST set, that read goes to the
+ * `build` gets the address of an expansion service for the Java Pub/Sub
+ * read (legacyReadExpansionService), stopped once the job is submitted. With PUBSUB_EMULATOR_HOST set, that read goes to the
  * emulator (pubsubRootUrl). Checkpoints go to files: Flink's default, the
  * JobManager's memory, refuses state over 5 MB within a minute of reading.
  */
@@ -187,10 +257,14 @@ export async function startStreaming(
   { jobName = "videoflow", environmentType = "LOOPBACK" }: { jobName?: string; environmentType?: EnvironmentType } = {},
 ): Promise<StreamingJob> {
   const workDir = mkdtempSync(path.join(os.tmpdir(), "videoflow-flink-"));
-  const expansionPort = await freePort();
   const flinkRest: string[] = [];
   let jobServer: ProcessService | undefined;
+  const expansion = legacyReadExpansionService();
+  const workerLogs = path.join(workDir, "workers.jsonl");
+  const stopFollowing = followWorkerLogs(workerLogs);
   const cleanUp = async () => {
+    stopFollowing();
+    await expansion.stop();
     await jobServer?.stop();
     rmSync(workDir, { recursive: true, force: true });
   };
@@ -198,7 +272,10 @@ export async function startStreaming(
     // Each job's local cluster says where its REST API listens only in the log.
     const watch = (line: string) => {
       const rest = /Rest endpoint listening at (\S+?):(\d+)/.exec(line);
-      if (rest) flinkRest.push(`${rest[1]}:${rest[2]}`);
+      if (rest) {
+        flinkRest.push(`${rest[1]}:${rest[2]}`);
+        log("INFO", `Flink's web UI (the job, its counters and checkpoints): http://${rest[1]}:${rest[2]}`, { event: "flink web ui", url: `http://${rest[1]}:${rest[2]}` });
+      }
       const checkpoint = /Completed checkpoint (\d+) for job \S+ \((\d+) bytes/.exec(line);
       if (checkpoint) {
         log("DEBUG", `checkpoint ${checkpoint[1]} completed (${checkpoint[2]} bytes of state): what was read before it is acknowledged`, {
@@ -206,23 +283,28 @@ export async function startStreaming(
         });
       }
     };
-    const started = await startFlinkJobServer(path.join(workDir, "artifacts"), expansionPort, watch);
+    // The two JVMs start side by side.
+    const expansionAddress = expansion.start();
+    expansionAddress.catch(() => undefined); // awaited below; a failure then is the one reported
+    const started = await startFlinkJobServer(path.join(workDir, "artifacts"), watch);
     jobServer = started.jobServer;
-    // The job server opens its expansion service after its job port (0.5 s apart, measured).
-    await waitForPort(expansionPort, "the Flink job server's expansion service");
     const emulator = process.env.PUBSUB_EMULATOR_HOST;
     const options = {
-      // One slot: the job's videos go one at a time (on 2 cores, x264 already uses both).
-      jobEndpoint: started.address, jobName, parallelism: 1, streaming: true,
+      // One slot: the job's videos go one at a time (on 2 cores, x264 already uses both). One element a bundle:
+      // an element that arrives while no other follows must not wait in an open bundle for one that does.
+      jobEndpoint: started.address, jobName, parallelism: 1, streaming: true, maxBundleSize: 1,
       checkpointingInterval: CHECKPOINT_INTERVAL_MS, stateBackend: "filesystem", stateBackendStoragePath: `file://${path.join(workDir, "checkpoints")}`,
       ...(emulator ? { pubsubRootUrl: `http://${emulator}` } : {}),
     };
     // runAsync's result is the PortableRunner's, which can be cancelled (its declared type cannot).
-    const result = (await new LocalFlinkRunner(options, environmentType).runAsync(build(`127.0.0.1:${expansionPort}`))) as unknown as {
+    const result = (await new LocalFlinkRunner(options, environmentType, workerLogs).runAsync(build(await expansionAddress))) as unknown as {
       cancel(): Promise<void>;
       waitUntilFinish(): Promise<JobState_Enum>;
     };
+    await expansion.stop();
     const ended = result.waitUntilFinish().then((state) => JobState_Enum[state]);
+    // Submitted is not yet reading: Flink deploys the job's tasks some seconds later.
+    await Promise.race([waitUntilRunning(flinkRest), ended]);
     return {
       ended,
       async stop() {
@@ -237,6 +319,25 @@ export async function startStreaming(
     await cleanUp();
     throw err;
   }
+}
+
+/** Waits (up to 60 s) until the local cluster (its REST API, once its log names it) runs a job whose every task runs. */
+async function waitUntilRunning(flinkRest: string[]): Promise<void> {
+  const get = async (rest: string, p: string) => (await fetch(`http://${rest}${p}`)).json() as Promise<Record<string, unknown>>;
+  for (const deadline = Date.now() + 60000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
+    const rest = flinkRest[0];
+    if (!rest) continue;
+    try {
+      const { jobs } = (await get(rest, "/jobs")) as { jobs: Array<{ id: string; status: string }> };
+      const job = jobs.find((j) => j.status === "RUNNING");
+      if (!job) continue;
+      const { vertices } = (await get(rest, `/jobs/${job.id}`)) as { vertices: Array<{ status: string }> };
+      if (vertices.length > 0 && vertices.every((v) => v.status === "RUNNING")) return;
+    } catch {
+      // Not answering yet.
+    }
+  }
+  log("WARNING", "the Flink job's tasks were not all running within 60 s of its submission", { event: "slow start" });
 }
 
 /** Cancels every running job of a local Flink cluster through its REST API, and waits (up to 30 s) until none runs. */

@@ -60,18 +60,31 @@
  *    (pvalue.js: "Class extends value undefined"): worker-boot.ts imports
  *    "apache-beam" first.
  * 11. Streaming on local Flink (runners.ts startStreaming, pubsub.ts,
- *    pipeline.ts StreamingShape). The Pub/Sub read is Java's, expanded by
- *    the job server's own expansion service, configured with
- *    with_attributes (the SDK's readFromPubSubWithAttributes sends a field
- *    Java 2.49 has no setter for); its DOCKER environment becomes EMBEDDED
- *    (no Docker here; the job server's class path has the Java IO). That
- *    read's watermark stays at its minimum on Flink, so no GroupByKey on the
- *    stream ever fires: the Flink job takes each video whole. Beam's Cancel
- *    leaves the job running in Flink (it fails over and replays what it
- *    read): jobs are cancelled through Flink's REST API first. The SDK
- *    worker's control stream has no error handler, so a runner that goes
- *    away killed our process with an unhandled 'error' event: the patch
- *    (see 1) adds one.
+ *    pipeline.ts StreamingShape). The Pub/Sub read is Java's, configured
+ *    with with_attributes (the SDK's readFromPubSubWithAttributes sends a
+ *    field Java 2.49 has no setter for), expanded by an expansion service of
+ *    our own with --experiments=use_deprecated_read: Flink's own unbounded
+ *    source read, not the splittable-DoFn read, which sometimes never read
+ *    at all and keeps every self-checkpoint in state (apache/beam#27648;
+ *    docs/research/flink/FINDINGS.md, Q6). Its DOCKER environment becomes
+ *    EMBEDDED (no Docker here; the job server's class path has the Java IO).
+ *    The legacy read's watermark does not advance, so the Flink job takes
+ *    each video whole, needing no GroupByKey. One element a bundle
+ *    (maxBundleSize 1): an element otherwise waited in an open bundle until
+ *    another arrived. Beam's Cancel leaves the job running in Flink (it
+ *    fails over and replays what it read): jobs are cancelled through
+ *    Flink's REST API first. The SDK worker's control stream has no error
+ *    handler, so a runner that goes away killed our process with an
+ *    unhandled 'error' event: the patch (see 1) adds one.
+ * 12. The artifact cache (runners/artifacts.js): an artifact fetched for a
+ *    cross-language expansion was renamed into the cache before its write
+ *    stream had opened the file (ENOENT on every first run with an empty
+ *    ~/.apache_beam): the patch waits for the file to be written and closed.
+ * 13. Metrics (worker/metrics.js): the patch resets a metric cell's value
+ *    between bundles (each bundle reports its own updates, which runners add
+ *    up; unpatched, counters were counted again with every bundle) and
+ *    encodes a distribution as the model's four varints (unpatched, an
+ *    iterable of them, which a runner read as count 0).
  */
 import * as beam from "apache-beam";
 import { requireForSerialization } from "apache-beam/serialization";

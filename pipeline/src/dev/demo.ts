@@ -1,6 +1,6 @@
 /**
  * The demo (`make demo`): the whole flow on one machine. Starts the local
- * stack (Pub/Sub and Cloud Storage emulators, the notification bridge), the
+ * stack (Pub/Sub and Cloud Storage emulators, the bucket's notifications), the
  * local model (OpenCV's people detector over the prediction REST shape) and
  * `videoflow listen` sending it 2 frames a second, uploads sample videos,
  * waits for each manifest, prints where each result is and how long it took
@@ -14,14 +14,15 @@ import { startModelServer } from "./model-server";
 import { startLocalStack } from "./stack";
 
 const INPUT_BUCKET = "videoflow-demo-uploads";
-const OUTPUT = "gs://videoflow-demo-results/videoflow";
+const OUTPUT_BUCKET = "videoflow-demo-results";
+const OUTPUT = `gs://${OUTPUT_BUCKET}/videoflow`;
 
 async function main(): Promise<void> {
   const repoRoot = path.resolve(__dirname, "..", "..", "..", "..");
   const videos = process.argv.slice(2);
   if (videos.length === 0) throw new Error("usage: demo <video...>");
-  process.stderr.write("starting the local stack (Pub/Sub emulator, Cloud Storage emulator, notification bridge)\n");
-  const stack = await startLocalStack();
+  process.stderr.write("starting the local stack (Pub/Sub emulator, Cloud Storage emulator with the uploads bucket's notifications)\n");
+  const stack = await startLocalStack({ inputBuckets: [INPUT_BUCKET], buckets: [OUTPUT_BUCKET] });
   const model = await startModelServer();
   process.stderr.write(`local model (people detector) at ${model.predictUrl}\n`);
   const listener = new ListenerProcess(

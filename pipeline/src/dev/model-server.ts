@@ -32,6 +32,8 @@ export interface Faults {
   shortRate?: number;
   /** Every request fails with this status and message. */
   failAll?: { status: number; message: string } | null;
+  /** The next `count` requests fail with this status (an endpoint down for a while, then back). */
+  failNext?: { count: number; status: number } | null;
   seed?: number;
 }
 
@@ -140,6 +142,10 @@ export async function startModelServer(options: { port?: number; faults?: Faults
     }
     if (faults.latencyMs) await new Promise((r) => setTimeout(r, faults.latencyMs));
     if (faults.failAll) return { status: faults.failAll.status, text: JSON.stringify({ error: faults.failAll.message }), instances: instances.length };
+    if (faults.failNext && faults.failNext.count > 0) {
+      faults.failNext.count--;
+      return { status: faults.failNext.status, text: JSON.stringify({ error: "the model is unavailable (injected)" }), instances: instances.length };
+    }
     const dice = roll();
     let edge = faults.rate429 ?? 0;
     if (dice < edge) return { status: 429, text: JSON.stringify({ error: "Too many requests" }), headers: { "retry-after": "0" }, instances: instances.length };
@@ -182,7 +188,7 @@ export async function startModelServer(options: { port?: number; faults?: Faults
     predictUrl: `${baseUrl}/v1/models/people:predict`,
     requests,
     setFaults(f) {
-      faults = f;
+      faults = { ...f, failNext: f.failNext ? { ...f.failNext } : null };
       roll = random(f.seed ?? 1);
     },
     stop: () =>

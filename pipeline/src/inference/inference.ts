@@ -4,6 +4,7 @@
  * (by count and by request size), how replies are checked, and how boxes are
  * read from predictions. The calling itself is in prediction-client.ts.
  */
+import { checkProjectId } from "../io/resource-names";
 
 export type EndpointKind = "vertex" | "ml-engine" | "http";
 
@@ -26,10 +27,14 @@ export class EndpointError extends Error {}
  */
 export function parseEndpoint(spec: string): Endpoint {
   const vertex = /^projects\/([^/\s]+)\/locations\/([a-z0-9-]+)\/endpoints\/([^/\s:]+)$/.exec(spec);
+  const mlEngine = /^projects\/([^/\s]+)\/models\/[^/\s:]+(\/versions\/[^/\s:]+)?$/.exec(spec);
+  const project = vertex?.[1] ?? mlEngine?.[1];
+  const problem = project === undefined ? null : checkProjectId(project, { numberAllowed: true });
+  if (problem) throw new EndpointError(`${spec} names a project that cannot exist: ${problem}`);
   if (vertex) {
     return { kind: "vertex", url: `https://${vertex[2]}-aiplatform.googleapis.com/v1/${spec}:predict`, google: true, spec };
   }
-  if (/^projects\/[^/\s]+\/models\/[^/\s:]+(\/versions\/[^/\s:]+)?$/.test(spec)) {
+  if (mlEngine) {
     return { kind: "ml-engine", url: `https://ml.googleapis.com/v1/${spec}:predict`, google: true, spec };
   }
   if (/^https?:\/\/[^\s]+$/.test(spec)) {

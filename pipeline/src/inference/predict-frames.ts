@@ -3,8 +3,12 @@
  * gather into batches (by count and request size), each full batch is sent
  * as soon as a request slot is free, and while none is free the decoder
  * waits (backpressure), so the endpoint stays busy and memory stays bounded.
- * Every frame sent ends with its predictions or its error.
+ * Every frame sent ends with its predictions or its error; an endpoint that
+ * stays unavailable for the whole retry budget fails the segment instead (a
+ * later try, once it is back, gives the whole result).
  */
+import { VideoError } from "../errors";
+import { GaveUp } from "../failure-policy";
 import { BODY_OVERHEAD, instanceBytes, isFull } from "./inference";
 import { InferenceSummary, round } from "../video/manifest";
 import type { PipelineOptions } from "../options";
@@ -25,6 +29,7 @@ export class FramePredictor {
   private pendingBytes = BODY_OVERHEAD;
   private inFlight: Array<Promise<void>> = [];
   private readonly results: FramePrediction[] = [];
+  private gaveUp: GaveUp | null = null;
   deployedModelId: string | null = null;
   requests = 0;
   retries = 0;
@@ -41,10 +46,14 @@ export class FramePredictor {
     this.pendingBytes += size;
   }
 
-  /** Sends what is left, waits for every request, and returns one result per frame, in frame order. */
+  /**
+   * Sends what is left, waits for every request, and returns one result per
+   * frame, in frame order; throws a retryable VideoError when a request gave up.
+   */
   async finish(): Promise<FramePrediction[]> {
     if (this.pending.length > 0) await this.send();
     await Promise.all(this.inFlight);
+    if (this.gaveUp) throw new VideoError("inference", this.gaveUp.message, true);
     return this.results.sort((a, b) => a.frame - b.frame);
   }
 
@@ -63,6 +72,11 @@ export class FramePredictor {
           batch.forEach((p, i) => this.results.push({ frame: p.frame, timeSec: p.timeSec, predictions: reply.predictions[i], error: null }));
         },
         (err: Error) => {
+          if (err instanceof GaveUp) {
+            this.gaveUp ??= err;
+            this.retries += err.tries - 1;
+            return;
+          }
           this.retries += Math.max(0, ((err as { attempts?: number }).attempts ?? 1) - 1);
           batch.forEach((p) => this.results.push({ frame: p.frame, timeSec: p.timeSec, predictions: null, error: err.message }));
         },

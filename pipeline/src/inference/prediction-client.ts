@@ -1,10 +1,13 @@
 /**
  * Calling a prediction endpoint: one JSON POST per batch of instances, at
- * most `maxConcurrentRequests` at once per process, retried with exponential
- * backoff and jitter on 429, 5xx, time-outs and dropped connections; a reply
- * that is not data (not JSON, the wrong number of predictions) fails its
- * batch. Google endpoints get an Application Default Credentials token.
+ * most `maxConcurrentRequests` at once per process. A 429, a 5xx, a time-out
+ * or a dropped connection is retried by the failure policy (backoff, and a
+ * 429's Retry-After, for up to maxRetrySeconds), after which the request
+ * gives up (GaveUp); a reply that is not data (not JSON, the wrong number of
+ * predictions) or any other status fails its batch at once. Google endpoints
+ * get an Application Default Credentials token.
  */
+import { GaveUp, describe, retryTransient } from "../failure-policy";
 import { Endpoint, PredictReply, ReplyError, parseReply, requestBody } from "./inference";
 
 export interface TokenSource {
@@ -13,7 +16,8 @@ export interface TokenSource {
 
 export interface ClientOptions {
   maxConcurrentRequests: number;
-  maxRetries?: number;
+  /** How long a request failing transiently is retried (default: the process's maxRetrySeconds). */
+  retryBudgetMs?: number;
   timeoutMs?: number;
   /** Replaces the scheme and host of Google endpoints (tests: a local server standing in for Google). */
   baseUrl?: string;
@@ -24,7 +28,7 @@ export interface ClientOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-/** A batch that failed for good (after its retries, or at once when retrying would not help). */
+/** A batch that failed at once: a status or a reply that retrying would not change. */
 export class PredictError extends Error {
   constructor(
     message: string,
@@ -35,7 +39,16 @@ export class PredictError extends Error {
   }
 }
 
-const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
+/** One request's failure, for the failure policy to judge (its status) and wait on (retryAfterMs). */
+class HttpFailure extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly retryAfterMs: number | null,
+  ) {
+    super(message);
+  }
+}
 
 function adcTokenSource(): TokenSource {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -76,32 +89,32 @@ export class PredictionClient {
     };
   }
 
-  /** Sends one batch (the caller holds a slot) and returns its predictions, retrying what is worth retrying. */
+  /**
+   * Sends one batch (the caller holds a slot) and returns its predictions.
+   * Rejects with a PredictError (at once), or a GaveUp (the endpoint stayed
+   * unavailable for the whole retry budget).
+   */
   async predict(instances: unknown[]): Promise<PredictReply & { attempts: number }> {
-    const maxRetries = this.options.maxRetries ?? 5;
-    const sleep = this.options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
-    for (let attempt = 1; ; attempt++) {
-      let status: number | null = null;
-      let retryAfterMs: number | null = null;
-      let message: string;
-      try {
-        const reply = await this.post(instances);
-        status = reply.status;
-        if (reply.ok) return { ...parseReply(reply.text, instances.length), attempts: attempt };
-        message = `HTTP ${reply.status}: ${reply.text.slice(0, 300)}`;
+    let attempts = 0;
+    const once = async () => {
+      attempts++;
+      const reply = await this.post(instances);
+      if (!reply.ok) {
         const retryAfter = Number(reply.retryAfter);
-        if (reply.retryAfter && Number.isFinite(retryAfter)) retryAfterMs = retryAfter * 1000;
-        if (!RETRYABLE_STATUS.has(reply.status)) throw new PredictError(`${this.endpoint.spec}: ${message}`, status, attempt);
-      } catch (err) {
-        if (err instanceof PredictError) throw err;
-        if (err instanceof ReplyError) throw new PredictError(`${this.endpoint.spec}: ${err.message}`, status, attempt);
-        message = (err as Error).name === "TimeoutError" ? "timed out" : `${(err as Error).message}${causeOf(err)}`;
+        throw new HttpFailure(`HTTP ${reply.status}: ${reply.text.slice(0, 300)}`, reply.status, reply.retryAfter && Number.isFinite(retryAfter) ? retryAfter * 1000 : null);
       }
-      if (attempt > maxRetries) {
-        throw new PredictError(`${this.endpoint.spec}: ${message} (after ${attempt} attempts)`, status, attempt);
-      }
-      const backoff = Math.min(10_000, 200 * 2 ** (attempt - 1));
-      await sleep(retryAfterMs ?? backoff * (0.5 + Math.random() * 0.5));
+      return parseReply(reply.text, instances.length);
+    };
+    try {
+      const reply = await retryTransient(`prediction request to ${this.endpoint.spec}`, once, {
+        budgetMs: this.options.retryBudgetMs, sleep: this.options.sleep, fields: { endpoint: this.endpoint.spec },
+      });
+      return { ...reply, attempts };
+    } catch (err) {
+      if (err instanceof GaveUp) throw err;
+      const status = err instanceof HttpFailure ? err.status : null;
+      if (err instanceof ReplyError || err instanceof HttpFailure) throw new PredictError(`${this.endpoint.spec}: ${err.message}`, status, attempts);
+      throw new PredictError(`${this.endpoint.spec}: ${describe(err)}`, status, attempts);
     }
   }
 
@@ -119,11 +132,6 @@ export class PredictionClient {
     });
     return { ok: response.ok, status: response.status, text: await response.text(), retryAfter: response.headers.get("retry-after") };
   }
-}
-
-function causeOf(err: unknown): string {
-  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-  return cause ? ` (${cause.code ?? cause.message})` : "";
 }
 
 const clients = new Map<string, PredictionClient>();

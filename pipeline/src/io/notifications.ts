@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { videoKey } from "./keys";
+import { retryTransient } from "../failure-policy";
 import { OUTPUT_MARKER, isGcsUri, parseGcsUri } from "./storage";
 import type { VideoInput } from "../steps";
 
@@ -37,16 +38,36 @@ export interface NotificationMessage {
 }
 
 /**
+ * A notification as it arrived, kept whole with the work it asked for, so
+ * that a dead-lettered upload can be sent again exactly (videoflow redrive).
+ */
+export interface OriginalNotification {
+  messageId: string;
+  /** When Pub/Sub accepted it (RFC 3339), when known. */
+  publishTime: string | null;
+  attributes: Record<string, string>;
+  /** The message's data, in base64. */
+  data: string;
+}
+
+export function originalNotification(messageId: string, publishTime: Date | null, attributes: Record<string, string>, data: Buffer): OriginalNotification {
+  return { messageId, publishTime: publishTime ? publishTime.toISOString() : null, attributes: { ...attributes }, data: data.toString("base64") };
+}
+
+/**
  * A message as Dataflow's Pub/Sub read gives it (a serialized
  * google.pubsub.v1.PubsubMessage), with its id: the same for every delivery
  * of the message, so work named by it is found again when a bundle is retried.
  */
-export function decodePubsubMessage(bytes: Uint8Array): NotificationMessage & { id: string } {
+export function decodePubsubMessage(bytes: Uint8Array): NotificationMessage & { id: string; original: OriginalNotification } {
   // Loaded here: the Pub/Sub client takes a moment to load, and only the streaming job needs it.
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { protos } = require("@google-cloud/pubsub") as typeof import("@google-cloud/pubsub");
   const message = protos.google.pubsub.v1.PubsubMessage.decode(bytes);
-  return { id: message.messageId, attributes: { ...message.attributes }, data: Buffer.from(message.data) };
+  const data = Buffer.from(message.data);
+  const seconds = Number(message.publishTime?.seconds ?? 0);
+  const publishTime = seconds > 0 ? new Date(seconds * 1000 + Math.floor((message.publishTime?.nanos ?? 0) / 1e6)) : null;
+  return { id: message.messageId, attributes: { ...message.attributes }, data, original: originalNotification(message.messageId, publishTime, message.attributes ?? {}, data) };
 }
 
 export type Decision =
@@ -132,8 +153,8 @@ let deadLetterClient: import("@google-cloud/pubsub").PubSub | undefined;
 
 /**
  * Publishes one dead-letter message to `topic`, with the notification's
- * attributes that name the object and the stage in its attributes. Uses
- * `client`, or a client of its own made on first use.
+ * attributes that name the object and the stage in its attributes, under the
+ * failure policy. Uses `client`, or a client of its own made on first use.
  */
 export async function publishDeadLetter(
   topic: string,
@@ -148,5 +169,7 @@ export async function publishDeadLetter(
   }
   const named: Record<string, string> = {};
   for (const n of ["bucketId", "objectId", "objectGeneration", "eventType"]) if (attributes[n] !== undefined) named[n] = attributes[n];
-  await client.topic(topic).publishMessage({ json: { ...note, failedAt: new Date().toISOString() }, attributes: { ...named, stage: note.stage } });
+  const message = { json: { ...note, failedAt: new Date().toISOString() }, attributes: { ...named, stage: note.stage } };
+  const publisher = client.topic(topic);
+  await retryTransient(`publishing a dead-letter message to ${topic}`, () => publisher.publishMessage(message), { fields: { source: note.source } });
 }

@@ -1,14 +1,17 @@
 /**
  * Storage: one interface over local paths and gs:// objects. Everything
  * streams (files to and from Cloud Storage are piped, never held whole in
- * memory). `@google-cloud/storage` honours STORAGE_EMULATOR_HOST, which the
- * local stack and the tests use.
+ * memory). Every Cloud Storage call is retried by the failure policy
+ * (failure-policy.ts), the client's own retries off: one policy, one log.
+ * STORAGE_EMULATOR_HOST (http://host:port) points the client at an emulator,
+ * as the local stack and the tests do.
  */
 import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream, promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { pipeline } from "node:stream/promises";
+import { retryTransient } from "../failure-policy";
 
 export function isGcsUri(uri: string): boolean {
   return uri.startsWith("gs://");
@@ -32,15 +35,34 @@ export function joinUri(base: string, ...parts: string[]): string {
 
 // A type query, not `import type` (see beam/workarounds.ts): the client loads only when used.
 type Storage = import("@google-cloud/storage").Storage;
+
+/**
+ * A Cloud Storage client with the client's own retries off (the failure
+ * policy retries), pointed at the emulator STORAGE_EMULATOR_HOST names
+ * (http://host:port). The client (7.x) reads that variable itself and then
+ * sends JSON API calls without their /storage/v1 path, which an emulator
+ * that serves the real paths (fake-gcs-server) answers with 404: the
+ * variable is given that path and the endpoint is passed explicitly, the
+ * combination that works for every call.
+ */
+export function storageClient(options: { projectId?: string } = {}): Storage {
+  // Loaded on first use: local-only runs never pay for the client.
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { Storage: StorageClass } = require("@google-cloud/storage") as typeof import("@google-cloud/storage");
+  const emulator = process.env.STORAGE_EMULATOR_HOST;
+  const apiEndpoint = emulator ? new URL(emulator.includes("://") ? emulator : `http://${emulator}`).origin : undefined;
+  if (apiEndpoint) process.env.STORAGE_EMULATOR_HOST = `${apiEndpoint}/storage/v1`;
+  return new StorageClass({ ...options, retryOptions: { autoRetry: false }, ...(apiEndpoint ? { apiEndpoint } : {}) });
+}
+
 let client: Storage | undefined;
 function gcs(): Storage {
-  if (!client) {
-    // Loaded on first use: local-only runs never pay for the client.
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const { Storage: StorageClass } = require("@google-cloud/storage") as typeof import("@google-cloud/storage");
-    client = new StorageClass();
-  }
-  return client;
+  return (client ??= storageClient());
+}
+
+/** A Cloud Storage call under the failure policy, named by what it does to which object. */
+function gcsCall<T>(what: string, uri: string, operation: () => Promise<T>): Promise<T> {
+  return retryTransient(`${what} ${uri}`, operation, { fields: { object: uri } });
 }
 
 function gcsFile(uri: string) {
@@ -57,7 +79,7 @@ function gcsFile(uri: string) {
 export async function committedSince(uri: string, sinceMs: number): Promise<{ committed: boolean; generation: number | null }> {
   if (isGcsUri(uri)) {
     try {
-      const [metadata] = await gcsFile(uri).getMetadata();
+      const [metadata] = await gcsCall("reading the metadata of", uri, () => gcsFile(uri).getMetadata());
       const updated = Date.parse(String(metadata.updated ?? metadata.timeCreated ?? ""));
       return { committed: updated >= sinceMs, generation: Number(metadata.generation) };
     } catch (err) {
@@ -77,7 +99,7 @@ export async function committedSince(uri: string, sinceMs: number): Promise<{ co
 export async function sizeOf(uri: string): Promise<number | undefined> {
   if (isGcsUri(uri)) {
     try {
-      const [metadata] = await gcsFile(uri).getMetadata();
+      const [metadata] = await gcsCall("reading the metadata of", uri, () => gcsFile(uri).getMetadata());
       return Number(metadata.size ?? 0);
     } catch (err) {
       if ((err as { code?: number }).code === 404) return undefined;
@@ -123,7 +145,7 @@ export async function writeData(uri: string, data: string | Buffer, contentType:
   if (isGcsUri(uri)) {
     const preconditionOpts = conditions.ifGenerationMatch === undefined ? {} : { preconditionOpts: { ifGenerationMatch: conditions.ifGenerationMatch } };
     try {
-      await gcsFile(uri).save(data, { contentType, resumable: false, metadata: { metadata: outputMetadata }, ...preconditionOpts });
+      await gcsCall("writing", uri, () => gcsFile(uri).save(data, { contentType, resumable: false, metadata: { metadata: outputMetadata }, ...preconditionOpts }));
     } catch (err) {
       if ((err as { code?: number }).code === 412) throw new PreconditionFailed(`${uri} was written by someone else meanwhile`);
       throw err;
@@ -137,20 +159,32 @@ export async function writeData(uri: string, data: string | Buffer, contentType:
   await fs.rename(tmp, uri);
 }
 
-export async function readText(uri: string): Promise<string> {
+/** Reads a small object or file whole (a dead-letter record). */
+export async function readData(uri: string): Promise<Buffer> {
+  if (isGcsUri(uri)) return (await gcsCall("reading", uri, () => gcsFile(uri).download()))[0];
+  return fs.readFile(uri);
+}
+
+/** Every object under a gs:// prefix, or every file under a local directory (none when it does not exist), as URIs. */
+export async function listUris(uri: string): Promise<string[]> {
   if (isGcsUri(uri)) {
-    const [data] = await gcsFile(uri).download();
-    return data.toString("utf8");
+    const { bucket, name } = parseGcsUri(uri);
+    const prefix = name === "" || name.endsWith("/") ? name : `${name}/`;
+    const [files] = await gcsCall("listing", uri, () => gcs().bucket(bucket).getFiles({ prefix, autoPaginate: true }));
+    return files.map((f) => `gs://${bucket}/${f.name}`).sort();
   }
-  return fs.readFile(uri, "utf8");
+  const entries = await fs.readdir(uri, { recursive: true, withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === "ENOENT") return [];
+    throw err;
+  });
+  return entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath ?? e.path, e.name)).sort();
 }
 
 /** Copies a local file to `uri`; with `move`, a local destination takes the file by rename. */
 export async function uploadFile(localPath: string, uri: string, contentType: string, move = false): Promise<void> {
   if (isGcsUri(uri)) {
-    await pipeline(
-      createReadStream(localPath),
-      gcsFile(uri).createWriteStream({ contentType, resumable: false, metadata: { metadata: outputMetadata } }),
+    await gcsCall("uploading", uri, () =>
+      pipeline(createReadStream(localPath), gcsFile(uri).createWriteStream({ contentType, resumable: false, metadata: { metadata: outputMetadata } })),
     );
     if (move) await fs.rm(localPath, { force: true });
     return;
@@ -173,14 +207,15 @@ export async function uploadFile(localPath: string, uri: string, contentType: st
 
 export async function downloadFile(uri: string, localPath: string): Promise<void> {
   await fs.mkdir(path.dirname(localPath), { recursive: true });
-  const source = isGcsUri(uri) ? gcsFile(uri).createReadStream() : createReadStream(uri);
-  await pipeline(source, createWriteStream(localPath));
+  if (!isGcsUri(uri)) return pipeline(createReadStream(uri), createWriteStream(localPath));
+  // Each try writes the file anew.
+  await gcsCall("downloading", uri, () => pipeline(gcsFile(uri).createReadStream(), createWriteStream(localPath)));
 }
 
 /** Deletes a file or object; a missing one is fine. */
 export async function removeUri(uri: string): Promise<void> {
   if (isGcsUri(uri)) {
-    await gcsFile(uri).delete({ ignoreNotFound: true });
+    await gcsCall("deleting", uri, () => gcsFile(uri).delete({ ignoreNotFound: true }));
     return;
   }
   await fs.rm(uri, { force: true });
@@ -191,7 +226,7 @@ export async function removeTree(uri: string): Promise<void> {
   if (isGcsUri(uri)) {
     const { bucket, name } = parseGcsUri(uri);
     const prefix = name.endsWith("/") ? name : `${name}/`;
-    await gcs().bucket(bucket).deleteFiles({ prefix, force: true });
+    await gcsCall("deleting everything under", uri, () => gcs().bucket(bucket).deleteFiles({ prefix, force: true }));
     return;
   }
   await fs.rm(uri, { recursive: true, force: true });

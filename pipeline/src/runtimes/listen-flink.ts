@@ -11,12 +11,11 @@
  *   gone with it here (a local cluster), so an upload acknowledged but not yet
  *   processed when the job stops is not processed again by itself.
  * - Each video is processed whole within one element (pipeline.ts,
- *   StreamingShape "whole"): on Flink no GroupByKey on this stream fires.
- * - One Flink slot (parallelism 1): videos one at a time, as they come.
- * - Beam 2.49's Flink runner keeps every self-checkpoint of the Pub/Sub read
- *   in state (apache/beam#27648): the job's state grows by about 0.3 MB/s
- *   whether or not uploads arrive. Run it for development and tests; serve on
- *   Dataflow. See docs/research/flink/FINDINGS.md, Q4.
+ *   StreamingShape "whole"): the read is Flink's own unbounded-source read,
+ *   whose watermark does not advance, so no GroupByKey on this stream fires
+ *   (see beam/workarounds.ts, 11).
+ * - One Flink slot (parallelism 1), one element a bundle: videos one at a
+ *   time, as they come.
  */
 import { log } from "../log";
 import type { StreamingOptions } from "../options";

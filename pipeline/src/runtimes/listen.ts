@@ -4,8 +4,10 @@
  * uploaded video through the same pipeline on the direct runner as soon as
  * it arrives (a run of its own, so no video waits for another), and
  * acknowledges a message only once its video's outputs or dead-letter record
- * are written. What fails for a reason worth retrying is nacked (Pub/Sub
- * delivers it again); what never will succeed is dead-lettered and acked.
+ * are written. Failures follow the failure policy (failure-policy.ts), as in
+ * the streaming job: passing trouble is retried where it happens, for up to
+ * maxRetrySeconds, and whatever still fails is dead-lettered (the record and
+ * the dead-letter message keep the notification) and acknowledged.
  *
  * Pub/Sub delivers at least once, and copies of one notification can arrive
  * together: a video is registered under its key before anything is awaited,
@@ -13,10 +15,11 @@
  * is answered with it.
  */
 import { log } from "../log";
+import { retryTransient } from "../failure-policy";
 import { isCommitted } from "../video/manifest";
-import { Decision, decide, publishDeadLetter } from "../io/notifications";
+import { Decision, decide, originalNotification } from "../io/notifications";
 import type { StreamingOptions } from "../options";
-import type { Outcome, VideoInput } from "../steps";
+import { Outcome, VideoInput, announceFailure, deadLetter } from "../steps";
 
 import { Duration } from "@google-cloud/pubsub";
 type PubSub = import("@google-cloud/pubsub").PubSub;
@@ -32,7 +35,6 @@ export interface ListenerCounts {
   deadLettered: number;
   skipped: number;
   duplicates: number;
-  retried: number;
 }
 
 interface Work {
@@ -43,11 +45,10 @@ interface Work {
 }
 
 export class Listener {
-  readonly counts: ListenerCounts = { received: 0, processed: 0, deadLettered: 0, skipped: 0, duplicates: 0, retried: 0 };
+  readonly counts: ListenerCounts = { received: 0, processed: 0, deadLettered: 0, skipped: 0, duplicates: 0 };
   private subscription?: Subscription;
   private inProgress = new Map<string, Work>();
   private running = new Set<Promise<void>>();
-  private attempts = new Map<string, number>();
   private stopping = false;
 
   constructor(
@@ -85,6 +86,7 @@ export class Listener {
     if (this.stopping) return message.nack();
     this.counts.received++;
     const decision = decide({ attributes: message.attributes, data: message.data }, this.options);
+    const notification = originalNotification(message.id, message.publishTime ?? null, message.attributes ?? {}, message.data);
     log("DEBUG", `received message ${message.id} (${decision.object}, delivery ${message.deliveryAttempt ?? "?"})`, {
       event: "received", id: message.id, object: decision.object, action: decision.action,
     });
@@ -94,10 +96,12 @@ export class Listener {
       return message.ack();
     }
     if (decision.action === "reject") {
-      await this.deadLetter({ source: decision.object, stage: "notification", reason: decision.reason }, message.attributes);
+      this.counts.deadLettered++;
+      const failure = { source: decision.object, key: `_notifications/${message.id}`, stage: "notification" as const, reason: decision.reason, retryable: false, notification };
+      await announceFailure(await deadLetter(failure, this.options), this.options, this.pubsub);
       return message.ack();
     }
-    await this.accept(decision, message);
+    await this.accept({ ...decision, input: { ...decision.input, notification } }, message);
   }
 
   private async accept(decision: Extract<Decision, { action: "process" }>, message: Message): Promise<void> {
@@ -112,12 +116,12 @@ export class Listener {
     // Registered before the first await: a copy delivered meanwhile finds it (above).
     const work: Work = { input: decision.input, object: decision.object, uploadedAt: decision.uploadedAt, messages: [message] };
     this.inProgress.set(key, work);
-    let done: boolean;
+    let done = false;
     try {
       done = await isCommitted(this.options.outputDirectory, key);
     } catch (err) {
-      log("ERROR", `could not look for the result of ${decision.object}: ${(err as Error).message}`, { event: "listener error" });
-      return this.finish(work, "nack");
+      // As in the streaming job: not knowing is no reason to stop, processing it again is safe (its commit is conditional).
+      log("WARNING", `could not look for the result of ${decision.object}: ${(err as Error).message}`, { event: "lookup failed", object: decision.object });
     }
     if (done) {
       // Its manifest (written last) exists: this upload is done; a redelivery gets no second result.
@@ -133,11 +137,13 @@ export class Listener {
   private async run(work: Work): Promise<void> {
     let outcome: Outcome;
     try {
-      outcome = await this.processVideo(work.input);
+      // A run that throws (not a video's failure: those are outcomes) is tried again under the same policy.
+      outcome = await retryTransient(`the run for ${work.object}`, () => this.processVideo(work.input), {
+        isTransient: () => true, fields: { object: work.object },
+      });
     } catch (err) {
-      // The run itself failed (not the video): another try may succeed.
-      log("ERROR", `the run for ${work.object} failed: ${(err as Error).message}`, { event: "run failed" });
-      return this.retryOrGiveUp(work, "run", (err as Error).message);
+      log("ERROR", `the run for ${work.object} failed: ${(err as Error).message}`, { event: "run failed", object: work.object });
+      outcome = await deadLetter({ ...work.input, stage: "run", reason: (err as Error).message, retryable: true }, this.options);
     }
     if (outcome.status === "ok") {
       this.counts.processed++;
@@ -146,39 +152,15 @@ export class Listener {
         event: "processed", object: work.object, manifest: outcome.manifest, processingSec: outcome.wallSec, latencySec: latency,
         deliveries: work.messages.length,
       });
-      this.finish(work, "ack");
-    } else if (outcome.retryable) {
-      await this.retryOrGiveUp(work, outcome.stage, outcome.reason);
     } else {
-      await this.deadLetter({ source: outcome.source, stage: outcome.stage, reason: outcome.reason, record: outcome.deadLetter }, work.messages[0].attributes);
-      this.finish(work, "ack");
+      this.counts.deadLettered++;
+      await announceFailure(outcome, this.options, this.pubsub);
     }
-  }
-
-  private async retryOrGiveUp(work: Work, stage: string, reason: string): Promise<void> {
-    const attempt = Math.max(this.attempts.get(work.input.key) ?? 0, ...work.messages.map((m) => m.deliveryAttempt ?? 0)) + 1;
-    this.attempts.set(work.input.key, attempt);
-    if (attempt < this.options.maxDeliveryAttempts) {
-      this.counts.retried++;
-      log("WARNING", `will retry ${work.object} (attempt ${attempt} of ${this.options.maxDeliveryAttempts}): ${reason}`, {
-        event: "retry", object: work.object, stage, reason, attempt,
-      });
-      return this.finish(work, "nack");
-    }
-    await this.deadLetter({ source: work.input.source, stage, reason: `gave up after ${attempt} attempts: ${reason}` }, work.messages[0].attributes);
     this.finish(work, "ack");
   }
 
   private finish(work: Work, how: "ack" | "nack"): void {
     this.inProgress.delete(work.input.key);
-    if (how === "ack") this.attempts.delete(work.input.key);
     for (const m of work.messages) (how === "ack" ? m.ack() : m.nack());
-  }
-
-  /** Publishes a dead-letter message, when a topic is configured. */
-  private async deadLetter(record: Record<string, unknown> & { source: string; stage: string; reason: string }, attributes: Record<string, string>): Promise<void> {
-    this.counts.deadLettered++;
-    log("WARNING", `dead letter ${record.source}: ${record.reason}`, { event: "dead letter", ...record });
-    if (this.options.deadLetterTopic) await publishDeadLetter(this.options.deadLetterTopic, record, attributes ?? {}, this.pubsub);
   }
 }

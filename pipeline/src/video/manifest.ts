@@ -4,6 +4,7 @@
  */
 import { Stage } from "../errors";
 import type { VideoInfo } from "./probe";
+import type { OriginalNotification } from "../io/notifications";
 import { PreconditionFailed, joinUri, removeUri, sizeOf, writeData } from "../io/storage";
 
 export const DEAD_LETTER_FOLDER = "_deadletter";
@@ -89,6 +90,8 @@ export interface DeadLetter {
   /** The failure was not the video's (storage or network): a later attempt may succeed. */
   retryable: boolean;
   failedAt: string;
+  /** The notification that asked for the video (streaming runtimes): what `videoflow redrive` sends again. */
+  notification?: OriginalNotification;
 }
 
 export function buildManifest(args: {
