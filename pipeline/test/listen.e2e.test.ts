@@ -63,7 +63,9 @@ describe("videoflow listen on the local stack", () => {
   before(async () => {
     clip = makeClip(path.join(dir, "clip.mp4"), { width: 426, height: 240, rate: "25", seconds: 4, audio: true });
     longClip = makeClip(path.join(dir, "long.mp4"), { width: 640, height: 360, rate: "30", seconds: 40 });
-    stack = await startLocalStack({ inputBuckets: [IN], buckets: [OUT, QUIET] });
+    stack = await startLocalStack({ inputBuckets: [IN], buckets: [QUIET] });
+    // Versioned: every write of a manifest is kept, so that the tests can count them.
+    await stack.createBucket(OUT, { versioned: true });
     uploads = await stack.recordNotifications(IN);
     quiet = await stack.recordNotifications(QUIET);
     listener = listen();
@@ -263,6 +265,9 @@ describe("videoflow listen on the local stack", () => {
   async function assertOneResultEach(listeners: ListenerProcess[], uploads: Array<{ object: string; folder: string; copies: number }>): Promise<void> {
     for (const u of uploads) {
       assert.deepEqual(await objects(OUT, `${u.folder}/`), [`${u.folder}/gray.mp4`, `${u.folder}/manifest.json`, `${u.folder}/preview.jpg`], u.object);
+      // Attempts that raced each other wrote the manifest once: the loser's conditional write got 412 and kept the winner's result.
+      const [versions] = await stack.storage.bucket(OUT).getFiles({ prefix: `${u.folder}/manifest.json`, versions: true });
+      assert.equal(versions.length, 1, `${u.object}: the manifest was written ${versions.length} times`);
       const manifest = JSON.parse((await stack.storage.bucket(OUT).file(`${u.folder}/manifest.json`).download())[0].toString());
       assert.equal(manifest.video.frames, 100, `${u.object}: frames`);
       assert.equal(videoFacts(await download(manifest.outputs.grayVideo, path.join(dir, `${u.folder.replace(/\W/g, "_")}.mp4`))).frames, 100);
@@ -314,6 +319,32 @@ describe("videoflow listen on the local stack", () => {
       }
       // Assert: both may have worked on the same upload at once; each succeeded, with one result at one place.
       await assertOneResultEach([a, b], uploads);
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+  });
+
+  it("writes each manifest once when two listeners on two subscriptions both process every upload", async () => {
+    // Arrange: two subscriptions of the uploads topic, a listener on each: every upload is processed twice at once.
+    await listener.stop();
+    const a = listen(undefined, await freshSubscription("race-a"));
+    const b = listen(undefined, await freshSubscription("race-b"));
+    try {
+      await Promise.all([a, b].map((l) => l.waitFor((e) => e.event === "listening", "listening")));
+      // Act
+      const uploads = await burst("race", [1, 1, 1]);
+      for (const u of uploads) {
+        for (const l of [a, b]) await l.waitFor((e) => e.event === "processed" && e.object === u.object, `processed ${u.object}`, 90000);
+      }
+      // Assert: both succeeded; the manifest's conditional write let exactly one of them commit.
+      for (const u of uploads) {
+        const [versions] = await stack.storage.bucket(OUT).getFiles({ prefix: `${u.folder}/manifest.json`, versions: true });
+        assert.equal(versions.length, 1, `${u.object}: the manifest was written ${versions.length} times`);
+        const manifest = JSON.parse((await stack.storage.bucket(OUT).file(`${u.folder}/manifest.json`).download())[0].toString());
+        assert.equal(manifest.video.frames, 100);
+      }
+      assert.equal([a, b].reduce((n, l) => n + l.count("dead letter"), 0), 0);
+      assert.deepEqual(await objects(OUT, "videoflow/_deadletter/race/"), []);
     } finally {
       await Promise.all([a.stop(), b.stop()]);
     }

@@ -50,6 +50,9 @@ describe("the template's launch (offline)", () => {
       [["--inputSubscription=uploads", "--outputDirectory=gs://vf-check-out/videoflow"], /--inputSubscription must be projects\/<project>\/subscriptions\/<subscription> \(got "uploads"\)/],
       [["--outputDirectory=gs://vf-check-out/videoflow"], /--inputSubscription is required/],
       [[`--inputSubscription=${SUBSCRIPTION}`, "--outputDirectory=gs://vf-check-out/videoflow", "--instanceFormat=json"], /--instanceFormat/],
+      // A project id Pub/Sub would refuse (Java's PubsubIO only at expansion, with a stack trace): refused up front.
+      [["--inputSubscription=projects/demo/subscriptions/uploads", "--outputDirectory=gs://vf-check-out/videoflow"], /--inputSubscription names a project that cannot exist: "demo" is not a project id/],
+      [[`--inputSubscription=${SUBSCRIPTION}`, "--outputDirectory=gs://vf-check-out/videoflow", "--deadLetterTopic=projects/Demo/topics/dead"], /--deadLetterTopic names a project that cannot exist/],
     ];
     for (const [parameters, message] of cases) {
       const run = await launch([...parameters, ...serviceFlags(dir)], { VIDEOFLOW_IMAGE: IMAGE });
