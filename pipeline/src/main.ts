@@ -94,11 +94,11 @@ function parseCommandLine(
     if (value === undefined && i + 1 < args.length && !args[i + 1].startsWith("--")) value = args[++i];
     const name = known.get(flag);
     if (name === undefined) {
-      if (!tolerateUnknown) throw new UsageError(`unknown option --${flag}`);
+      if (!tolerateUnknown) throw new UsageError(`unknown option --${flag}`, true);
       ignored.push(`--${flag}`);
       continue;
     }
-    if (value === undefined) throw new UsageError(`option --${flag} needs a value`);
+    if (value === undefined) throw new UsageError(`option --${flag} needs a value`, true);
     raw[name] = value;
   }
   if (ignored.length > 0) log("INFO", `ignored flags videoflow does not use: ${ignored.join(", ")}`, { event: "ignored flags", flags: ignored });
@@ -125,7 +125,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === "listen") return listenCommand(rest);
   if (command === "redrive") return redriveCommand(rest);
   if (command === "cost") return costCommand(rest);
-  throw new UsageError(command ? `unknown command "${command}"` : "no command given");
+  throw new UsageError(command ? `unknown command "${command}"` : "no command given", true);
 }
 
 async function processCommand(args: string[]): Promise<number> {
@@ -227,15 +227,17 @@ async function submitCommand(options: StreamingOptions): Promise<number> {
 
 /**
  * Runs a command line to its exit: status 0 done, 1 failed, 2 usage error
- * (the message names the parameter and what is wrong, then the usage unless
- * `showUsage` is false: the template launcher shows the operator just the error).
+ * (the message names the parameter and what is wrong; the usage follows when
+ * the command line's shape is wrong, and never when `showUsage` is false: the
+ * template launcher shows the operator just the error).
  */
 export function runCommandLine(argv: string[], { showUsage = true, prefix = "videoflow" } = {}): void {
   main(argv).then(
     (code) => process.exit(code),
     (err) => {
       if (err instanceof UsageError) {
-        process.stderr.write(`${prefix}: ${err.message}\n${showUsage ? `\n${usage()}\n` : ""}`);
+        const more = !showUsage ? "" : err.showUsage ? `\n${usage()}\n` : `(every parameter: ${prefix} help)\n`;
+        process.stderr.write(`${prefix}: ${err.message}\n${more}`);
         process.exit(2);
       }
       log("ERROR", `${prefix} failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);

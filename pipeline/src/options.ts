@@ -8,8 +8,16 @@ import { DEFAULT_MAX_RETRY_SECONDS } from "./failure-policy";
 import { InstanceFormat, parseEndpoint } from "./inference/inference";
 import { PROJECT_ID, PROJECT_NUMBER, PUBSUB_NAME, checkResourceName } from "./io/resource-names";
 
+/**
+ * A command line videoflow cannot run. `showUsage`: the command line's shape
+ * is wrong (no command, an unknown one, an unknown option), so the usage text
+ * helps; a wrong value gets its one line only.
+ */
 export class UsageError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly showUsage = false,
+  ) {
     super(message);
     this.name = "UsageError";
   }

@@ -94,18 +94,19 @@ describe("videoflow listen on the local stack", () => {
     assert.equal((await objects(OUT, "videoflow/_work")).length, 0, "no work files left");
   });
 
-  it("gives one result for a notification delivered twice", async () => {
-    const [file] = await stack.storage.bucket(IN).upload(clip, { destination: "cam/twice.mp4", contentType: "video/mp4", resumable: false });
-    await listener.waitFor((e) => e.event === "processed" && e.object === `gs://${IN}/cam/twice.mp4`, "first result");
-    const folder = `videoflow/cam/twice.mp4/${file.metadata.generation}`;
+  it("gives one result for a notification delivered twice (an object named in Japanese)", async () => {
+    const name = "cam/動画 二回.mp4";
+    const [file] = await stack.storage.bucket(IN).upload(clip, { destination: name, contentType: "video/mp4", resumable: false });
+    await listener.waitFor((e) => e.event === "processed" && e.object === `gs://${IN}/${name}`, "first result");
+    const folder = `videoflow/cam/動画_二回.mp4/${file.metadata.generation}`;
     const first = (await stack.storage.bucket(OUT).file(`${folder}/manifest.json`).download())[0].toString();
     // Act: the same notification again, as Pub/Sub may deliver it.
-    await publishAgain(await uploads.next("cam/twice.mp4"));
-    await listener.waitFor((e) => e.event === "duplicate" && e.object === `gs://${IN}/cam/twice.mp4`, "duplicate");
+    await publishAgain(await uploads.next(name));
+    await listener.waitFor((e) => e.event === "duplicate" && e.object === `gs://${IN}/${name}`, "duplicate");
     // Assert
     const second = (await stack.storage.bucket(OUT).file(`${folder}/manifest.json`).download())[0].toString();
     assert.equal(second, first, "the manifest was not rewritten");
-    assert.equal(listener.events.filter((e) => e.event === "processed" && e.object === `gs://${IN}/cam/twice.mp4`).length, 1);
+    assert.equal(listener.events.filter((e) => e.event === "processed" && e.object === `gs://${IN}/${name}`).length, 1);
   });
 
   it("acknowledges and counts what is not a video upload, and dead-letters what never will succeed", async () => {

@@ -18,6 +18,22 @@ describe("videoKey", () => {
     assert.equal(videoKey("gs://bucket/uploads/2024/My Clip (1).mp4"), "uploads/2024/My_Clip_1_.mp4");
   });
 
+  it("keeps letters and digits of every script, so Unicode names stay distinct", () => {
+    assert.equal(videoKey("gs://bucket/動画.mp4"), "動画.mp4");
+    assert.equal(videoKey("gs://bucket/視頻.mp4"), "視頻.mp4");
+    assert.equal(videoKey("/data/हिन्दी वीडियो.mp4"), "हिन्दी_वीडियो.mp4", "combining marks are kept");
+    assert.equal(videoKey("gs://bucket/Ünïcödé/été 2024.mov"), "Ünïcödé/été_2024.mov");
+    assert.equal(videoKey("gs://bucket/ｆｕｌｌ　ｗｉｄｔｈ.mp4"), "full_width.mp4", "compatibility forms are folded (NFKC)");
+    assert.equal(videoKey("gs://bucket/a\u202Egnp.mp4"), "a_gnp.mp4", "bidirectional overrides are not kept");
+    assert.equal(videoKey("gs://bucket/tab\there\nnew.mp4"), "tab_here_new.mp4");
+  });
+
+  it("keeps every segment within 200 bytes of UTF-8, whole characters only", () => {
+    const key = videoKey(`gs://bucket/${"動".repeat(100)}.mp4`);
+    assert.ok(Buffer.byteLength(key) <= 200, `${Buffer.byteLength(key)} bytes`);
+    assert.equal(key, "動".repeat(66));
+  });
+
   it("never lets an object name climb out of the output directory", () => {
     for (const name of ["../../etc/passwd", "a/../../b", "./.hidden", "..", "x//y/./z"]) {
       const key = videoKey(`gs://bucket/${name}`);

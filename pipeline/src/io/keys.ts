@@ -6,13 +6,36 @@
 import * as path from "node:path";
 import { isGcsUri, parseGcsUri } from "./storage";
 
+/** A path segment's limit in bytes: file systems allow 255; room is left for the suffixes a stage adds. */
+const maxSegmentBytes = 200;
+
+/**
+ * One path segment of a key: letters and digits of any script (with their
+ * combining marks, without which Devanagari or Thai names fall apart), `.`,
+ * `_` and `-` are kept; every other run of characters (separators, spaces,
+ * punctuation, control and bidirectional formatting characters) becomes one
+ * `_`, and a leading dot too, so no segment is `.`, `..` or hidden. Unicode
+ * names stay distinct: `動画.mp4` and `視頻.mp4` are two folders.
+ */
 export function sanitiseSegment(segment: string): string {
   const cleaned = segment
     .normalize("NFKC")
-    .replace(/[^A-Za-z0-9._-]+/g, "_")
-    .replace(/^\.+/, "_")
-    .slice(0, 200);
-  return cleaned || "_";
+    .replace(/[^\p{L}\p{M}\p{N}._-]+/gu, "_")
+    .replace(/^\.+/, "_");
+  return truncateUtf8(cleaned, maxSegmentBytes) || "_";
+}
+
+/** The longest prefix of `text` that fits in `bytes` bytes of UTF-8, never splitting a character. */
+function truncateUtf8(text: string, bytes: number): string {
+  if (Buffer.byteLength(text) <= bytes) return text;
+  let used = 0;
+  let end = 0;
+  for (const char of text) {
+    used += Buffer.byteLength(char);
+    if (used > bytes) break;
+    end += char.length;
+  }
+  return text.slice(0, end);
 }
 
 /** `gs://b/uploads/My Clip.mp4` -> `uploads/My_Clip.mp4`; `/data/vtest.avi` -> `vtest.avi`. */
