@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
 import { SegmentFile, audioPlan, joinSegments } from "./video/assemble";
-import { decodeSegment } from "./video/decode";
+import { decodeSegment, grayPlan } from "./video/decode";
 import { STAGES, Stage, VideoError, asVideoError, isRetryable } from "./errors";
 import { setMaxRetrySeconds } from "./failure-policy";
 import { endProgress, log, reportFrames } from "./log";
@@ -214,7 +214,7 @@ export async function processSegment(task: SegmentTask, options: PipelineOptions
       {
         input: local, streamIndex: video.streamIndex, seekSec: segment.seekSec, fromPts: segment.fromPts, trimStart: segment.index > 0,
         untilPts: segment.untilPts, drop: video.discarded, samples: task.infer === "all" ? "all" : sampleWindows(segment, chosen, video.endPts),
-        width, height, output, bFrames: task.bFrames,
+        width, height, output, bFrames: task.bFrames, gray: grayPlan(video.codec, video.pixelFormat, video.colorRange),
       },
       {
         // Loading OpenCV (about 0.5 s, once per process) overlaps with ffmpeg's start.

@@ -1,13 +1,14 @@
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { concatList, joinSegments } from "../src/video/assemble";
-import { SegmentJob, decodeSegment, segmentArgs, showinfoPts } from "../src/video/decode";
+import { GrayPlan, LUMA_ONLY_DECODERS, SegmentJob, decodeSegment, grayPlan, segmentArgs, showinfoPts } from "../src/video/decode";
 import { VideoError } from "../src/errors";
 import { probeVideo } from "../src/video/probe";
 import { pictureOf, planSegments, sampleWindows } from "../src/video/segment";
 import { ptsAt, secondsOf, timeOf } from "../src/video/timeline";
-import { decodedFrameCount, frameTimes, lumaMeans, makeClip, tempDir } from "./helpers";
+import { decodedFrameCount, ffmpeg, frameTimes, lumaMeans, makeClip, rangeOf, tempDir } from "./helpers";
 
 const job = (over: Partial<SegmentJob>): SegmentJob => ({
   input: "a", streamIndex: 0, seekSec: 0, fromPts: 0, trimStart: false, untilPts: null, drop: [], samples: [], width: 2, height: 2, output: "o", ...over,
@@ -26,9 +27,27 @@ describe("segmentArgs", () => {
       "[0:1]trim=start_pts=128000:end_pts=256000,select='(isnan(prev_selected_pts)+gt(pts\\,prev_selected_pts))*not(between(pts\\,300000\\,300512))',format=gray,split=2[gray][smp];" +
         "[gray]setpts=PTS-128000[enc];[smp]select='between(pts\\,128512\\,129023)+between(pts\\,200000\\,200511)',showinfo[samples]",
     ), joined);
-    assert.match(joined, /-map \[enc\] -vsync vfr -sn -dn -an -c:v libx264 -preset veryfast -f mp4 -y \/tmp\/s.mp4/);
+    assert.match(joined, /-map \[enc\] -vsync vfr -sn -dn -an -c:v libx264 -preset veryfast -color_range pc -f mp4 -y \/tmp\/s.mp4/);
     assert.match(joined, /-map \[samples\] -vsync passthrough -f rawvideo -pix_fmt gray pipe:1$/);
     assert.ok(args.includes("level+info"), "showinfo's lines are info");
+  });
+
+  it("takes the luma plane as it is where it is the gray picture, and converts only the samples", () => {
+    const gray = grayPlan("h264", "yuv420p", "unknown");
+    assert.deepEqual(gray, { lumaOnly: true, extractLuma: true, range: "tv" });
+    const joined = segmentArgs(job({ samples: [[5, 6]], gray })).join(" ");
+    assert.match(joined, /-flags gray -copyts -i a /);
+    assert.match(joined, /,split=2\[dec\]\[smp\];\[dec\]extractplanes=y,setpts=PTS-0\[enc\];\[smp\]select='between\(pts\\,5\\,5\)',format=gray,showinfo\[samples\]/);
+    assert.match(joined, /-color_range tv -f mp4/);
+    assert.match(segmentArgs(job({ gray })).join(" "), /\[0:0\]select='[^']*',extractplanes=y,setpts=PTS-0\[enc\]/);
+  });
+
+  it("chooses by codec, pixel format and range", () => {
+    assert.deepEqual(grayPlan("mjpeg", "yuvj422p", "pc"), { lumaOnly: true, extractLuma: true, range: "pc" });
+    assert.deepEqual(grayPlan("vp9", "yuv420p", "pc"), { lumaOnly: false, extractLuma: true, range: "pc" });
+    assert.deepEqual(grayPlan("hevc", "yuv420p10le", "tv"), { lumaOnly: false, extractLuma: false, range: "pc" }, "10-bit: converted");
+    assert.deepEqual(grayPlan("png", "rgb24", "unknown"), { lumaOnly: false, extractLuma: false, range: "pc" }, "RGB: converted");
+    assert.deepEqual(grayPlan("h264", "nv12", "tv"), { lumaOnly: false, extractLuma: false, range: "pc" }, "not planar: converted");
   });
 
   it("passes every frame without a select when every frame is wanted", () => {
@@ -67,43 +86,56 @@ describe("segments decoded and joined", () => {
   });
 
   /** Decodes `source` in segments of `seconds` and joins them, as assemble does; returns the joined file and the frames decoded. */
-  async function segmentAndJoin(source: string, name: string, seconds: number): Promise<{ joined: string; decoded: number; segments: number }> {
+  async function segmentAndJoin(source: string, name: string, seconds: number, plan = true): Promise<{ joined: string; decoded: number; segments: number }> {
     const video = await probeVideo(source, source);
-    const plan = planSegments(video.timeline, seconds);
+    // The plan the pipeline takes (grayPlan), or conversion (the way for every other source).
+    const gray: GrayPlan | undefined = plan ? grayPlan(video.codec, video.pixelFormat, video.colorRange) : undefined;
+    const segments = planSegments(video.timeline, seconds);
     const files = [];
     let decoded = 0;
-    for (const s of plan) {
+    for (const s of segments) {
       const output = path.join(dir, `${name}-${seconds}-${s.index}.mp4`);
       decoded += await decodeSegment(job({
         input: source, streamIndex: video.streamIndex, seekSec: s.seekSec, fromPts: s.fromPts, trimStart: s.index > 0, untilPts: s.untilPts,
-        width: video.width, height: video.height, output,
+        width: video.width, height: video.height, output, gray,
       }));
       const span = s.untilPts === null ? null : secondsOf(s.untilPts - s.fromPts, video.timeline.timeBase);
       files.push({ path: output, spanSec: span });
     }
     const joined = path.join(dir, `${name}-${seconds}-joined.mp4`);
-    await joinSegments(files, joined, { startSec: timeOf(plan[0].fromPts, video.timeline) });
-    return { joined, decoded, segments: plan.length };
+    await joinSegments(files, joined, { startSec: timeOf(segments[0].fromPts, video.timeline) });
+    return { joined, decoded, segments: segments.length };
   }
 
-  for (const rate of ["24", "25", "30000/1001", "30"]) {
-    it(`are frame exact at ${rate} fps, with cuts off keyframes, and timed as the source`, async () => {
-      const name = `idx-${rate.replace("/", "_")}`;
+  for (const [rate, plan] of [["24", true], ["25", true], ["30000/1001", true], ["30", true], ["25", false]] as const) {
+    it(`are frame exact at ${rate} fps, with cuts off keyframes, timed as the source and as bright (${plan ? "luma extracted" : "converted"})`, async () => {
+      const name = `idx-${rate.replace("/", "_")}-${plan}`;
       const source = makeClip(path.join(dir, `${name}.mp4`), { width: 64, height: 48, rate, seconds: 7, indexed: true });
-      const { joined, decoded, segments } = await segmentAndJoin(source, name, 1.3);
+      const { joined, decoded, segments } = await segmentAndJoin(source, name, 1.3, plan);
       assert.ok(segments >= 4);
       assert.equal(decoded, decodedFrameCount(source));
       assert.equal(decodedFrameCount(joined), decoded);
+      // The gray video is flagged with the range of its values: a player shows each frame as bright as the source's.
+      assert.equal(rangeOf(joined), plan ? "tv" : "pc");
       const want = lumaMeans(source, 64, 48);
       const got = lumaMeans(joined, 64, 48);
       assert.equal(got.length, want.length);
-      for (let i = 0; i < want.length; i++) {
-        // The gray output is full range: limited-range luma Y maps to (Y-16)*255/219.
-        const expected = Math.min(255, Math.max(0, ((want[i] - 16) * 255) / 219));
-        assert.ok(Math.abs(got[i] - expected) < 3, `frame ${i}: mean ${got[i].toFixed(1)}, expected ${expected.toFixed(1)}`);
-      }
+      for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got[i] - want[i]) < 3, `frame ${i}: mean ${got[i].toFixed(1)}, the source's ${want[i].toFixed(1)}`);
       const times = frameTimes(joined);
       frameTimes(source).forEach((t, i) => assert.ok(Math.abs(times[i] - t) < 0.001, `frame ${i} at ${times[i]}, the source's at ${t}`));
+    });
+  }
+
+  // -flags gray is an optimisation only where it changes nothing: each decoder it is used with gives the same luma with it.
+  for (const codec of LUMA_ONLY_DECODERS) {
+    it(`${codec}: decoding luma only gives the same luma, bit for bit`, () => {
+      const file = path.join(dir, `luma-only-${codec}.${codec === "h264" ? "mp4" : "avi"}`);
+      const pixFmt = codec === "mjpeg" ? "yuvj422p" : "yuv420p";
+      ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25,noise=alls=30:allf=t", "-t", "4", "-c:v", codec, "-pix_fmt", pixFmt, ...(codec === "h264" ? ["-preset", "veryfast"] : ["-q:v", "5"]), "-y", file]);
+      const luma = (flags: string[]) => ffmpeg([...flags, "-i", file, "-vf", "extractplanes=y", "-f", "framemd5", "-"]).toString().split("\n").filter((l) => l && !l.startsWith("#"));
+      const full = luma([]);
+      assert.equal(full.length, 100);
+      assert.deepEqual(luma(["-flags", "gray"]), full);
     });
   }
 
@@ -126,10 +158,27 @@ describe("segments decoded and joined", () => {
     assert.deepEqual(seen.map((s) => s.picture), chosen);
     assert.ok(seen.every((s) => s.bytes === 64 * 48));
     assert.deepEqual(seen.map((s) => s.timeSec), chosen.map((p) => p / 25));
-    // Samples are the luma plane as decoded (no range conversion).
+    // Samples are full-range gray, as lumaMeans decodes them.
     const source = lumaMeans(sourceFile, 64, 48);
     for (const s of seen) assert.ok(Math.abs(s.mean - source[s.picture]) < 3, `picture ${s.picture}`);
     assert.equal(ptsAt(second.pictures, 0), second.fromPts);
+  });
+
+  it("hands Node the same samples, byte for byte, whether the gray video's luma is extracted or converted", async () => {
+    const source = makeClip(path.join(dir, "same-samples.mp4"), { width: 64, height: 48, rate: "25", seconds: 2 });
+    const video = await probeVideo(source, source);
+    const gray = grayPlan(video.codec, video.pixelFormat, video.colorRange);
+    assert.ok(gray.extractLuma && gray.lumaOnly);
+    const samples = async (plan: GrayPlan | undefined) => {
+      const frames: string[] = [];
+      await decodeSegment(job({ input: source, samples: "all", width: 64, height: 48, output: null, gray: plan }), {
+        onSample: (pts, frame) => void frames.push(`${pts} ${createHash("md5").update(frame).digest("hex")}`),
+      });
+      return frames;
+    };
+    const converted = await samples(undefined);
+    assert.equal(converted.length, 50);
+    assert.deepEqual(await samples(gray), converted);
   });
 
   it("counts the frames without encoding them", async () => {

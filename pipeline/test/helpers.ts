@@ -115,7 +115,14 @@ export function frameTimes(file: string): number[] {
     .map(Number);
 }
 
-/** Mean luma of each frame, decoded as 8-bit gray. */
+/** The range a player reads a file's first video stream in: "pc" (full) when flagged so, else "tv" (limited, the default). */
+export function rangeOf(file: string): "tv" | "pc" {
+  const result = spawnSync(ffprobePath, ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=pix_fmt,color_range", "-of", "json", file], { env: toolEnv });
+  const stream = JSON.parse(result.stdout.toString()).streams[0];
+  return stream.color_range === "pc" || String(stream.pix_fmt).startsWith("yuvj") ? "pc" : "tv";
+}
+
+/** Mean luma of each frame, decoded as 8-bit full-range gray (as bright as a player shows it). */
 export function lumaMeans(file: string, width: number, height: number, maxFrames = 100000): number[] {
   const raw = ffmpeg(["-i", file, "-map", "0:v:0", "-frames:v", String(maxFrames), "-vsync", "passthrough", "-f", "rawvideo", "-pix_fmt", "gray", "-"]);
   const frameBytes = width * height;
@@ -126,6 +133,20 @@ export function lumaMeans(file: string, width: number, height: number, maxFrames
     means.push(sum / frameBytes);
   }
   return means;
+}
+
+/** Mean absolute difference, pixel by pixel, of the first frames of two videos of one size, each decoded as full-range gray (as a player shows it). */
+export function grayDistance(a: string, b: string, width: number, height: number, frames = 10): number[] {
+  const decode = (file: string) => ffmpeg(["-i", file, "-map", "0:v:0", "-frames:v", String(frames), "-vsync", "passthrough", "-f", "rawvideo", "-pix_fmt", "gray", "-"]);
+  const [x, y] = [decode(a), decode(b)];
+  const n = width * height;
+  const distances: number[] = [];
+  for (let at = 0; at + n <= Math.min(x.length, y.length); at += n) {
+    let sum = 0;
+    for (let i = at; i < at + n; i++) sum += Math.abs(x[i] - y[i]);
+    distances.push(sum / n);
+  }
+  return distances;
 }
 
 /** Largest distance of any chroma sample from neutral (128) in the first frames, decoded as 4:4:4. */

@@ -9,7 +9,7 @@ import { tempDir } from "./helpers";
 
 const video: Omit<VideoInfo, "timeline"> = {
   codec: "h264", width: 640, height: 360, streamIndex: 0, fpsFraction: "30000/1001", fps: 30000 / 1001, frames: 1798,
-  framesListed: 1800, framesHeld: 2, durationSec: 59.993267, pixelFormat: "yuv420p", audioCodec: "aac", constantRate: true,
+  framesListed: 1800, framesHeld: 2, durationSec: 59.993267, pixelFormat: "yuv420p", colorRange: "tv", audioCodec: "aac", constantRate: true,
 };
 
 describe("videoKey", () => {

@@ -21,7 +21,7 @@ describe("parseProbe (ffprobe's JSON)", () => {
     );
     assert.deepEqual(info, {
       codec: "h264", width: 640, height: 360, streamIndex: 1, fpsFraction: "30000/1001", fps: 30000 / 1001, timeBase: { num: 1, den: 30000 },
-      originSec: 0, recordedFrames: 1798, declaredSec: 59.993267, pixelFormat: "yuv420p", audioCodec: "aac", constantRate: true,
+      originSec: 0, recordedFrames: 1798, declaredSec: 59.993267, pixelFormat: "yuv420p", colorRange: "unknown", audioCodec: "aac", constantRate: true,
     });
   });
 

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { fractionValue } from "../src/video/probe";
 import { opencv } from "../src/video/vision";
-import { CliResult, audioFacts, makeClip, maxChromaDeviation, runCli, sample, tempDir, videoFacts } from "./helpers";
+import { CliResult, audioFacts, grayDistance, makeClip, maxChromaDeviation, runCli, sample, tempDir, videoFacts } from "./helpers";
 
 interface Case {
   name: string;
@@ -69,6 +69,11 @@ describe("videoflow process: every video gets gray.mp4, preview.jpg and manifest
       assert.deepEqual([gray.width, gray.height], [input.width, input.height], "resolution");
       assert.ok(Math.abs(fractionValue(gray.rFrameRate) - fractionValue(input.rFrameRate)) < 0.01, `frame rate ${gray.rFrameRate} vs ${input.rFrameRate}`);
       assert.ok(maxChromaDeviation(path.join(folder, "gray.mp4"), gray.width, gray.height) <= 1, "chroma is neutral");
+      // The source's picture, pixel by pixel, as a player shows both (the gray video's range flag is right: the
+      // full-range values it held before, read as limited range, were 9 levels off on average).
+      const distances = grayDistance(source, path.join(folder, "gray.mp4"), input.width, input.height);
+      assert.equal(distances.length, 10);
+      distances.forEach((d, i) => assert.ok(d < 4, `frame ${i}: ${d.toFixed(2)} levels from the source's on average`));
       const sound = audioFacts(path.join(folder, "gray.mp4"));
       assert.equal(sound?.codec ?? null, c.audio, "the source's sound is kept");
       if (sound) assert.ok(Math.abs(sound.durationSec - audioFacts(source)!.durationSec) < 0.1, `sound lasts ${sound.durationSec} s`);

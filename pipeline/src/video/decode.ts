@@ -36,6 +36,42 @@ export interface SegmentJob {
   x264Preset?: string;
   /** false encodes without B-frames (see segment.ts, endsEvenly). */
   bFrames?: boolean;
+  /** How the frames become gray (grayPlan); absent: by conversion, the way that fits every source. */
+  gray?: GrayPlan;
+}
+
+/**
+ * How a segment's frames become gray. The gray picture is the luma plane
+ * that 8-bit planar YUV video already has: taking it as it is costs a plane
+ * copy where `format=gray` runs swscale over every pixel (and converts its
+ * range), and a decoder that skips chroma (-flags gray) saves more. The
+ * sampled frames (preview, inference) are still converted to full-range gray
+ * (0-255), as before: what models expect.
+ */
+export interface GrayPlan {
+  /** The decoder skips chroma (-flags gray): only for codecs whose luma is then bit-exact (decode.test.ts checks each). */
+  lumaOnly: boolean;
+  /** Take the luma plane as it is (extractplanes=y) rather than convert to full-range gray (format=gray). */
+  extractLuma: boolean;
+  /** The range of the gray video's values, flagged in it so that players show them right: the source's when extracted. */
+  range: "tv" | "pc";
+}
+
+/** Decoders whose -flags gray skips chroma and leaves the luma bit-exact (decode.test.ts proves it on each). */
+export const LUMA_ONLY_DECODERS = ["h264", "mpeg4", "mpeg2video", "mjpeg"];
+
+/** Pixel formats whose first plane is 8-bit luma, the picture a player shows in gray. */
+const PLANAR_YUV8 = /^yuvj?a?(420|422|444|440|411|410)p$/;
+
+/** Conversion to full-range gray: fits every source (10-bit, RGB, palettes). */
+const converted: GrayPlan = { lumaOnly: false, extractLuma: false, range: "pc" };
+
+/** The cheapest exact way to gray for a video stream (codec, pixel format and range as ffprobe names them). */
+export function grayPlan(codec: string, pixelFormat: string, colorRange: string): GrayPlan {
+  const lumaOnly = LUMA_ONLY_DECODERS.includes(codec);
+  if (!PLANAR_YUV8.test(pixelFormat)) return converted;
+  const full = pixelFormat.startsWith("yuvj") || colorRange === "pc";
+  return { lumaOnly, extractLuma: true, range: full ? "pc" : "tv" };
 }
 
 /**
@@ -53,26 +89,32 @@ export interface SegmentJob {
  * leaves that frame out.
  */
 export function segmentArgs(job: SegmentJob): string[] {
+  const gray = job.gray ?? converted;
   const sampled = job.samples === "all" || job.samples.length > 0;
   const bounds = [job.trimStart ? `start_pts=${job.fromPts}` : "", job.untilPts !== null ? `end_pts=${job.untilPts}` : ""].filter(Boolean);
   // Timestamps only go forward (a decoder's stray repeat of an earlier frame, box.mp4's last, is dropped),
   // and frames an edit list leaves out are not shown.
   const shown = job.drop.map(([a, b]) => `*not(between(pts\\,${a}\\,${b}))`).join("");
   const forward = `select='(isnan(prev_selected_pts)+gt(pts\\,prev_selected_pts))${shown}'`;
-  const head = `[0:${job.streamIndex}]${bounds.length ? `trim=${bounds.join(":")},` : ""}${forward},format=gray`;
+  const frames = `[0:${job.streamIndex}]${bounds.length ? `trim=${bounds.join(":")},` : ""}${forward}`;
   const retime = `setpts=PTS-${job.fromPts}`;
   const select = job.samples === "all" ? "" : `select='${job.samples.map(([a, b]) => `between(pts\\,${a}\\,${b - 1})`).join("+")}',`;
   // showinfo logs each sample's timestamp (stderr, before the frame is written): how Node knows which frame it got.
-  const graph = sampled ? `${head},split=2[gray][smp];[gray]${retime}[enc];[smp]${select}showinfo[samples]` : `${head},${retime}[enc]`;
+  let graph: string;
+  if (!sampled) graph = `${frames},${gray.extractLuma ? "extractplanes=y" : "format=gray"},${retime}[enc]`;
+  else if (gray.extractLuma) graph = `${frames},split=2[dec][smp];[dec]extractplanes=y,${retime}[enc];[smp]${select}format=gray,showinfo[samples]`;
+  else graph = `${frames},format=gray,split=2[gray][smp];[gray]${retime}[enc];[smp]${select}showinfo[samples]`;
   const args = ["-hide_banner", "-nostdin", "-loglevel", `level+${sampled ? "info" : "warning"}`, "-nostats", "-progress", "pipe:3"];
   if (job.seekSec > 0) args.push("-noaccurate_seek", "-ss", job.seekSec.toFixed(6));
+  if (gray.lumaOnly) args.push("-flags", "gray");
   args.push("-copyts", "-i", job.input, "-filter_complex", graph);
   args.push("-map", "[enc]", "-vsync", "vfr", "-sn", "-dn", "-an");
   if (job.output === null) {
     // The null muxer still counts every frame in -progress: the frames are counted without a file.
     args.push("-f", "null", "-");
   } else {
-    args.push("-c:v", "libx264", "-preset", job.x264Preset ?? "veryfast", ...(job.bFrames === false ? ["-bf", "0"] : []), "-f", "mp4", "-y", job.output);
+    const x264 = ["-c:v", "libx264", "-preset", job.x264Preset ?? "veryfast", ...(job.bFrames === false ? ["-bf", "0"] : [])];
+    args.push(...x264, "-color_range", gray.range, "-f", "mp4", "-y", job.output);
   }
   if (sampled) args.push("-map", "[samples]", "-vsync", "passthrough", "-f", "rawvideo", "-pix_fmt", "gray", "pipe:1");
   return args;

@@ -26,6 +26,8 @@ export interface StreamInfo {
   /** The video's length as the container declares it, or null when it declares none of its own. */
   declaredSec: number | null;
   pixelFormat: string;
+  /** The range the stream's values are in, as its header says: "tv" (limited, 16-235), "pc" (full) or "unknown". */
+  colorRange: string;
   /** The first audio stream's codec (ffprobe's name), or null when the video has none. */
   audioCodec: string | null;
   /** Average and nominal rates agree: pictures sit on a fixed grid (held frames are gaps in it). */
@@ -58,6 +60,7 @@ const ffprobeOutput = z.object({
         width: z.number().optional(),
         height: z.number().optional(),
         pix_fmt: z.string().optional(),
+        color_range: z.string().optional(),
         r_frame_rate: fraction.optional(),
         avg_frame_rate: fraction.optional(),
         nb_frames: numeric.optional(),
@@ -130,6 +133,7 @@ export function parseProbe(json: unknown, source: string): StreamInfo {
     recordedFrames,
     declaredSec: declared.length > 0 ? Math.max(...declared) : null,
     pixelFormat: video.pix_fmt ?? "unknown",
+    colorRange: video.color_range ?? "unknown",
     audioCodec: streams.find((s) => s.codec_type === "audio")?.codec_name ?? null,
     constantRate,
   };
