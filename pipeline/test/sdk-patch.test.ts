@@ -3,6 +3,7 @@
  * be shown outside a whole pipeline.
  */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
@@ -40,5 +41,19 @@ describe("the SDK patch", () => {
     assert.equal(path.dirname(stored.path), cache);
     assert.deepEqual(readFileSync(stored.path), data);
     assert.deepEqual(readdirSync(cache), [stored.sha256], "no temporary file left");
+  });
+
+  it("loads the SDK without its I/O connectors, which still load on first use", () => {
+    // Act: a fresh Node, as every videoflow process starts.
+    const script = `
+      const io = require.resolve("apache-beam/io");
+      const beam = require("apache-beam");
+      const before = io in require.cache;
+      const read = typeof beam.readFromPubSub;
+      console.log(JSON.stringify({ before, read, after: io in require.cache }));`;
+    const result = spawnSync(process.execPath, ["-e", script], { cwd: path.resolve(__dirname), encoding: "utf8" });
+    // Assert
+    assert.equal(result.status, 0, result.stderr);
+    assert.deepEqual(JSON.parse(result.stdout), { before: false, read: "function", after: true });
   });
 });

@@ -85,6 +85,9 @@
  *    up; unpatched, counters were counted again with every bundle) and
  *    encodes a distribution as the model's four varints (unpatched, an
  *    iterable of them, which a runner read as count 0).
+ * 14. Start-up (index.js): the SDK's entry loaded every I/O connector (Pub/Sub,
+ *    Kafka, BigQuery...: 0.35 s of each process's start, for none that
+ *    videoflow uses): the patch defines them as getters that load on first use.
  */
 import * as beam from "apache-beam";
 import { requireForSerialization } from "apache-beam/serialization";
