@@ -6,39 +6,29 @@
 // A type query, not `import type`: ts-closure-transform turns even type-only
 // imports into require() calls, and loading the binding is not free.
 type CV = typeof import("@u4/opencv4nodejs");
+import * as path from "node:path";
 import type { Box } from "../inference/inference";
 
 let cvModule: CV | undefined;
 
-/** Loads the OpenCV binding on first use, with a clear error when it was never built. */
+/**
+ * Loads the OpenCV binding on first use, with a clear error when it was never
+ * built. It loads the native module itself, not the package's entry: that
+ * entry first loads the package's builder (@u4/opencv-build, with its Deno
+ * shims and file tools: about 0.6 s of every process's start) only to find
+ * this file, then adds JavaScript helpers videoflow does not use.
+ */
 export function opencv(): CV {
   if (!cvModule) {
+    const binding = path.join(path.dirname(require.resolve("@u4/opencv4nodejs")), "..", "..", "build", "Release", "opencv4nodejs.node");
     try {
       // eslint-disable-next-line @typescript-eslint/no-var-requires
-      silenceLoaderLog();
-      const loaded = require("@u4/opencv4nodejs");
-      cvModule = (loaded.default ?? loaded) as CV;
+      cvModule = require(binding) as CV;
     } catch (err) {
-      throw new Error(
-        `the OpenCV binding is not built (${(err as Error).message.split("\n")[0]}); run \`make deps\``,
-      );
+      throw new Error(`the OpenCV binding is not built (${(err as Error).message.split("\n")[0]}); run \`make deps\``);
     }
   }
   return cvModule;
-}
-
-/**
- * The binding's loader logs its configuration to stdout on every load, which
- * would break JSON log lines. Its logger (in @u4/opencv-build, installed
- * beside it) has a switch.
- */
-function silenceLoaderLog(): void {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    require("@u4/opencv-build").Log.silence = true;
-  } catch {
-    // Not fatal: only the log lines stay.
-  }
 }
 
 export interface Thumbnail {
