@@ -53,8 +53,10 @@ interface Row {
   fps: number;
   pipelineSec?: number;
   pipelineFps?: number;
-  ratioToX264?: number;
-  pipelineRatioToX264?: number;
+  /** videoflow only: its speed relative to the commands it is measured against (their wall time over its), median of the rounds' ratios. */
+  vs?: Record<string, number>;
+  /** The same, with videoflow's probe-to-manifest time. */
+  pipelineVs?: Record<string, number>;
   peakRssMiB: number;
 }
 
@@ -102,12 +104,15 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-type Method = { name: string; available: boolean; run: (clip: Clip) => Promise<Timing> };
+/** A way to process a clip. `against`: the ids of the methods a videoflow row is compared with. */
+type Method = { id: string; name: string; available: boolean; against?: string[]; run: (clip: Clip) => Promise<Timing> };
 
-function videoflowMethod(name: string, extra: string[]): Method {
+function videoflowMethod(id: string, name: string, extra: string[], against: string[] = []): Method {
   return {
+    id,
     name,
     available: true,
+    against,
     run: async (clip) => {
       const out = path.join(work, "out", name.replace(/\W+/g, "-"));
       rmSync(out, { recursive: true, force: true });
@@ -138,37 +143,46 @@ function methods(): Method[] {
   const hasPeer = existsSync(python) && spawnSync(python, ["-c", "import cv2"]).status === 0;
   if (!hasPeer) log("python3-opencv not found: the original design's method is left out (make bench installs it)");
   const all: Method[] = [
-    { name: "ffmpeg decode+gray -> null (ceiling)", available: true, run: (c) => run(ffmpegPath, ["-v", "error", "-i", c.file, "-vf", "format=gray", "-f", "null", "-"]) },
+    { id: "null", name: "ffmpeg -vf format=gray -f null (read + gray)", available: true, run: (c) => run(ffmpegPath, ["-v", "error", "-i", c.file, "-vf", "format=gray", "-f", "null", "-"]) },
+    { id: "python", name: "original design: Python cv2.VideoCapture+cvtColor (read + gray)", available: hasPeer, run: (c) => run(python, ["-c", pythonPeer, c.file]) },
+    videoflowMethod("read", "videoflow process --writeGrayVideo false (read + gray)", ["--writeGrayVideo", "false"], ["null", "python"]),
     {
-      name: "ffmpeg decode+gray+x264 -> mp4 (ceiling)",
+      id: "x264",
+      name: "ffmpeg gray + x264 -> mp4",
       available: true,
       run: (c) => run(ffmpegPath, ["-v", "error", "-i", c.file, "-vf", "format=gray", "-c:v", "libx264", "-preset", "veryfast", "-f", "mp4", "-y", path.join(work, "ceiling.mp4")]),
     },
-    { name: "original design: Python cv2.VideoCapture+cvtColor", available: hasPeer, run: (c) => run(python, ["-c", pythonPeer, c.file]) },
-    videoflowMethod("videoflow process", []),
-    videoflowMethod("videoflow process --segmentSeconds 15", ["--segmentSeconds", "15"]),
+    videoflowMethod("whole", "videoflow process", [], ["x264"]),
+    videoflowMethod("segments", "videoflow process --segmentSeconds 15", ["--segmentSeconds", "15"], ["x264"]),
   ];
   return all.filter((m) => m.available);
 }
 
+/**
+ * Every method on every clip, `runs` rounds, each round running every method
+ * once in turn: a ratio is taken within a round (the machine's state alike
+ * for both) and the median of the rounds' ratios is reported.
+ */
 async function throughput(clips: Clip[], runs: number): Promise<Row[]> {
   const rows: Row[] = [];
+  const all = methods();
   for (const clip of clips) {
-    let x264: Row | undefined;
-    for (const method of methods()) {
-      const timings: Timing[] = [];
-      for (let i = 0; i < runs; i++) timings.push(await method.run(clip));
-      const wallSec = median(timings.map((t) => t.wallSec));
-      const pipelineSec = timings[0].pipelineSec === undefined ? undefined : median(timings.map((t) => t.pipelineSec!));
+    const timings = new Map<string, Timing[]>(all.map((m) => [m.id, []]));
+    for (let round = 0; round < runs; round++) for (const method of all) timings.get(method.id)!.push(await method.run(clip));
+    for (const method of all) {
+      const own = timings.get(method.id)!;
+      const wallSec = median(own.map((t) => t.wallSec));
+      const pipelineSec = own[0].pipelineSec === undefined ? undefined : median(own.map((t) => t.pipelineSec!));
       const row: Row = {
         clip: clip.name, method: method.name, frames: clip.frames, wallSec, fps: clip.frames / wallSec,
         pipelineSec, pipelineFps: pipelineSec ? clip.frames / pipelineSec : undefined,
-        peakRssMiB: Math.max(...timings.map((t) => t.peakRssBytes)) / 2 ** 20,
+        peakRssMiB: Math.max(...own.map((t) => t.peakRssBytes)) / 2 ** 20,
       };
-      if (method.name.includes("x264")) x264 = row;
-      if (x264 && method.name.startsWith("videoflow")) {
-        row.ratioToX264 = x264.wallSec / row.wallSec;
-        if (pipelineSec) row.pipelineRatioToX264 = x264.wallSec / pipelineSec;
+      const peers = (method.against ?? []).filter((id) => timings.has(id));
+      if (peers.length > 0) {
+        const ratio = (id: string, of: (t: Timing) => number) => median(timings.get(id)!.map((t, i) => t.wallSec / of(own[i])));
+        row.vs = Object.fromEntries(peers.map((id) => [id, ratio(id, (t) => t.wallSec)]));
+        if (pipelineSec) row.pipelineVs = Object.fromEntries(peers.map((id) => [id, ratio(id, (t) => t.pipelineSec!)]));
       }
       rows.push(row);
       log(`${clip.name} | ${method.name}: ${row.fps.toFixed(0)} fps (median of ${runs})`);
@@ -180,7 +194,7 @@ async function throughput(clips: Clip[], runs: number): Promise<Row[]> {
 async function memory(): Promise<{ oneMinuteMiB: number; tenMinuteMiB: number; ratio: number }> {
   const one = syntheticClip("360p-1min", 640, 360, 60);
   const ten = syntheticClip("360p-10min", 640, 360, 600);
-  const vf = videoflowMethod("videoflow process (memory)", []);
+  const vf = videoflowMethod("memory", "videoflow process (memory)", []);
   const a = (await vf.run(one)).peakRssBytes / 2 ** 20;
   const b = (await vf.run(ten)).peakRssBytes / 2 ** 20;
   log(`peak RSS (process tree): 1 min ${a.toFixed(0)} MiB, 10 min ${b.toFixed(0)} MiB`);
@@ -189,12 +203,14 @@ async function memory(): Promise<{ oneMinuteMiB: number; tenMinuteMiB: number; r
 
 function table(rows: Row[]): string {
   const lines = [
-    "| clip | method | fps (whole process) | vs x264 ceiling | fps (probe to manifest) | vs x264 ceiling | peak RSS MiB |",
-    "|---|---|---|---|---|---|---|",
+    "| clip | method | fps (whole process) | vs ffmpeg's command | vs original design | fps (probe to manifest) | vs ffmpeg's command | peak RSS MiB |",
+    "|---|---|---|---|---|---|---|---|",
   ];
   const f = (x: number | undefined, d = 0) => (x === undefined ? "" : x.toFixed(d));
   for (const r of rows) {
-    lines.push(`| ${r.clip} | ${r.method} | ${f(r.fps)} | ${f(r.ratioToX264, 2)} | ${f(r.pipelineFps)} | ${f(r.pipelineRatioToX264, 2)} | ${f(r.peakRssMiB)} |`);
+    const ffmpegVs = r.vs?.null ?? r.vs?.x264;
+    const ffmpegPipelineVs = r.pipelineVs?.null ?? r.pipelineVs?.x264;
+    lines.push(`| ${r.clip} | ${r.method} | ${f(r.fps)} | ${f(ffmpegVs, 2)} | ${f(r.vs?.python, 2)} | ${f(r.pipelineFps)} | ${f(ffmpegPipelineVs, 2)} | ${f(r.peakRssMiB)} |`);
   }
   return lines.join("\n");
 }
