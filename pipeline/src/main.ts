@@ -7,6 +7,7 @@
  *   videoflow redrive --output gs://bucket/prefix --inputTopic projects/P/topics/T [--stage S] [--objectPrefix P]
  *   videoflow cost [options]
  */
+import { statSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { log } from "./log";
 import type { StreamingOptions } from "./options";
@@ -136,6 +137,7 @@ async function processCommand(args: string[]): Promise<number> {
   const options = parseOptions(raw);
   if (options.runner === "dataflow") throw new UsageError("process runs on --runner direct or flink; Dataflow runs the streaming job: videoflow listen --runner dataflow");
   if (positionals.length === 0) throw new UsageError("no input videos given: name at least one local file or gs:// object");
+  if (options.runner === "direct") await probeLocalInputsAhead(positionals, options.maxInputBytes);
   // Loaded here, not at the top: Beam takes most of a second to load, and a usage error should not wait for it.
   const { processOnce, videoInputs } = await import("./runtimes/run");
   await removeStaleScratch();
@@ -147,6 +149,20 @@ async function processCommand(args: string[]): Promise<number> {
   const failures = outcomes.filter((o) => o.status !== "ok").length;
   log(failures ? "WARNING" : "INFO", `${outcomes.length - failures} of ${outcomes.length} videos processed`, { event: "summary", failed: failures });
   return failures > 0 ? 1 : 0;
+}
+
+/**
+ * ffprobe reads the local inputs while Beam loads (0.4 s), for the pipeline's
+ * probe step to take (direct runner: its steps run in this process). Inputs
+ * the pipeline will refuse (missing, empty, too large) are left to it.
+ */
+async function probeLocalInputsAhead(sources: string[], maxInputBytes: number): Promise<void> {
+  const { probeAhead } = await import("./video/probe");
+  for (const source of sources) {
+    if (source.startsWith("gs://")) continue;
+    const stat = statSync(source, { throwIfNoEntry: false });
+    if (stat?.isFile() && stat.size > 0 && stat.size <= maxInputBytes) probeAhead(source, source);
+  }
 }
 
 async function listenCommand(args: string[]): Promise<number> {

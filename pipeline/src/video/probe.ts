@@ -192,7 +192,28 @@ async function ffprobeText(localPath: string, source: string, args: string[]): P
  * Probes a local file (gs:// objects are staged to a local file first): the
  * headers, then every packet of the video stream (demuxing only, no decoding).
  */
-export async function probeVideo(localPath: string, source: string): Promise<VideoInfo> {
+export function probeVideo(localPath: string, source: string): Promise<VideoInfo> {
+  const ahead = probedAhead.get(localPath);
+  if (ahead === undefined) return probeNow(localPath, source);
+  probedAhead.delete(localPath);
+  return ahead;
+}
+
+const probedAhead = new Map<string, Promise<VideoInfo>>();
+
+/**
+ * Starts probing a local file before the pipeline asks for it: `process`
+ * overlaps ffprobe's passes with loading Beam. The pipeline's probe step
+ * takes the result once (probeVideo); a failure is reported there.
+ */
+export function probeAhead(localPath: string, source: string): void {
+  if (probedAhead.has(localPath)) return;
+  const pending = probeNow(localPath, source);
+  pending.catch(() => undefined);
+  probedAhead.set(localPath, pending);
+}
+
+async function probeNow(localPath: string, source: string): Promise<VideoInfo> {
   let json: unknown;
   try {
     json = JSON.parse(await ffprobeText(localPath, source, ["-print_format", "json", "-show_format", "-show_streams"]));
