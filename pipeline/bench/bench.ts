@@ -22,6 +22,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { ffmpegPath } from "../src/video/tools";
+import { BarGroup, barChart } from "./chart";
 import { watchPeakRss } from "./peak-rss";
 import { InferenceCase, inferenceThroughput } from "./inference";
 import { dataflowSubmission, runnerThroughput } from "./runners";
@@ -31,6 +32,7 @@ const repoRoot = path.resolve(__dirname, "..", "..", "..");
 const work = path.join(repoRoot, ".cache", "bench");
 const cli = path.join(repoRoot, "dist", "pipeline", "src", "main.js");
 const python = "/usr/bin/python3";
+const chartFile = path.join(repoRoot, "docs", "bench-chart.svg");
 
 interface Clip {
   name: string;
@@ -201,6 +203,17 @@ async function memory(): Promise<{ oneMinuteMiB: number; tenMinuteMiB: number; r
   return { oneMinuteMiB: a, tenMinuteMiB: b, ratio: b / a };
 }
 
+/** The batch part's chart (docs/bench-chart.svg, shown in the README): frames per second of each method on each clip. */
+function batchChart(rows: Row[], runs: number, date: string): string {
+  const clips = [...new Set(rows.map((r) => r.clip))];
+  const groups: BarGroup[] = clips.map((clip) => ({
+    title: clip,
+    bars: rows.filter((r) => r.clip === clip).map((r) => ({ label: r.method, value: r.fps, ours: r.method.startsWith("videoflow") })),
+  }));
+  const note = `Whole process, wall time; median of ${runs} rounds, ${date.slice(0, 10)}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "unknown CPU"}).`;
+  return barChart("Frames per second: videoflow (blue) and the commands it is measured against", "fps", groups, note);
+}
+
 function table(rows: Row[]): string {
   const lines = [
     "| clip | method | fps (whole process) | vs ffmpeg's command | vs original design | fps (probe to manifest) | vs ffmpeg's command | peak RSS MiB |",
@@ -232,7 +245,9 @@ async function main(): Promise<void> {
     ];
     const rows = await throughput(clips, runs);
     const mem = await memory();
-    Object.assign(results, { batch: { date: new Date().toISOString(), runs, rows, memory: mem } });
+    const date = new Date().toISOString();
+    Object.assign(results, { batch: { date, runs, rows, memory: mem } });
+    writeFileSync(chartFile, batchChart(rows, runs, date));
     process.stdout.write(table(rows) + "\n\n");
     process.stdout.write(
       `peak RSS of videoflow process (process tree): 1-minute 360p ${mem.oneMinuteMiB.toFixed(0)} MiB, ` +
