@@ -48,6 +48,10 @@ node -e '
 if "$launcher" "${launch_flags[@]}" --segmentSeconds=-1 >"$work/bad.log" 2>&1; then fail "a bad parameter was launched"; fi
 grep -q -- "--segmentSeconds must be 0 or more" "$work/bad.log" || { cat "$work/bad.log" >&2; fail "the bad parameter is not named"; }
 
+for dev_only in dist/pipeline/test dist/pipeline/bench dist/pipeline/src/dev; do
+  [[ ! -e "$dev_only" ]] || fail "$dev_only is in the image: development code stays out of it"
+done
+
 step "3/3 the worker entry point, started without a runner, fails cleanly"
 set +e
 /opt/videoflow/dist/pipeline/src/beam/worker-boot.js >"$work/boot.log" 2>&1
