@@ -16,14 +16,18 @@ let cvModule: CV | undefined;
  * built. It loads the native module itself, not the package's entry: that
  * entry first loads the package's builder (@u4/opencv-build, with its Deno
  * shims and file tools: about 0.6 s of every process's start) only to find
- * this file, then adds JavaScript helpers videoflow does not use.
+ * this file, then adds JavaScript helpers videoflow does not use (the
+ * promisified xxxAsync methods it does use are applied here).
  */
 export function opencv(): CV {
   if (!cvModule) {
-    const binding = path.join(path.dirname(require.resolve("@u4/opencv4nodejs")), "..", "..", "build", "Release", "opencv4nodejs.node");
+    const lib = path.dirname(require.resolve("@u4/opencv4nodejs"));
     try {
       // eslint-disable-next-line @typescript-eslint/no-var-requires
-      cvModule = require(binding) as CV;
+      const binding = require(path.join(lib, "..", "..", "build", "Release", "opencv4nodejs.node"));
+      // The package's own promisify (plain JavaScript): its xxxAsync methods return Promises, as typed.
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      cvModule = require(path.join(lib, "promisify.js")).default(binding) as CV;
     } catch (err) {
       throw new Error(`the OpenCV binding is not built (${(err as Error).message.split("\n")[0]}); run \`make deps\``);
     }
