@@ -28,7 +28,7 @@ describe("segmentArgs", () => {
         "[gray]setpts=PTS-128000[enc];[smp]select='between(pts\\,128512\\,129023)+between(pts\\,200000\\,200511)',showinfo[samples]",
     ), joined);
     assert.match(joined, /-map \[enc\] -vsync vfr -sn -dn -an -c:v libx264 -preset veryfast -color_range pc -f mp4 -y \/tmp\/s.mp4/);
-    assert.match(joined, /-map \[samples\] -vsync passthrough -f rawvideo -pix_fmt gray pipe:1$/);
+    assert.match(joined, /-map \[samples\] -vsync passthrough -c:v rawvideo -pix_fmt gray -f fifo -fifo_format rawvideo -queue_size 4 pipe:1$/);
     assert.ok(args.includes("level+info"), "showinfo's lines are info");
   });
 
