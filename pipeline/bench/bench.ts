@@ -15,6 +15,7 @@
  * and the offline Dataflow submission.
  *
  *   npm run bench -- [--runs N] [--only batch|streaming|inference|runners]
+ *   npm run bench -- --chart    (only redraws docs/bench-chart.svg from bench-results.json)
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -229,10 +230,15 @@ function table(rows: Row[]): string {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { runs: { type: "string", default: "3" }, only: { type: "string" } } });
+  const { values } = parseArgs({ options: { runs: { type: "string", default: "3" }, only: { type: "string" }, chart: { type: "boolean" } } });
   const runs = Math.max(1, Number(values.runs));
   mkdirSync(work, { recursive: true });
   const file = path.join(repoRoot, "bench-results.json");
+  if (values.chart) {
+    const { batch } = JSON.parse(readFileSync(file, "utf8")) as { batch: { rows: Row[]; runs: number; date: string } };
+    writeFileSync(chartFile, batchChart(batch.rows, batch.runs, batch.date));
+    return;
+  }
   // Each part replaces its own figures in bench-results.json, so that parts can be re-run alone.
   const results: Record<string, unknown> = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : {};
   results.machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version };
