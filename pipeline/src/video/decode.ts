@@ -58,7 +58,7 @@ export interface GrayPlan {
 }
 
 /** Decoders whose -flags gray skips chroma and leaves the luma bit-exact (decode.test.ts proves it on each). */
-export const LUMA_ONLY_DECODERS = ["h264", "mpeg4", "mpeg2video", "mjpeg"];
+export const LUMA_ONLY_DECODERS = ["h264", "mpeg4", "mpeg1video", "mpeg2video", "msmpeg4v2", "msmpeg4v3", "wmv1", "wmv2", "mjpeg"];
 
 /** Pixel formats whose first plane is 8-bit luma, the picture a player shows in gray. */
 const PLANAR_YUV8 = /^yuvj?a?(420|422|444|440|411|410)p$/;
