@@ -11,7 +11,7 @@ import { statSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { log } from "./log";
 import type { StreamingOptions } from "./options";
-import { removeStaleScratch } from "./io/storage";
+import { isGcsUri, removeStaleScratch } from "./io/storage";
 import {
   ParameterSpec, UsageError, camelCase, costParameters, dataflowParameters, parameters, parseCostOptions, parseOptions, parseRedriveOptions,
   parseStreamingOptions, pipelineParameters, redriveParameters, streamingParameters,
@@ -159,7 +159,7 @@ async function processCommand(args: string[]): Promise<number> {
 async function probeLocalInputsAhead(sources: string[], maxInputBytes: number): Promise<void> {
   const { probeAhead } = await import("./video/probe");
   for (const source of sources) {
-    if (source.startsWith("gs://")) continue;
+    if (isGcsUri(source)) continue;
     const stat = statSync(source, { throwIfNoEntry: false });
     if (stat?.isFile() && stat.size > 0 && stat.size <= maxInputBytes) probeAhead(source, source);
   }

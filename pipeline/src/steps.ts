@@ -217,7 +217,7 @@ export async function processSegment(task: SegmentTask, options: PipelineOptions
         width, height, output, bFrames: task.bFrames, gray: grayPlan(video.codec, video.pixelFormat, video.colorRange),
       },
       {
-        // Loading OpenCV (about 0.5 s, once per process) overlaps with ffmpeg's start.
+        // Loading OpenCV (about 0.3 s, once per process) overlaps with ffmpeg's decoding: the samples wait in ffmpeg's queue (decode.ts).
         onStarted: () => needsOpenCV && opencv(),
         onSample: async (pts, gray) => {
           const picture = pictureOf(segment, pts);

@@ -122,9 +122,14 @@ export function rangeOf(file: string): "tv" | "pc" {
   return stream.color_range === "pc" || String(stream.pix_fmt).startsWith("yuvj") ? "pc" : "tv";
 }
 
+/** The first frames of a file's video, decoded as 8-bit full-range gray (as bright as a player shows them), back to back. */
+function grayFrames(file: string, maxFrames: number): Buffer {
+  return ffmpeg(["-i", file, "-map", "0:v:0", "-frames:v", String(maxFrames), "-vsync", "passthrough", "-f", "rawvideo", "-pix_fmt", "gray", "-"]);
+}
+
 /** Mean luma of each frame, decoded as 8-bit full-range gray (as bright as a player shows it). */
 export function lumaMeans(file: string, width: number, height: number, maxFrames = 100000): number[] {
-  const raw = ffmpeg(["-i", file, "-map", "0:v:0", "-frames:v", String(maxFrames), "-vsync", "passthrough", "-f", "rawvideo", "-pix_fmt", "gray", "-"]);
+  const raw = grayFrames(file, maxFrames);
   const frameBytes = width * height;
   const means: number[] = [];
   for (let at = 0; at + frameBytes <= raw.length; at += frameBytes) {
@@ -137,8 +142,7 @@ export function lumaMeans(file: string, width: number, height: number, maxFrames
 
 /** Mean absolute difference, pixel by pixel, of the first frames of two videos of one size, each decoded as full-range gray (as a player shows it). */
 export function grayDistance(a: string, b: string, width: number, height: number, frames = 10): number[] {
-  const decode = (file: string) => ffmpeg(["-i", file, "-map", "0:v:0", "-frames:v", String(frames), "-vsync", "passthrough", "-f", "rawvideo", "-pix_fmt", "gray", "-"]);
-  const [x, y] = [decode(a), decode(b)];
+  const [x, y] = [grayFrames(a, frames), grayFrames(b, frames)];
   const n = width * height;
   const distances: number[] = [];
   for (let at = 0; at + n <= Math.min(x.length, y.length); at += n) {
