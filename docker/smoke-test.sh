@@ -2,7 +2,8 @@
 # Smoke test, run inside the built image (cloudbuild.yaml's second step; here
 # `make image` runs it with `buildah run --isolation chroot`). Checks the
 # image's three roles with no network and no credentials:
-#   1. videoflow process on a generated clip: gray.mp4 and a truthful manifest;
+#   1. videoflow process on a generated clip (WebM, VP9 with Opus sound, as
+#      browsers record): gray.mp4 with the sound, and a truthful manifest;
 #   2. the template's launch: Google's launcher (or, in a locally built image,
 #      its stand-in) running FLEX_TEMPLATE_GO_BINARY with launcher flags writes
 #      the Dataflow job request; a bad parameter fails the launch naming it;
@@ -14,10 +15,10 @@ trap 'rm -rf "$work"' EXIT
 step() { echo "smoke-test: $*"; }
 fail() { echo "smoke-test: FAILED: $*" >&2; exit 1; }
 
-step "1/3 videoflow process on a generated 3 s clip"
-ffmpeg="$(node -p 'require("@ffmpeg-installer/ffmpeg").path')"
-"$ffmpeg" -hide_banner -nostdin -v error -f lavfi -i testsrc2=size=320x240:rate=25 -t 3 -pix_fmt yuv420p -c:v libx264 "$work/clip.mp4"
-videoflow process "$work/clip.mp4" --output "$work/out" >"$work/process.log" 2>&1 || { cat "$work/process.log" >&2; fail "videoflow process exited non-zero"; }
+step "1/3 videoflow process on a generated 3 s WebM clip with Opus sound"
+"$VIDEOFLOW_FFMPEG" -hide_banner -nostdin -v error -f lavfi -i testsrc2=size=320x240:rate=25 -f lavfi -i sine=frequency=440:sample_rate=48000 \
+  -t 3 -pix_fmt yuv420p -c:v libvpx-vp9 -deadline realtime -c:a libopus "$work/clip.webm"
+videoflow process "$work/clip.webm" --output "$work/out" >"$work/process.log" 2>&1 || { cat "$work/process.log" >&2; fail "videoflow process exited non-zero"; }
 manifest="$(find "$work/out" -name manifest.json | head -1)"
 [[ -n "$manifest" ]] || fail "no manifest.json under $work/out"
 node -e '
@@ -26,6 +27,8 @@ node -e '
   if (m.outputs === undefined || !String(m.outputs.grayVideo).endsWith("gray.mp4")) throw new Error("no gray.mp4 in the manifest");
 ' "$manifest" || fail "the manifest is not right: $(cat "$manifest")"
 [[ -s "$(dirname "$manifest")/gray.mp4" ]] || fail "no gray.mp4"
+sound="$("$VIDEOFLOW_FFPROBE" -v error -select_streams a:0 -show_entries stream=codec_name -of csv=p=0 "$(dirname "$manifest")/gray.mp4")"
+[[ "$sound" == "opus" ]] || fail "gray.mp4's sound is '$sound', not the source's Opus"
 
 step "2/3 the template's launch writes the Dataflow job request"
 launcher=/opt/google/dataflow/go_template_launcher

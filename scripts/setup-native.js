@@ -2,8 +2,7 @@
 // The native parts npm's install leaves undone, because the project's .npmrc
 // turns dependencies' install scripts off (`npm run setup` runs this), and
 // the project's own link:
-// 1. ffprobe's package makes its binary executable in a postinstall; do that.
-// 2. Build the @u4/opencv4nodejs binding against the system OpenCV (Debian's
+// 1. Build the @u4/opencv4nodejs binding against the system OpenCV (Debian's
 //    libopencv-dev). The package's own installer would try to
 // git-clone and build OpenCV from source (there is no network for that). With
 // OPENCV4NODEJS_DISABLE_AUTOBUILD=1 its binding.gyp finds /usr/include/opencv4
@@ -15,12 +14,8 @@ const os = require("node:os");
 const path = require("node:path");
 
 const modules = path.join(__dirname, "..", "node_modules");
-for (const binary of ["@ffprobe-installer/linux-x64/ffprobe", "@ffmpeg-installer/linux-x64/ffmpeg"]) {
-  const file = path.join(modules, binary);
-  if (fs.existsSync(file)) fs.chmodSync(file, 0o755);
-}
 
-// 3. node_modules/videoflow -> the project: the name Beam workers in other
+// 2. node_modules/videoflow -> the project: the name Beam workers in other
 //    processes require the pipeline's steps by (pipeline/src/beam/workarounds.ts).
 const self = path.join(modules, "videoflow");
 try {

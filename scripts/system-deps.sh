@@ -4,6 +4,9 @@
 #   libopencv-dev  OpenCV headers and libraries the @u4/opencv4nodejs binding builds against
 #   opencv-data    OpenCV's Haar cascades (the local model of the inference issue)
 #   g++ make       to build that binding
+#   curl unzip     fetch and unpack the pinned ffmpeg (scripts/setup-ffmpeg.sh)
+#   libxcb1 libxcb-shm0 libasound2 libpulse0 libva2 libva-drm2 libdrm2
+#                  the system libraries that ffmpeg build loads (its libavdevice and libavcodec link them)
 #   python3-opencv the original design's method (cv2.VideoCapture), a benchmark peer
 #   a Java runtime Google's Pub/Sub emulator runs on (the local stack); skipped when java exists
 #   maven          resolves Beam's Flink job server (scripts/setup-runners.sh); skipped when mvn exists
@@ -11,7 +14,9 @@
 #   golang-go      builds the storage emulator (fake-gcs-server, scripts/setup-runners.sh); skipped when go exists.
 #                  Its go.mod asks for Go 1.26: a Go of 1.21 or later fetches that toolchain from the module proxy
 set -euo pipefail
-packages=(libopencv-dev opencv-data g++ make)
+packages=(libopencv-dev opencv-data g++ make curl unzip libxcb1 libxcb-shm0 libpulse0 libva2 libva-drm2 libdrm2)
+# Ubuntu 24.04 renamed ALSA's library for its 64-bit time_t transition.
+if apt-cache show libasound2t64 >/dev/null 2>&1; then packages+=(libasound2t64); else packages+=(libasound2); fi
 if ! command -v java >/dev/null 2>&1; then packages+=(default-jre-headless); fi
 if ! command -v mvn >/dev/null 2>&1; then packages+=(maven); fi
 if ! command -v go >/dev/null 2>&1; then packages+=(golang-go); fi

@@ -76,6 +76,8 @@ export interface SegmentDone {
   segments: number;
   fromPts: number;
   untilPts: number | null;
+  /** Encoded with B-frames (see endsEvenly); without, the last packet is the last frame. */
+  bFrames: boolean;
   /** Where the segment's gray video waits for assembly; null when no gray video is written. */
   segmentUri: string | null;
   /** Frames decoded. */
@@ -194,7 +196,7 @@ export async function processSegment(task: SegmentTask, options: PipelineOptions
   const segmentUri = options.writeGrayVideo ? joinUri(workFolder(input, options), `segment-${String(segment.index).padStart(5, "0")}.mp4`) : null;
   const done: SegmentDone = {
     key: input.key, input, video, startedAt: task.startedAt, index: segment.index, segments: task.segments,
-    fromPts: segment.fromPts, untilPts: segment.untilPts, segmentUri, decoded: 0,
+    fromPts: segment.fromPts, untilPts: segment.untilPts, bFrames: task.bFrames, segmentUri, decoded: 0,
     thumbnails: [], encodeSec: 0, error: null, predictions: [],
     inference: { deployedModelId: null, requests: 0, retries: 0 },
   };
@@ -214,7 +216,7 @@ export async function processSegment(task: SegmentTask, options: PipelineOptions
       {
         input: local, streamIndex: video.streamIndex, seekSec: segment.seekSec, fromPts: segment.fromPts, trimStart: segment.index > 0,
         untilPts: segment.untilPts, drop: video.discarded, samples: task.infer === "all" ? "all" : sampleWindows(segment, chosen, video.endPts),
-        width, height, output, bFrames: task.bFrames, gray: grayPlan(video.codec, video.pixelFormat, video.colorRange),
+        width, height, output, bFrames: task.bFrames, interlaced: video.interlaced, gray: grayPlan(video.codec, video.pixelFormat, video.colorRange),
       },
       {
         // Loading OpenCV (about 0.3 s, once per process) overlaps with ffmpeg's decoding: the samples wait in ffmpeg's queue (decode.ts).
@@ -361,7 +363,7 @@ async function writeGrayVideo(segments: SegmentDone[], grayVideo: string, decode
   localCopies.push(gray);
   const plan = audioPlan(video.audioCodec);
   const audio = plan ? { source: await stageInput(input.source, input.attempt), originSec: video.originSec, plan } : null;
-  await joinSegments(files, gray, { startSec: timeOf(segments[0].fromPts, video) }, audio);
+  await joinSegments(files, gray, { startSec: timeOf(segments[0].fromPts, video), endSec: segments[0].bFrames ? null : timeOf(video.endPts, video) }, audio);
   const frames = await countFrames(gray);
   if (frames !== decoded) {
     throw new VideoError("assemble", `the joined video has ${frames} frames, ${decoded} were decoded`);

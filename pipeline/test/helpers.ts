@@ -3,7 +3,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ffmpegPath, ffprobePath, toolEnv } from "../src/video/tools";
+import { ffmpegPath, ffprobePath } from "../src/video/tools";
 
 export const repoRoot = path.resolve(__dirname, "..", "..", "..");
 export const samplesDir = path.join(repoRoot, ".cache", "samples");
@@ -14,7 +14,7 @@ export function tempDir(prefix = "videoflow-test-"): string {
 }
 
 export function ffmpeg(args: string[]): Buffer {
-  const result = spawnSync(ffmpegPath, ["-hide_banner", "-nostdin", "-v", "error", ...args], { maxBuffer: 1 << 30, env: toolEnv });
+  const result = spawnSync(ffmpegPath, ["-hide_banner", "-nostdin", "-v", "error", ...args], { maxBuffer: 1 << 30 });
   if (result.status !== 0) throw new Error(`ffmpeg ${args.join(" ")} failed: ${result.stderr}`);
   return result.stdout;
 }
@@ -68,7 +68,7 @@ export function videoFacts(file: string): StreamFacts {
   const result = spawnSync(ffprobePath, [
     "-v", "error", "-count_packets", "-select_streams", "v:0",
     "-show_entries", "stream=width,height,r_frame_rate,nb_read_packets", "-of", "json", file,
-  ], { env: toolEnv });
+  ], {});
   const stream = JSON.parse(result.stdout.toString()).streams[0];
   return { width: stream.width, height: stream.height, rFrameRate: stream.r_frame_rate, frames: Number(stream.nb_read_packets) };
 }
@@ -76,7 +76,7 @@ export function videoFacts(file: string): StreamFacts {
 /** The codec and duration (its packets' durations summed: containers' own figures are estimates) of a file's first audio stream, or null when it has none. */
 export function audioFacts(file: string): { codec: string; durationSec: number } | null {
   const probe = (entries: string) =>
-    spawnSync(ffprobePath, ["-v", "error", "-select_streams", "a:0", "-show_entries", entries, "-of", "csv=p=0", file], { env: toolEnv, maxBuffer: 1 << 26 })
+    spawnSync(ffprobePath, ["-v", "error", "-select_streams", "a:0", "-show_entries", entries, "-of", "csv=p=0", file], { maxBuffer: 1 << 26 })
       .stdout.toString()
       .trim();
   const codec = probe("stream=codec_name").split("\n")[0]?.replace(/,$/, "");
@@ -98,13 +98,12 @@ export function decodedFrameCount(file: string): number {
 
 /** The file's duration as a player shows it (ffprobe's format duration), seconds. */
 export function containerDuration(file: string): number {
-  return Number(spawnSync(ffprobePath, ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", file], { env: toolEnv }).stdout.toString().trim());
+  return Number(spawnSync(ffprobePath, ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", file]).stdout.toString().trim());
 }
 
 /** Each frame's presentation time in seconds, in the order the decoder gives them. */
 export function frameTimes(file: string): number[] {
   const result = spawnSync(ffprobePath, ["-v", "error", "-select_streams", "v:0", "-show_entries", "frame=best_effort_timestamp_time", "-of", "csv=p=0", file], {
-    env: toolEnv,
     maxBuffer: 1 << 26,
   });
   return result.stdout
@@ -117,7 +116,7 @@ export function frameTimes(file: string): number[] {
 
 /** The range a player reads a file's first video stream in: "pc" (full) when flagged so, else "tv" (limited, the default). */
 export function rangeOf(file: string): "tv" | "pc" {
-  const result = spawnSync(ffprobePath, ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=pix_fmt,color_range", "-of", "json", file], { env: toolEnv });
+  const result = spawnSync(ffprobePath, ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=pix_fmt,color_range", "-of", "json", file], {});
   const stream = JSON.parse(result.stdout.toString()).streams[0];
   return stream.color_range === "pc" || String(stream.pix_fmt).startsWith("yuvj") ? "pc" : "tv";
 }

@@ -8,8 +8,8 @@ import type { VideoInfo } from "../src/video/probe";
 import { tempDir } from "./helpers";
 
 const video: Omit<VideoInfo, "timeline"> = {
-  codec: "h264", width: 640, height: 360, streamIndex: 0, fpsFraction: "30000/1001", fps: 30000 / 1001, frames: 1798,
-  framesListed: 1800, framesHeld: 2, durationSec: 59.993267, pixelFormat: "yuv420p", colorRange: "tv", audioCodec: "aac", constantRate: true,
+  codec: "h264", width: 640, height: 360, rotation: 0, streamIndex: 0, fpsFraction: "30000/1001", fps: 30000 / 1001, frames: 1798,
+  framesListed: 1800, framesHeld: 2, durationSec: 59.993267, pixelFormat: "yuv420p", colorRange: "tv", audioCodec: "aac", constantRate: true, interlaced: false,
 };
 
 describe("videoKey", () => {
@@ -60,7 +60,7 @@ describe("manifest", () => {
     });
     assert.equal(manifest.status, "ok");
     assert.deepEqual(manifest.video, {
-      codec: "h264", width: 640, height: 360, fps: 29.97, durationSec: 59.993,
+      codec: "h264", width: 640, height: 360, rotation: 0, fps: 29.97, durationSec: 59.993,
       frames: 1797, framesListed: 1800, framesHeld: 2, framesUndecodable: 1, timing: "constant",
     });
     assert.deepEqual(manifest.outputs, { grayVideo: "/out/a.mp4/gray.mp4", preview: "/out/a.mp4/preview.jpg", manifest: "/out/a.mp4/manifest.json" });

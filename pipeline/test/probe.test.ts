@@ -3,7 +3,7 @@ import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { VideoError } from "../src/errors";
-import { describeFrames, parseProbe, probeAhead, probeVideo } from "../src/video/probe";
+import { describeFrames, displayRotation, parseProbe, probeAhead, probeVideo } from "../src/video/probe";
 import { parsePacketScan } from "../src/video/timeline";
 import { ffmpeg, makeClip, tempDir } from "./helpers";
 
@@ -20,8 +20,8 @@ describe("parseProbe (ffprobe's JSON)", () => {
       "a.mp4",
     );
     assert.deepEqual(info, {
-      codec: "h264", width: 640, height: 360, streamIndex: 1, fpsFraction: "30000/1001", fps: 30000 / 1001, timeBase: { num: 1, den: 30000 },
-      originSec: 0, recordedFrames: 1798, declaredSec: 59.993267, pixelFormat: "yuv420p", colorRange: "unknown", audioCodec: "aac", constantRate: true,
+      codec: "h264", width: 640, height: 360, rotation: 0, streamIndex: 1, fpsFraction: "30000/1001", fps: 30000 / 1001, timeBase: { num: 1, den: 30000 },
+      originSec: 0, recordedFrames: 1798, declaredSec: 59.993267, streamEndSec: 59.993267, pixelFormat: "yuv420p", colorRange: "unknown", audioCodec: "aac", constantRate: true, interlaced: false,
     });
   });
 
@@ -59,6 +59,18 @@ describe("parseProbe (ffprobe's JSON)", () => {
   });
 });
 
+describe("displayRotation (phones record sideways and say so)", () => {
+  it("takes whole quarter turns, as ffmpeg turns the frames, and swaps the shown size for a quarter turn", () => {
+    const turns = [undefined, [], [{ rotation: 90 }], [{ rotation: -90 }], [{ rotation: 270 }], [{ rotation: -180 }], [{ rotation: 45 }], [{ rotation: 89.9999 }]];
+    assert.deepEqual(turns.map(displayRotation), [0, 0, 90, -90, -90, 180, 0, 90]);
+    const phone = parseProbe(
+      { streams: [{ codec_type: "video", codec_name: "hevc", width: 1920, height: 1080, r_frame_rate: "30/1", avg_frame_rate: "30/1", time_base: "1/600", side_data_list: [{ side_data_type: "Display Matrix", rotation: -90 }] }] },
+      "IMG_0001.MOV",
+    );
+    assert.deepEqual([phone.width, phone.height, phone.rotation], [1080, 1920, -90]);
+  });
+});
+
 describe("describeFrames (headers and packets)", () => {
   const avi = parseProbe(
     { streams: [{ codec_type: "video", codec_name: "mpeg4", width: 320, height: 240, r_frame_rate: "15/1", avg_frame_rate: "15/1", nb_frames: "166", duration: "11.066667", time_base: "1/15" }] },
@@ -84,6 +96,16 @@ describe("describeFrames (headers and packets)", () => {
     );
     // Within a second (or 5 %) of the declared length is not truncated: containers round.
     assert.equal(describeFrames(avi, parsePacketScan(packets(Array.from({ length: 160 }, (_, i) => i))), "x").frames, 160);
+  });
+
+  it("ends the last picture where the stream's declared span ends when that comes before its packet's end (an MP4 edit list)", () => {
+    const mp4 = (duration: string) =>
+      parseProbe({ streams: [{ codec_type: "video", codec_name: "h264", width: 160, height: 120, r_frame_rate: "30/1", avg_frame_rate: "13/1", duration, time_base: "1/15360" }] }, "vfr.mp4");
+    // The last picture at 5.9 s; its packet lasts 0.1 s, the edit list shows it for 1/30 s.
+    const scan = parsePacketScan([`0,0,1536,100,K_`, `90624,90624,1536,100,__`].join("\n"));
+    assert.ok(Math.abs(describeFrames(mp4("5.933333"), scan, "vfr.mp4").durationSec - 5.933333) < 1e-4);
+    // A declared end before the last picture is not believed: the packets say more.
+    assert.equal(describeFrames(mp4("5.5"), scan, "vfr.mp4").durationSec, 6);
   });
 
   it("rejects a stream without frames or without timestamps", () => {

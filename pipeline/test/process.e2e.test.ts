@@ -31,7 +31,6 @@ describe("videoflow process: every video gets gray.mp4, preview.jpg and manifest
     { name: "vp9.webm", segments: 1, audio: null, undecodable: 0, file: () => makeClip(path.join(dir, "vp9.webm"), { width: 426, height: 240, rate: "25", seconds: 5, codec: "vp9" }) },
     { name: "odd-size.mp4", segments: 1, audio: null, undecodable: 0, file: () => makeClip(path.join(dir, "odd-size.mp4"), { width: 321, height: 241, rate: "24", seconds: 3 }) },
     { name: "mpeg4.avi", segments: 1, audio: "aac", undecodable: 0, file: () => makeClip(path.join(dir, "mpeg4.avi"), { width: 352, height: 288, rate: "15", seconds: 4, codec: "mpeg4", audio: true }) },
-    // MPEG-TS: the static ffprobe crashed on every .ts file (see tools.ts, toolEnv).
     { name: "h264.ts", segments: 2, audio: "aac", undecodable: 0, file: () => makeClip(path.join(dir, "h264.ts"), { width: 320, height: 240, rate: "25", seconds: 7, audio: true }) },
     { name: "vtest.avi", segments: 20, audio: null, undecodable: 0, file: () => sample("vtest.avi") },
     { name: "Megamind.avi", segments: 3, audio: "ac3", undecodable: 0, file: () => sample("Megamind.avi") },

@@ -50,6 +50,23 @@ export function concatList(files: SegmentFile[]): string {
 export interface JoinTiming {
   /** When the first segment starts, seconds from the source's start: the joined video's first timestamp. */
   startSec: number;
+  /**
+   * When the source's last frame stops being shown, on the same clock: where
+   * the joined video ends. Only for segments encoded without B-frames, whose
+   * last packet is the last frame (see endAt); null leaves the end as encoded.
+   */
+  endSec: number | null;
+}
+
+/**
+ * A bitstream filter that ends the last frame at `endSec` (output seconds)
+ * where its packet says it lasts longer: a decoder hands the last frame the
+ * duration of its packet, which an MP4 edit list may cut short (ffmpeg's own
+ * variable-rate MP4s: the last packet lasts 0.1 s, the edit list shows 33 ms of it).
+ */
+export function endAt(endSec: number): string {
+  const end = endSec.toFixed(6);
+  return `setts=duration='if(gt((PTS+DURATION)*TB\,${end})\,max(1\,round((${end}-PTS*TB)/TB))\,DURATION)'`;
 }
 
 /**
@@ -72,7 +89,7 @@ export async function joinSegments(
       "-hide_banner", "-nostdin", "-v", "error", "-copyts",
       "-itsoffset", timing.startSec.toFixed(6), "-f", "concat", "-safe", "0", "-i", list,
       ...(audio ? ["-itsoffset", (-audio.originSec).toFixed(6), "-i", audio.source] : []),
-      "-map", "0:v:0", "-c:v", "copy", ...audioArgs(1, audio?.plan ?? null),
+      "-map", "0:v:0", "-c:v", "copy", ...(timing.endSec === null ? [] : ["-bsf:v", endAt(timing.endSec)]), ...audioArgs(1, audio?.plan ?? null),
       "-movflags", "+faststart", "-f", "mp4", "-y", output,
     ]);
     if (result.code !== 0) {

@@ -10,7 +10,7 @@ import { spawn } from "node:child_process";
 import * as os from "node:os";
 import type { Readable } from "node:stream";
 import { VideoError } from "../errors";
-import { ffmpegPath, firstErrorLine, toolEnv } from "./tools";
+import { ffmpegPath, firstErrorLine } from "./tools";
 
 export interface SegmentJob {
   /** Local path of the source video. */
@@ -36,6 +36,8 @@ export interface SegmentJob {
   x264Preset?: string;
   /** false encodes without B-frames (see segment.ts, endsEvenly). */
   bFrames?: boolean;
+  /** Encode field by field (interlaced source): the decoder's field order goes with each frame. */
+  interlaced?: boolean;
   /** How the frames become gray (grayPlan); absent: by conversion, the way that fits every source. */
   gray?: GrayPlan;
 }
@@ -113,7 +115,7 @@ export function segmentArgs(job: SegmentJob): string[] {
     // The null muxer still counts every frame in -progress: the frames are counted without a file.
     args.push("-f", "null", "-");
   } else {
-    const x264 = ["-c:v", "libx264", "-preset", job.x264Preset ?? "veryfast", ...(job.bFrames === false ? ["-bf", "0"] : [])];
+    const x264 = ["-c:v", "libx264", "-preset", job.x264Preset ?? "veryfast", ...(job.bFrames === false ? ["-bf", "0"] : []), ...(job.interlaced ? ["-flags", "+ildct"] : [])];
     args.push(...x264, "-color_range", gray.range, "-f", "mp4", "-y", job.output);
   }
   // The samples go through the fifo muxer: a queue and a thread of their own, so that ffmpeg keeps decoding while
@@ -167,7 +169,7 @@ export function showinfoPts(line: string): number | null {
 /** Runs the segment's ffmpeg; resolves with the number of frames it reported output. */
 function runFfmpeg(job: SegmentJob, callbacks: SegmentCallbacks): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(ffmpegPath, segmentArgs(job), { stdio: ["ignore", "pipe", "pipe", "pipe"], env: toolEnv });
+    const child = spawn(ffmpegPath, segmentArgs(job), { stdio: ["ignore", "pipe", "pipe", "pipe"] });
     const problems: string[] = [];
     let failure: unknown;
     const stamps = new Timestamps();

@@ -11,8 +11,16 @@ import { ffprobePath, firstErrorLine, runTool } from "./tools";
 /** What the stream and format headers say, before the packets are read. */
 export interface StreamInfo {
   codec: string;
+  /** The picture's size as players show it: a stream turned a quarter (rotation ±90) has its coded size swapped. */
   width: number;
   height: number;
+  /**
+   * Degrees the picture is turned counter-clockwise to be shown (the stream's
+   * display matrix: phones record sideways and say so), 0, 90, 180 or -90.
+   * ffmpeg turns decoded frames upright before any filter (its autorotate),
+   * so every frame videoflow handles, and gray.mp4, is upright.
+   */
+  rotation: number;
   /** The video stream's index in the file (ffmpeg's `0:<index>`): the first video stream that is not cover art. */
   streamIndex: number;
   /** The nominal frame rate as ffprobe's exact fraction, e.g. "30000/1001". */
@@ -25,6 +33,8 @@ export interface StreamInfo {
   recordedFrames: number;
   /** The video's length as the container declares it, or null when it declares none of its own. */
   declaredSec: number | null;
+  /** Where the video stream's own declared span ends (its start plus duration; an MP4 edit list's end), seconds, or null. */
+  streamEndSec: number | null;
   pixelFormat: string;
   /** The range the stream's values are in, as its header says: "tv" (limited, 16-235), "pc" (full) or "unknown". */
   colorRange: string;
@@ -32,10 +42,12 @@ export interface StreamInfo {
   audioCodec: string | null;
   /** Average and nominal rates agree: pictures sit on a fixed grid (held frames are gaps in it). */
   constantRate: boolean;
+  /** Each picture is two fields (broadcast): gray.mp4 keeps them as they are and says so, for players to deinterlace. */
+  interlaced: boolean;
 }
 
 /** What a video is and where its frames are. */
-export interface VideoInfo extends Omit<StreamInfo, "timeBase" | "originSec" | "recordedFrames" | "declaredSec"> {
+export interface VideoInfo extends Omit<StreamInfo, "timeBase" | "originSec" | "recordedFrames" | "declaredSec" | "streamEndSec"> {
   /** Pictures the container holds (see timeline.ts): the frames videoflow decodes. */
   frames: number;
   /** Frames the container lists to be shown: the pictures and, in AVI, its empty chunks (not an edit list's discarded ones). */
@@ -61,13 +73,16 @@ const ffprobeOutput = z.object({
         height: z.number().optional(),
         pix_fmt: z.string().optional(),
         color_range: z.string().optional(),
+        field_order: z.string().optional(),
         r_frame_rate: fraction.optional(),
         avg_frame_rate: fraction.optional(),
         nb_frames: numeric.optional(),
         nb_read_packets: numeric.optional(),
         duration: numeric.optional(),
+        start_time: numeric.optional(),
         time_base: fraction.optional(),
         disposition: z.object({ attached_pic: z.number().optional() }).partial().optional(),
+        side_data_list: z.array(z.object({ rotation: z.number().optional() }).passthrough()).optional(),
       }),
     )
     .default([]),
@@ -102,9 +117,11 @@ export function parseProbe(json: unknown, source: string): StreamInfo {
       `${source} has no video stream` + (kinds.length ? ` (it has: ${kinds.join(", ")})` : " (no streams at all)"),
     );
   }
-  const width = video.width ?? 0;
-  const height = video.height ?? 0;
-  if (width <= 0 || height <= 0) throw new VideoError("probe", `${source}: the video stream has no picture size`);
+  const codedWidth = video.width ?? 0;
+  const codedHeight = video.height ?? 0;
+  if (codedWidth <= 0 || codedHeight <= 0) throw new VideoError("probe", `${source}: the video stream has no picture size`);
+  const rotation = displayRotation(video.side_data_list);
+  const [width, height] = Math.abs(rotation) === 90 ? [codedHeight, codedWidth] : [codedWidth, codedHeight];
   const nominal = fractionValue(video.r_frame_rate);
   const average = fractionValue(video.avg_frame_rate);
   const fpsFraction = nominal > 0 ? video.r_frame_rate! : video.avg_frame_rate ?? "0/1";
@@ -125,6 +142,7 @@ export function parseProbe(json: unknown, source: string): StreamInfo {
     codec: video.codec_name ?? "unknown",
     width,
     height,
+    rotation,
     streamIndex: video.index ?? 0,
     fpsFraction,
     fps,
@@ -132,11 +150,25 @@ export function parseProbe(json: unknown, source: string): StreamInfo {
     originSec: Number.isFinite(format?.start_time) ? format!.start_time! : 0,
     recordedFrames,
     declaredSec: declared.length > 0 ? Math.max(...declared) : null,
+    streamEndSec: video.duration !== undefined && video.duration > 0 ? (video.start_time ?? 0) + video.duration : null,
     pixelFormat: video.pix_fmt ?? "unknown",
     colorRange: video.color_range ?? "unknown",
     audioCodec: streams.find((s) => s.codec_type === "audio")?.codec_name ?? null,
     constantRate,
+    interlaced: ["tt", "bb", "tb", "bt"].includes(video.field_order ?? ""),
   };
+}
+
+/**
+ * The display matrix's rotation, as ffmpeg's autorotate applies it: whole
+ * quarter turns only (other angles it leaves as they are, so do we), in (-180, 180].
+ */
+export function displayRotation(sideData: Array<{ rotation?: number }> | undefined): number {
+  const degrees = sideData?.find((d) => typeof d.rotation === "number")?.rotation ?? 0;
+  const quarters = Math.round(degrees / 90);
+  if (!Number.isFinite(degrees) || Math.abs(degrees - quarters * 90) > 1) return 0;
+  const turned = (((quarters % 4) + 4) % 4) * 90;
+  return turned > 180 ? turned - 360 : turned;
 }
 
 /** How much shorter than declared a readable video may be before it is called truncated. */
@@ -155,7 +187,12 @@ export function describeFrames(stream: StreamInfo, scan: PacketScan | null, sour
   if (pictures.length === 0) throw new VideoError("probe", `${source}: the video stream has no frames`);
   const step = typicalStep(pictures) || Math.round(stream.timeBase.den / (stream.fps * stream.timeBase.num));
   const first = pictures[0];
-  const end = Math.max(scan.endPts, pictures[pictures.length - 1] + step);
+  const last = pictures[pictures.length - 1];
+  // The last picture lasts as long as its packet says (a container that says nothing: the typical step),
+  // or until the stream's declared end where that comes first and after it (an MP4 edit list ends it there).
+  const packetEnd = scan.endPts > last ? scan.endPts : last + step;
+  const declaredEnd = stream.streamEndSec === null ? Infinity : Math.round((stream.streamEndSec * stream.timeBase.den) / stream.timeBase.num);
+  const end = declaredEnd > last ? Math.min(packetEnd, declaredEnd) : packetEnd;
   const durationSec = secondsOf(end - first, stream.timeBase);
   // On a fixed grid, the gaps between pictures are held frames.
   const slots = stream.constantRate ? Math.round(durationSec * stream.fps) : pictures.length;
@@ -168,7 +205,7 @@ export function describeFrames(stream: StreamInfo, scan: PacketScan | null, sour
         `(${pictures.length} of ${declaredFrames} frames)`,
     );
   }
-  const { timeBase, originSec, recordedFrames, declaredSec: _declared, ...facts } = stream;
+  const { timeBase, originSec, recordedFrames, declaredSec: _declared, streamEndSec: _streamEnd, ...facts } = stream;
   return {
     ...facts,
     frames: pictures.length,

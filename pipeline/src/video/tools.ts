@@ -1,23 +1,15 @@
 /**
- * The external programs videoflow runs: ffmpeg and ffprobe, static builds
- * shipped inside npm packages (so every machine and the Docker image run the
- * same versions). Arguments go to the program directly, never through a shell.
+ * The external programs videoflow runs: ffmpeg and ffprobe, one pinned build
+ * that scripts/setup-ffmpeg.sh installs in the project's .cache/ffmpeg (the
+ * image installs the same one and names it with VIDEOFLOW_FFMPEG and
+ * VIDEOFLOW_FFPROBE). Arguments go to the program directly, never through a shell.
  */
 import { spawn } from "node:child_process";
-import ffmpegInstaller from "@ffmpeg-installer/ffmpeg";
-import ffprobeInstaller from "@ffprobe-installer/ffprobe";
+import * as path from "node:path";
 
-export const ffmpegPath: string = process.env.VIDEOFLOW_FFMPEG || ffmpegInstaller.path;
-export const ffprobePath: string = process.env.VIDEOFLOW_FFPROBE || ffprobeInstaller.path;
-
-/**
- * The environment the static tools run in. They carry a static glibc, whose
- * iconv loads the host's gconv modules to convert an MPEG-TS service name
- * (ISO 6937): with a host glibc of another version that crashes them (ffprobe
- * died with SIGSEGV on every .ts file). Pointing GCONV_PATH at no modules
- * makes iconv fall back to its built-in conversions.
- */
-export const toolEnv: NodeJS.ProcessEnv = { ...process.env, GCONV_PATH: "/nonexistent/videoflow-no-gconv" };
+const installed = path.resolve(__dirname, "..", "..", "..", "..", ".cache", "ffmpeg");
+export const ffmpegPath: string = process.env.VIDEOFLOW_FFMPEG || path.join(installed, "ffmpeg");
+export const ffprobePath: string = process.env.VIDEOFLOW_FFPROBE || path.join(installed, "ffprobe");
 
 export interface ToolResult {
   code: number | null;
@@ -29,14 +21,16 @@ export interface ToolResult {
 /** Runs a program to completion and returns its exit code and (bounded) output. */
 export function runTool(program: string, args: string[]): Promise<ToolResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(program, args, { stdio: ["ignore", "pipe", "pipe"], env: toolEnv });
+    const child = spawn(program, args, { stdio: ["ignore", "pipe", "pipe"] });
     const stdout: Buffer[] = [];
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
     child.stderr.on("data", (chunk: Buffer) => {
       stderr = lastChars(stderr + chunk.toString(), 8000);
     });
-    child.on("error", reject);
+    child.on("error", (error: NodeJS.ErrnoException) =>
+      reject(error.code === "ENOENT" ? new Error(`${program} is not installed: run \`make deps\` (scripts/setup-ffmpeg.sh)`) : error),
+    );
     child.on("close", (code, signal) => resolve({ code, signal, stdout: Buffer.concat(stdout).toString(), stderr }));
   });
 }

@@ -1,0 +1,166 @@
+/**
+ * End to end: the formats people upload, each made here the way its source
+ * makes it (a browser's MediaRecorder, phones, broadcast, editing suites,
+ * cameras, AV1, 4K), through the real `videoflow process`: every frame, as
+ * bright as the source, upright as players show it, with its sound.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { before, describe, it } from "node:test";
+import { ffmpegPath, ffprobePath } from "../src/video/tools";
+import { opencv } from "../src/video/vision";
+import { CliResult, audioFacts, decodedFrameCount, ffmpeg, grayDistance, runCli, tempDir, videoFacts } from "./helpers";
+
+interface Format {
+  name: string;
+  /** What makes such files. */
+  what: string;
+  /** ffmpeg's arguments after the test pattern and the tone (inputs 0 and 1), ending with the output. */
+  make: (file: string) => void;
+  /** The picture as players show it. */
+  shown: [number, number];
+  rotation: number;
+  /** gray.mp4's sound: the source's codec where MP4 holds it, else AAC. */
+  sound: string;
+  /** gray.mp4's field order: an interlaced source stays interlaced, its fields untouched. */
+  fieldOrder?: string;
+}
+
+const pattern = (size: string, seconds: number) => [
+  "-f", "lavfi", "-i", `testsrc2=size=${size}:rate=${size === "720x576" ? 25 : 30}`,
+  "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", String(seconds),
+];
+const x264 = ["-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p"];
+
+/** Sets a stream's display rotation without re-encoding, as a phone's recorder writes it. */
+function rotated(file: string, degrees: number, make: (plain: string) => void): void {
+  const plain = `${file}.plain${path.extname(file)}`;
+  make(plain);
+  ffmpeg(["-display_rotation:v:0", String(degrees), "-i", plain, "-c", "copy", "-y", file]);
+}
+
+const formats: Format[] = [
+  {
+    name: "browser.webm", what: "MediaRecorder: VP8 and Opus, streamed, so no duration and no cues",
+    make: (file) => {
+      // Written to a pipe, as a browser streams it: the muxer cannot go back to write a duration or an index.
+      const args = ["-hide_banner", "-nostdin", "-v", "error", ...pattern("320x240", 3), "-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "500k", "-c:a", "libopus", "-f", "webm", "pipe:1"];
+      const result = spawnSync(ffmpegPath, args, { maxBuffer: 1 << 28 });
+      assert.equal(result.status, 0, result.stderr.toString());
+      writeFileSync(file, result.stdout);
+    },
+    shown: [320, 240], rotation: 0, sound: "opus",
+  },
+  {
+    name: "vp9-opus.webm", what: "web downloads: VP9 and Opus",
+    make: (file) => ffmpeg([...pattern("320x240", 3), "-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "500k", "-c:a", "libopus", "-y", file]),
+    shown: [320, 240], rotation: 0, sound: "opus",
+  },
+  {
+    name: "android.mp4", what: "a phone held upright: H.264 and AAC, turned 90 degrees by its display matrix",
+    make: (file) => rotated(file, 90, (plain) => ffmpeg([...pattern("320x240", 3), ...x264, "-c:a", "aac", "-y", plain])),
+    shown: [240, 320], rotation: 90, sound: "aac",
+  },
+  {
+    name: "iphone.mov", what: "an iPhone held upright: HEVC and AAC in QuickTime, turned -90 degrees",
+    make: (file) =>
+      rotated(file, -90, (plain) =>
+        ffmpeg([...pattern("320x240", 3), "-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error", "-tag:v", "hvc1", "-c:a", "aac", "-y", plain]),
+      ),
+    shown: [240, 320], rotation: -90, sound: "aac",
+  },
+  {
+    name: "upside-down.mp4", what: "a phone held upside down: turned 180 degrees",
+    make: (file) => rotated(file, 180, (plain) => ffmpeg([...pattern("320x240", 3), ...x264, "-c:a", "aac", "-y", plain])),
+    shown: [320, 240], rotation: 180, sound: "aac",
+  },
+  {
+    name: "editing.mkv", what: "Matroska from an editor or OBS: H.264 and FLAC",
+    make: (file) => ffmpeg([...pattern("320x240", 3), ...x264, "-c:a", "flac", "-y", file]),
+    shown: [320, 240], rotation: 0, sound: "aac",
+  },
+  {
+    name: "broadcast.ts", what: "broadcast: interlaced MPEG-2 (top field first) and MP2 in MPEG-TS",
+    make: (file) => ffmpeg([...pattern("720x576", 3), "-c:v", "mpeg2video", "-flags", "+ilme+ildct", "-top", "1", "-b:v", "4M", "-c:a", "mp2", "-f", "mpegts", "-y", file]),
+    shown: [720, 576], rotation: 0, sound: "aac", fieldOrder: "tt",
+  },
+  {
+    name: "prores.mov", what: "an editing suite's master: ProRes 422, 10-bit, and PCM",
+    make: (file) => ffmpeg([...pattern("320x240", 3), "-c:v", "prores_ks", "-profile:v", "2", "-c:a", "pcm_s16le", "-y", file]),
+    shown: [320, 240], rotation: 0, sound: "aac",
+  },
+  {
+    name: "camera.avi", what: "a camera or webcam: Motion JPEG (full range) and PCM in AVI",
+    make: (file) => ffmpeg([...pattern("320x240", 3), "-c:v", "mjpeg", "-q:v", "3", "-pix_fmt", "yuvj422p", "-c:a", "pcm_s16le", "-y", file]),
+    shown: [320, 240], rotation: 0, sound: "aac",
+  },
+  {
+    name: "av1.mp4", what: "AV1 and Opus in MP4",
+    make: (file) => ffmpeg([...pattern("320x240", 3), "-c:v", "libsvtav1", "-preset", "10", "-svtav1-params", "lp=2", "-c:a", "libopus", "-y", file]),
+    shown: [320, 240], rotation: 0, sound: "opus",
+  },
+  {
+    name: "4k.mp4", what: "4K: 3840x2160 H.264 and AAC",
+    make: (file) => ffmpeg([...pattern("3840x2160", 1), "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-y", file]),
+    shown: [3840, 2160], rotation: 0, sound: "aac",
+  },
+];
+
+function streamEntry(file: string, stream: string, entry: string): string {
+  const result = spawnSync(ffprobePath, ["-v", "error", "-select_streams", stream, "-show_entries", `stream=${entry}`, "-of", "csv=p=0", file]);
+  return result.stdout.toString().trim().replace(/,$/, "");
+}
+
+describe("the formats people upload: every frame, upright, with its sound", () => {
+  const dir = tempDir();
+  const out = path.join(dir, "out");
+  const sources = new Map<string, string>();
+  let run: CliResult;
+
+  before(() => {
+    // Arrange: one clip of each kind, made as its source makes it.
+    for (const f of formats) {
+      const file = path.join(dir, f.name);
+      f.make(file);
+      sources.set(f.name, file);
+    }
+    assert.equal(streamEntry(sources.get("browser.webm")!, "v:0", "duration"), "N/A", "the browser's WebM declares no duration");
+    // Act: one run over all of them, each cut into 1-second segments that are joined again.
+    run = runCli(["process", ...sources.values(), "--output", out, "--segmentSeconds", "1", "--previewFrames", "4"]);
+  });
+
+  it("processes every one", () => {
+    assert.equal(run.code, 0, run.stdout.slice(-4000) + run.stderr);
+    assert.equal(run.events.filter((e) => e.event === "video done").length, formats.length);
+  });
+
+  for (const f of formats) {
+    it(`${f.name} (${f.what})`, () => {
+      const source = sources.get(f.name)!;
+      const folder = path.join(out, f.name);
+      const grayVideo = path.join(folder, "gray.mp4");
+      const manifest = JSON.parse(readFileSync(path.join(folder, "manifest.json"), "utf8"));
+      const [width, height] = f.shown;
+      // Assert: every frame ffmpeg decodes from the source, at the size players show it.
+      const frames = decodedFrameCount(source);
+      assert.equal(manifest.video.frames, frames);
+      assert.equal(videoFacts(grayVideo).frames, frames);
+      assert.deepEqual([manifest.video.width, manifest.video.height, manifest.video.rotation], [width, height, f.rotation]);
+      assert.deepEqual([videoFacts(grayVideo).width, videoFacts(grayVideo).height], [width, height], "gray.mp4 is upright");
+      // Pixel by pixel the picture a player shows of the source (ffmpeg's decode turns it upright too), as bright.
+      const distances = grayDistance(source, grayVideo, width, height, 5);
+      assert.equal(distances.length, 5);
+      distances.forEach((d, i) => assert.ok(d < 4, `frame ${i}: ${d.toFixed(2)} levels from the source's on average`));
+      // The sound, all of it.
+      const sound = audioFacts(grayVideo);
+      assert.equal(sound?.codec, f.sound);
+      assert.ok(Math.abs(sound!.durationSec - audioFacts(source)!.durationSec) < 0.1, `sound lasts ${sound!.durationSec} s`);
+      if (f.fieldOrder) assert.equal(streamEntry(grayVideo, "v:0", "field_order"), f.fieldOrder, "still interlaced, fields in order");
+      // The preview's thumbnails are of the upright picture (4 in a row, at most 320 wide each).
+      const preview = opencv().imread(path.join(folder, "preview.jpg"));
+      assert.equal(preview.cols, 4 * Math.min(320, width) + 5 * 4);
+    });
+  }
+});
