@@ -4,7 +4,7 @@
 #   flink     Beam's Flink job server (Beam 2.49.0, Flink 1.15) as a class path
 #             resolved by Maven from runners/flink/pom.xml (Maven Central has
 #             no shaded job-server jar for 2.49.0). Needs Java 11+ and mvn.
-#   dataflow  a Python 3.11 venv with apache-beam[gcp]==2.49.0 for Beam's
+#   dataflow  a Python 3.11 venv with apache-beam==2.49.0 (and its Dataflow API clients) for Beam's
 #             Dataflow job service (runners/dataflow/requirements.txt, pinned
 #             by constraints.txt).
 #   fakegcs   fsouza/fake-gcs-server, the local stack's Cloud Storage emulator
@@ -42,7 +42,7 @@ dataflow() {
     fi
   done
   [[ -n "$python" ]] || { echo "setup-runners: Python 3.11 is needed (apache-beam 2.49.0 has no wheels for later versions)" >&2; exit 1; }
-  echo "setup-runners: installing apache-beam[gcp]==2.49.0 into $out (first time: 2-3 minutes)"
+  echo "setup-runners: installing apache-beam==2.49.0 (Dataflow job service) into $out (first time: 2-3 minutes)"
   rm -rf "$out"
   "$python" -m venv "$out"
   "$out/bin/pip" install -q --disable-pip-version-check -r runners/dataflow/requirements.txt -c runners/dataflow/constraints.txt

@@ -1,7 +1,7 @@
 /**
  * End to end, offline: `videoflow listen --runner dataflow` builds the
  * streaming job and hands it to Beam's real Dataflow job service (Python,
- * apache-beam[gcp] 2.49.0), which writes the Dataflow job request or sends it
+ * apache-beam 2.49.0), which writes the Dataflow job request or sends it
  * to a loopback stand-in for the Dataflow API that records what it gets.
  * Google Cloud itself is the only part that does not run here.
  */

@@ -1,6 +1,6 @@
 /**
  * Submitting the streaming job to Google Cloud Dataflow through Beam's own
- * Dataflow job service (Python, apache-beam[gcp] 2.49.0, in the venv
+ * Dataflow job service (Python, apache-beam 2.49.0, in the venv
  * scripts/setup-runners.sh makes), which builds the Dataflow job request
  * from the portable pipeline: runner v2, portable job submission. With a
  * template location it writes that request there instead of creating the
