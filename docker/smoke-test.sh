@@ -51,6 +51,13 @@ node -e '
 if "$launcher" "${launch_flags[@]}" --segmentSeconds=-1 >"$work/bad.log" 2>&1; then fail "a bad parameter was launched"; fi
 grep -q -- "--segmentSeconds must be 0 or more" "$work/bad.log" || { cat "$work/bad.log" >&2; fail "the bad parameter is not named"; }
 
+# The OpenCV binding links only the modules videoflow calls (see the Dockerfile): a build that fell back to
+# every library it found would need the OpenCV packages the image leaves out.
+binding=node_modules/@u4/opencv4nodejs/build/Release/opencv4nodejs.node
+! ldd "$binding" | grep 'not found' || fail "the OpenCV binding misses libraries"
+linked="$(ldd "$binding" | grep -o 'libopencv_[a-z0-9]*' | sort -u | tr '\n' ' ')"
+[[ "$linked" == "libopencv_core libopencv_imgcodecs libopencv_imgproc " ]] || fail "the OpenCV binding loads $linked"
+
 for dev_only in dist/pipeline/test dist/pipeline/bench dist/pipeline/src/dev; do
   [[ ! -e "$dev_only" ]] || fail "$dev_only is in the image: development code stays out of it"
 done
