@@ -19,6 +19,8 @@ cache=.cache/image
 rootfs="$cache/bookworm-rootfs"
 mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 node_image=localhost/stand-in/node:20-bookworm-slim
+# Made again when this changes (what the stand-in holds changed).
+node_stand_in_version=2
 launcher_image=localhost/stand-in/go-template-launcher-base
 
 for tool in buildah debootstrap; do
@@ -41,7 +43,8 @@ if [[ ! -f "$rootfs/.complete" ]]; then
   touch "$rootfs/.complete"
 fi
 
-if ! buildah inspect --type image "$node_image" >/dev/null 2>&1; then
+made_version="$(buildah inspect --type image --format '{{index .OCIv1.Config.Labels "videoflow.stand-in.version"}}' "$node_image" 2>/dev/null || true)"
+if [[ "$made_version" != "$node_stand_in_version" ]]; then
   node_version="$(node -v)"
   [[ "$node_version" == v20.* ]] || { echo "stand-in-bases: needs this machine's Node 20 (found $node_version)" >&2; exit 1; }
   echo "stand-in-bases: $node_image (Node $node_version from this machine)"
@@ -51,6 +54,12 @@ if ! buildah inspect --type image "$node_image" >/dev/null 2>&1; then
   mnt="$(buildah mount "$ctr")"
   cp -a "$rootfs"/. "$mnt"/
   rm -f "$mnt/.complete"
+  # As Debian's own images: no downloaded packages kept, in this layer or in any built on it
+  # (debootstrap leaves its 170 MB of .deb files; Debian's images clean apt's cache after each install).
+  rm -f "$mnt"/var/cache/apt/archives/*.deb
+  printf '%s\n' 'DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };' \
+    'APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };' \
+    'Dir::Cache::pkgcache ""; Dir::Cache::srcpkgcache "";' >"$mnt/etc/apt/apt.conf.d/docker-clean"
   install -m 0755 "$(command -v node)" "$mnt/usr/local/bin/node"
   mkdir -p "$mnt/usr/local/lib/node_modules"
   cp -a "$(npm root -g)/npm" "$mnt/usr/local/lib/node_modules/npm"
@@ -71,7 +80,8 @@ if ! buildah inspect --type image "$node_image" >/dev/null 2>&1; then
   chroot "$mnt" /usr/sbin/useradd --uid 1000 --gid node --shell /bin/bash --create-home node
   buildah umount "$ctr" >/dev/null
   buildah config --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "${ca_env[@]}" --cmd node \
-    --label org.opencontainers.image.description="STAND-IN for node:20-bookworm-slim, made by docker/stand-in-bases.sh" "$ctr"
+    --label org.opencontainers.image.description="STAND-IN for node:20-bookworm-slim, made by docker/stand-in-bases.sh" \
+    --label videoflow.stand-in.version="$node_stand_in_version" "$ctr"
   buildah commit --quiet "$ctr" "$node_image" >/dev/null
   buildah rm "$ctr" >/dev/null
   trap - EXIT
