@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { concatList, joinSegments } from "../src/video/assemble";
-import { GrayPlan, LUMA_ONLY_DECODERS, SegmentJob, decodeSegment, grayPlan, segmentArgs, showinfoPts } from "../src/video/decode";
+import { GrayPlan, LUMA_ONLY_DECODERS, SegmentJob, decodeSegment, grayPlan, segmentArgs, showinfoPts, sumOf } from "../src/video/decode";
 import { VideoError } from "../src/errors";
 import { probeVideo } from "../src/video/probe";
 import { ffprobePath } from "../src/video/tools";
@@ -14,6 +14,16 @@ import { decodedFrameCount, ffmpeg, frameTimes, lumaMeans, makeClip, rangeOf, te
 
 const job = (over: Partial<SegmentJob>): SegmentJob => ({
   input: "a", streamIndex: 0, seekSec: 0, fromPts: 0, trimStart: false, untilPts: null, drop: [], samples: [], width: 2, height: 2, output: "o", ...over,
+});
+
+describe("sumOf", () => {
+  it("nests long sums in groups, short ones stay flat", () => {
+    assert.equal(sumOf(["a", "b", "c"]), "a+b+c");
+    assert.equal(sumOf(["a", "b", "c", "d", "e"], 2), "((a+b)+(c+d))+((e))");
+    const big = sumOf(Array.from({ length: 3000 }, (_, i) => `t${i}`));
+    assert.equal(big.split("+").length, 3000);
+    assert.ok(big.startsWith("((t0+t1"), big.slice(0, 20));
+  });
 });
 
 describe("segmentArgs", () => {
@@ -193,6 +203,17 @@ describe("segments decoded and joined", () => {
     });
     assert.equal(decoded, 50);
     assert.equal(seen.length, 2);
+  });
+
+  it("hands over hundreds of sampled frames (ffmpeg 8 parses no chain of over 100 terms)", async () => {
+    const source = makeClip(path.join(dir, "many.mp4"), { width: 64, height: 48, rate: "25", seconds: 12 });
+    const windows: Array<[number, number]> = Array.from({ length: 250 }, (_, i) => [i * 512, i * 512 + 1]);
+    const seen: number[] = [];
+    const decoded = await decodeSegment(job({ input: source, samples: windows, width: 64, height: 48, output: null }), {
+      onSample: (pts) => void seen.push(pts),
+    });
+    assert.equal(decoded, 300);
+    assert.deepEqual(seen, windows.map(([from]) => from));
   });
 
   it("rejects a file nothing can be decoded from, saying so", async () => {
