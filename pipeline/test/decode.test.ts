@@ -145,7 +145,7 @@ describe("segments decoded and joined", () => {
       const pixFmt = codec === "mjpeg" ? "yuvj422p" : "yuv420p";
       const encoder = codec === "msmpeg4v3" ? "msmpeg4" : codec; // ffprobe's name for what the msmpeg4 encoder writes
       ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25,noise=alls=30:allf=t", "-t", "4", "-c:v", encoder, "-pix_fmt", pixFmt, ...(codec === "h264" ? ["-preset", "veryfast"] : ["-q:v", "5"]), "-y", file]);
-      assert.equal(JSON.parse(spawnSync(ffprobePath, ["-v", "error", "-show_streams", "-of", "json", file], {}).stdout.toString()).streams[0].codec_name, codec);
+      assert.equal(JSON.parse(spawnSync(ffprobePath, ["-v", "error", "-show_streams", "-of", "json", file]).stdout.toString()).streams[0].codec_name, codec);
       const luma = (flags: string[]) => ffmpeg([...flags, "-i", file, "-vf", "extractplanes=y", "-f", "framemd5", "-"]).toString().split("\n").filter((l) => l && !l.startsWith("#"));
       const full = luma([]);
       assert.equal(full.length, 100);

@@ -17,7 +17,7 @@ interface Format {
   name: string;
   /** What makes such files. */
   what: string;
-  /** ffmpeg's arguments after the test pattern and the tone (inputs 0 and 1), ending with the output. */
+  /** Writes such a clip to `file`, from the test pattern and a tone (see `pattern`). */
   make: (file: string) => void;
   /** The picture as players show it. */
   shown: [number, number];

@@ -68,7 +68,7 @@ export function videoFacts(file: string): StreamFacts {
   const result = spawnSync(ffprobePath, [
     "-v", "error", "-count_packets", "-select_streams", "v:0",
     "-show_entries", "stream=width,height,r_frame_rate,nb_read_packets", "-of", "json", file,
-  ], {});
+  ]);
   const stream = JSON.parse(result.stdout.toString()).streams[0];
   return { width: stream.width, height: stream.height, rFrameRate: stream.r_frame_rate, frames: Number(stream.nb_read_packets) };
 }
@@ -116,7 +116,7 @@ export function frameTimes(file: string): number[] {
 
 /** The range a player reads a file's first video stream in: "pc" (full) when flagged so, else "tv" (limited, the default). */
 export function rangeOf(file: string): "tv" | "pc" {
-  const result = spawnSync(ffprobePath, ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=pix_fmt,color_range", "-of", "json", file], {});
+  const result = spawnSync(ffprobePath, ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=pix_fmt,color_range", "-of", "json", file]);
   const stream = JSON.parse(result.stdout.toString()).streams[0];
   return stream.color_range === "pc" || String(stream.pix_fmt).startsWith("yuvj") ? "pc" : "tv";
 }
