@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { concatList, joinSegments } from "../src/video/assemble";
-import { GrayPlan, LUMA_ONLY_DECODERS, SegmentJob, decodeSegment, grayPlan, segmentArgs, showinfoPts, sumOf } from "../src/video/decode";
+import { CoreBudget, GrayPlan, LUMA_ONLY_DECODERS, SegmentJob, decodeSegment, grayPlan, segmentArgs, showinfoPts, sumOf } from "../src/video/decode";
 import { VideoError } from "../src/errors";
 import { probeVideo } from "../src/video/probe";
 import { ffprobePath } from "../src/video/tools";
@@ -23,6 +23,46 @@ describe("sumOf", () => {
     const big = sumOf(Array.from({ length: 3000 }, (_, i) => `t${i}`));
     assert.equal(big.split("+").length, 3000);
     assert.ok(big.startsWith("((t0+t1"), big.slice(0, 20));
+  });
+});
+
+describe("CoreBudget", () => {
+  /** Runs jobs of the given core counts through a budget; returns the most cores and the most jobs at once, and the order they started in. */
+  async function trace(cores: number, jobs: number[]) {
+    const budget = new CoreBudget(cores);
+    let busy = 0, running = 0, mostCores = 0, mostJobs = 0;
+    const started: number[] = [];
+    await Promise.all(
+      jobs.map((n, i) =>
+        budget.run(n, async () => {
+          started.push(i);
+          const share = Math.min(n, cores);
+          busy += share, running++;
+          mostCores = Math.max(mostCores, busy), mostJobs = Math.max(mostJobs, running);
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          busy -= share, running--;
+        }),
+      ),
+    );
+    return { mostCores, mostJobs, started };
+  }
+
+  it("runs encodes (two cores each) one at a time on two cores, decodes (one each) side by side", async () => {
+    assert.deepEqual(await trace(2, [2, 2, 2]), { mostCores: 2, mostJobs: 1, started: [0, 1, 2] });
+    assert.deepEqual(await trace(2, [1, 1, 1, 1]), { mostCores: 2, mostJobs: 2, started: [0, 1, 2, 3] });
+    assert.equal((await trace(4, [2, 2, 2])).mostJobs, 2);
+  });
+
+  it("starts jobs in the order they came, a decode waiting behind a queued encode", async () => {
+    assert.deepEqual((await trace(2, [1, 2, 1])).started, [0, 1, 2]);
+    // A job wanting more cores than there are takes them all rather than wait forever.
+    assert.deepEqual(await trace(1, [2, 1]), { mostCores: 1, mostJobs: 1, started: [0, 1] });
+  });
+
+  it("frees its cores when a job fails", async () => {
+    const budget = new CoreBudget(2);
+    await assert.rejects(budget.run(2, async () => Promise.reject(new Error("ffmpeg failed"))), /ffmpeg failed/);
+    assert.equal(await budget.run(2, async () => "ran"), "ran");
   });
 });
 
