@@ -1,13 +1,14 @@
 # videoflow: every target installs what it needs first (safe to run again).
 #   make demo   run the pipeline on sample videos (a generated clip and real footage)
-#   make test   run the test suite
+#   make test   check the code (lint, format, layers), then run the test suite
+#   make lint   the checks alone: ESLint, Prettier, and the layers (dependency-cruiser)
 #   make bench  run the benchmark (writes bench-results.json)
 #   make image  build the Flex Template's image with buildah and smoke-test it inside itself
 SHELL := /bin/bash
 SAMPLES := .cache/samples
 DEPS_STAMP := node_modules/.videoflow-deps
 
-.PHONY: deps build samples runners emulators demo test bench image generate listen clean
+.PHONY: deps build lint samples runners emulators demo test bench image generate listen clean
 
 deps: $(DEPS_STAMP)
 
@@ -43,8 +44,13 @@ demo: build samples emulators
 
 # TEST_HOME=DIR runs the tests with that home directory, so that caches kept
 # there (Beam's artifact cache, ~/.apache_beam) start empty: .ci/run proves a first run.
-test: build samples runners
+test: lint build samples runners
 	$(if $(TEST_HOME),HOME=$(TEST_HOME) )npm test
+
+# ESLint's rules, Prettier's layout (`npm run format` applies it) and the code's
+# layers (.dependency-cruiser.js: no import circles, no lower layer importing a higher one).
+lint: deps
+	npm run lint
 
 bench: build samples runners
 	bash scripts/system-deps.sh --bench
