@@ -20,8 +20,8 @@ async function once(container) {
   const endpoint = `127.0.0.1:${server.address().port}`;
   const flags = ["--id=1", `--control_endpoint=${endpoint}`, `--logging_endpoint=${endpoint}`, "--options={}"];
   const [program, args] = host
-    ? [process.execPath, [path.join(__dirname, "..", "dist", "pipeline", "src", "beam", "worker-boot.js"), ...flags]]
-    : ["buildah", ["run", "--isolation", "chroot", container, "--", "/opt/videoflow/dist/pipeline/src/beam/worker-boot.js", ...flags]];
+    ? [process.execPath, [path.join(__dirname, "..", "dist", "pipeline", "src", "launch", "worker-boot.js"), ...flags]]
+    : ["buildah", ["run", "--isolation", "chroot", container, "--", "/opt/videoflow/dist/pipeline/src/launch/worker-boot.js", ...flags]];
   const started = process.hrtime.bigint();
   const child = spawn(program, args, { stdio: "ignore" });
   const ms = await new Promise((resolve, reject) => {

@@ -58,13 +58,13 @@ binding=node_modules/@u4/opencv4nodejs/build/Release/opencv4nodejs.node
 linked="$(ldd "$binding" | grep -o 'libopencv_[a-z0-9]*' | sort -u | tr '\n' ' ')"
 [[ "$linked" == "libopencv_core libopencv_imgcodecs libopencv_imgproc " ]] || fail "the OpenCV binding loads $linked"
 
-for dev_only in dist/pipeline/test dist/pipeline/bench dist/pipeline/src/dev; do
+for dev_only in dist/pipeline/test dist/pipeline/bench dist/pipeline/dev dist/template/test; do
   [[ ! -e "$dev_only" ]] || fail "$dev_only is in the image: development code stays out of it"
 done
 
 step "3/3 the worker entry point, started without a runner, fails cleanly"
 set +e
-/opt/videoflow/dist/pipeline/src/beam/worker-boot.js >"$work/boot.log" 2>&1
+/opt/videoflow/dist/pipeline/src/launch/worker-boot.js >"$work/boot.log" 2>&1
 status=$?
 set -e
 [[ $status -ne 0 ]] || fail "the entry point exited 0 with no --id"

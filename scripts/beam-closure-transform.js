@@ -9,7 +9,7 @@
 "use strict";
 const { beforeTransform, afterTransform } = require("ts-closure-transform");
 
-const BEAM_LAYER = /[\\/]pipeline[\\/]src[\\/](pipeline\.ts|runtimes[\\/]run\.ts|beam[\\/][^\\/]+\.ts)$/;
+const BEAM_LAYER = /[\\/]pipeline[\\/]src[\\/]beam[\\/][^\\/]+\.ts$/;
 
 function onlyBeamLayer(factory) {
   return (context) => {

@@ -12,4 +12,4 @@ if [[ ! -s out/demo-input/testsrc-360p.mp4 ]]; then
   "$ffmpeg" -v error -f lavfi -i testsrc2=size=640x360:rate=30 -f lavfi -i sine=frequency=440 \
     -t 10 -c:v libx264 -pix_fmt yuv420p -c:a aac -shortest -y out/demo-input/testsrc-360p.mp4
 fi
-node dist/pipeline/src/dev/demo.js out/demo-input/testsrc-360p.mp4 .cache/samples/vtest.avi .cache/samples/Megamind.avi
+node dist/pipeline/dev/demo.js out/demo-input/testsrc-360p.mp4 .cache/samples/vtest.avi .cache/samples/Megamind.avi

@@ -50,7 +50,7 @@ function parameterMetadata(p: ParameterSpec): ParameterMetadata {
     label: p.label,
     helpText: p.helpText,
     isOptional: p.isOptional,
-    ...(p.regexes ? { regexes: p.regexes } : {}),
+    ...(p.regexes ? { regexes: [...p.regexes] } : {}),
     paramType: p.paramType,
     ...(p.groupName ? { groupName: p.groupName } : {}),
     ...(p.enumOptions ? { enumOptions: p.enumOptions } : {}),

@@ -18,13 +18,14 @@ import { readFileSync } from "node:fs";
 const STREAMING_FIELDS = ["streaming", "supportsAtLeastOnce", "supportsExactlyOnce", "defaultStreamingMode"] as const;
 
 /** gcloud's printed spec (a JSON string holding the spec's JSON, or the JSON itself) with metadata.json's streaming fields. */
-export function completeSpec(printed: string, metadataJson: string): Record<string, any> {
+export function completeSpec(printed: string, metadataJson: string): Record<string, unknown> {
   let spec: unknown = JSON.parse(printed);
   if (typeof spec === "string") spec = JSON.parse(spec);
   const s = spec as { image?: string; metadata?: Record<string, unknown> };
   if (!s.image || !s.metadata) throw new Error("not a Flex Template spec: it needs image and metadata");
   const metadata = JSON.parse(metadataJson) as Record<string, unknown>;
-  if (s.metadata.name !== metadata.name) throw new Error(`the spec is of template "${s.metadata.name}", the metadata of "${metadata.name}"`);
+  if (s.metadata.name !== metadata.name)
+    throw new Error(`the spec is of template "${s.metadata.name}", the metadata of "${metadata.name}"`);
   for (const field of STREAMING_FIELDS) if (metadata[field] !== undefined) s.metadata[field] = metadata[field];
   return s;
 }
@@ -32,7 +33,9 @@ export function completeSpec(printed: string, metadataJson: string): Record<stri
 if (require.main === module) {
   const metadataFile = process.argv[2];
   if (!metadataFile) {
-    process.stderr.write("usage: gcloud dataflow flex-template build ... --print-only --format=json | node dist/template/spec.js metadata.json > spec.json\n");
+    process.stderr.write(
+      "usage: gcloud dataflow flex-template build ... --print-only --format=json | node dist/template/spec.js metadata.json > spec.json\n",
+    );
     process.exit(2);
   }
   const spec = completeSpec(readFileSync(0, "utf8"), readFileSync(metadataFile, "utf8"));

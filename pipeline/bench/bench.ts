@@ -79,8 +79,20 @@ function syntheticClip(name: string, width: number, height: number, seconds: num
   if (!existsSync(file)) {
     log(`generating ${name} (${width}x${height}, ${seconds} s)`);
     ffmpeg([
-      "-f", "lavfi", "-i", `testsrc2=size=${width}x${height}:rate=30,noise=alls=12:allf=t`,
-      "-t", String(seconds), "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", "-y", file,
+      "-f",
+      "lavfi",
+      "-i",
+      `testsrc2=size=${width}x${height}:rate=30,noise=alls=12:allf=t`,
+      "-t",
+      String(seconds),
+      "-c:v",
+      "libx264",
+      "-preset",
+      "veryfast",
+      "-pix_fmt",
+      "yuv420p",
+      "-y",
+      file,
     ]);
   }
   return { name, file, frames: seconds * 30 };
@@ -123,7 +135,8 @@ function videoflowMethod(id: string, name: string, extra: string[], against: str
       const timing = await run(process.execPath, [cli, "process", clip.file, "--output", out, ...extra]);
       const key = path.basename(clip.file);
       const manifest = JSON.parse(readFileSync(path.join(out, key, "manifest.json"), "utf8"));
-      if (manifest.video.frames !== clip.frames) throw new Error(`${name} on ${clip.name}: ${manifest.video.frames} frames, expected ${clip.frames}`);
+      if (manifest.video.frames !== clip.frames)
+        throw new Error(`${name} on ${clip.name}: ${manifest.video.frames} frames, expected ${clip.frames}`);
       return { ...timing, pipelineSec: manifest.metrics.wallSec };
     },
   };
@@ -147,14 +160,40 @@ function methods(): Method[] {
   const hasPeer = existsSync(python) && spawnSync(python, ["-c", "import cv2"]).status === 0;
   if (!hasPeer) log("python3-opencv not found: the original design's method is left out (make bench installs it)");
   const all: Method[] = [
-    { id: "null", name: "ffmpeg -vf format=gray -f null (read + gray)", available: true, run: (c) => run(ffmpegPath, ["-v", "error", "-i", c.file, "-vf", "format=gray", "-f", "null", "-"]) },
-    { id: "python", name: "original design: Python cv2.VideoCapture+cvtColor (read + gray)", available: hasPeer, run: (c) => run(python, ["-c", pythonPeer, c.file]) },
+    {
+      id: "null",
+      name: "ffmpeg -vf format=gray -f null (read + gray)",
+      available: true,
+      run: (c) => run(ffmpegPath, ["-v", "error", "-i", c.file, "-vf", "format=gray", "-f", "null", "-"]),
+    },
+    {
+      id: "python",
+      name: "original design: Python cv2.VideoCapture+cvtColor (read + gray)",
+      available: hasPeer,
+      run: (c) => run(python, ["-c", pythonPeer, c.file]),
+    },
     videoflowMethod("read", "videoflow process --writeGrayVideo false (read + gray)", ["--writeGrayVideo", "false"], ["null", "python"]),
     {
       id: "x264",
       name: "ffmpeg gray + x264 -> mp4",
       available: true,
-      run: (c) => run(ffmpegPath, ["-v", "error", "-i", c.file, "-vf", "format=gray", "-c:v", "libx264", "-preset", "veryfast", "-f", "mp4", "-y", path.join(work, "ceiling.mp4")]),
+      run: (c) =>
+        run(ffmpegPath, [
+          "-v",
+          "error",
+          "-i",
+          c.file,
+          "-vf",
+          "format=gray",
+          "-c:v",
+          "libx264",
+          "-preset",
+          "veryfast",
+          "-f",
+          "mp4",
+          "-y",
+          path.join(work, "ceiling.mp4"),
+        ]),
     },
     videoflowMethod("whole", "videoflow process", [], ["x264"]),
     videoflowMethod("segments", "videoflow process --segmentSeconds 15", ["--segmentSeconds", "15"], ["x264"]),
@@ -178,8 +217,13 @@ async function throughput(clips: Clip[], runs: number): Promise<Row[]> {
       const wallSec = median(own.map((t) => t.wallSec));
       const pipelineSec = own[0].pipelineSec === undefined ? undefined : median(own.map((t) => t.pipelineSec!));
       const row: Row = {
-        clip: clip.name, method: method.name, frames: clip.frames, wallSec, fps: clip.frames / wallSec,
-        pipelineSec, pipelineFps: pipelineSec ? clip.frames / pipelineSec : undefined,
+        clip: clip.name,
+        method: method.name,
+        frames: clip.frames,
+        wallSec,
+        fps: clip.frames / wallSec,
+        pipelineSec,
+        pipelineFps: pipelineSec ? clip.frames / pipelineSec : undefined,
         peakRssMiB: Math.max(...own.map((t) => t.peakRssBytes)) / 2 ** 20,
       };
       const peers = (method.against ?? []).filter((id) => timings.has(id));
@@ -225,13 +269,17 @@ function table(rows: Row[]): string {
   for (const r of rows) {
     const ffmpegVs = r.vs?.null ?? r.vs?.x264;
     const ffmpegPipelineVs = r.pipelineVs?.null ?? r.pipelineVs?.x264;
-    lines.push(`| ${r.clip} | ${r.method} | ${f(r.fps)} | ${f(ffmpegVs, 2)} | ${f(r.vs?.python, 2)} | ${f(r.pipelineFps)} | ${f(ffmpegPipelineVs, 2)} | ${f(r.peakRssMiB)} |`);
+    lines.push(
+      `| ${r.clip} | ${r.method} | ${f(r.fps)} | ${f(ffmpegVs, 2)} | ${f(r.vs?.python, 2)} | ${f(r.pipelineFps)} | ${f(ffmpegPipelineVs, 2)} | ${f(r.peakRssMiB)} |`,
+    );
   }
   return lines.join("\n");
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { runs: { type: "string", default: "3" }, only: { type: "string" }, chart: { type: "boolean" } } });
+  const { values } = parseArgs({
+    options: { runs: { type: "string", default: "3" }, only: { type: "string" }, chart: { type: "boolean" } },
+  });
   const runs = Math.max(1, Number(values.runs));
   mkdirSync(work, { recursive: true });
   const file = path.join(repoRoot, "bench-results.json");
@@ -242,7 +290,12 @@ async function main(): Promise<void> {
   }
   // Each part replaces its own figures in bench-results.json, so that parts can be re-run alone.
   const results: Record<string, unknown> = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : {};
-  results.machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version };
+  results.machine = {
+    cpus: os.cpus().length,
+    model: os.cpus()[0]?.model,
+    memGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+  };
   const part = (name: string) => values.only === undefined || values.only === name;
   if (part("batch")) {
     const clips: Clip[] = [
@@ -267,14 +320,18 @@ async function main(): Promise<void> {
   }
   if (part("streaming")) {
     const ten = [syntheticClip("240p-10s", 426, 240, 10), syntheticClip("360p-10s", 640, 360, 10)];
-    const lat: LatencyRow[] = await latency(ten.map((c) => ({ name: c.name, file: c.file })), runs);
+    const lat: LatencyRow[] = await latency(
+      ten.map((c) => ({ name: c.name, file: c.file })),
+      runs,
+    );
     const loaded: LoadResult = await load(ten[0].file, 50);
     const short = syntheticClip("240p-5s", 426, 240, 5);
     const long = syntheticClip("360p-60s", 640, 360, 60);
     const isolated: IsolationResult = await isolation({ name: short.name, file: short.file }, { name: long.name, file: long.file }, runs);
     Object.assign(results, { streaming: { date: new Date().toISOString(), runs, latency: lat, load: loaded, isolation: isolated } });
     process.stdout.write("| clip | processing s | upload to manifest s | overhead s (target <= 0.5) |\n|---|---|---|---|\n");
-    for (const r of lat) process.stdout.write(`| ${r.clip} | ${r.processingSec.toFixed(2)} | ${r.latencySec.toFixed(2)} | ${r.overheadSec.toFixed(2)} |\n`);
+    for (const r of lat)
+      process.stdout.write(`| ${r.clip} | ${r.processingSec.toFixed(2)} | ${r.latencySec.toFixed(2)} | ${r.overheadSec.toFixed(2)} |\n`);
     process.stdout.write(
       `\nload: ${loaded.uploads} uploads at once of the 240p 10 s clip: ${loaded.manifests} manifests, ${loaded.lost} lost, ` +
         `${loaded.duplicated} duplicated, ${loaded.videosPerMinute.toFixed(1)} videos/min, listener peak RSS ${loaded.listenerPeakRssMiB.toFixed(0)} MiB\n`,
@@ -292,9 +349,17 @@ async function main(): Promise<void> {
     ];
     const rows = runnerThroughput(cli, clips, runs);
     const submissionSec = dataflowSubmission(cli, runs);
-    const flinkStreaming = await latency([syntheticClip("240p-10s", 426, 240, 10)].map((c) => ({ name: c.name, file: c.file })), runs, "flink");
-    Object.assign(results, { runners: { date: new Date().toISOString(), runs, rows, dataflowSubmissionSec: submissionSec, flinkStreaming } });
-    process.stdout.write("\n| clip | segments | runner | fps per video (probe to manifest) | whole command s | job server start s |\n|---|---|---|---|---|---|\n");
+    const flinkStreaming = await latency(
+      [syntheticClip("240p-10s", 426, 240, 10)].map((c) => ({ name: c.name, file: c.file })),
+      runs,
+      "flink",
+    );
+    Object.assign(results, {
+      runners: { date: new Date().toISOString(), runs, rows, dataflowSubmissionSec: submissionSec, flinkStreaming },
+    });
+    process.stdout.write(
+      "\n| clip | segments | runner | fps per video (probe to manifest) | whole command s | job server start s |\n|---|---|---|---|---|---|\n",
+    );
     for (const r of rows) {
       process.stdout.write(
         `| ${r.clip} | ${r.segmentSeconds ? `${r.segmentSeconds} s` : "none"} | ${r.runner} | ${r.pipelineFps.toFixed(0)} | ${r.wallSec.toFixed(1)} | ` +
@@ -303,7 +368,9 @@ async function main(): Promise<void> {
     }
     process.stdout.write(`\ndataflow: the job request built and written offline in ${submissionSec.toFixed(1)} s\n`);
     for (const r of flinkStreaming) {
-      process.stdout.write(`listen --runner flink: ${r.clip}: processing ${r.processingSec.toFixed(2)} s, upload to manifest ${r.latencySec.toFixed(2)} s\n`);
+      process.stdout.write(
+        `listen --runner flink: ${r.clip}: processing ${r.processingSec.toFixed(2)} s, upload to manifest ${r.latencySec.toFixed(2)} s\n`,
+      );
     }
   }
   if (part("inference")) {
@@ -313,7 +380,11 @@ async function main(): Promise<void> {
     // latency dominates, as with a fast model on machines of its own, and what
     // counts is hiding the latency; without the gray video this is the
     // original design's "reading video + grayscaling + ML call".
-    const sized = (name: string, width: number, height: number, seconds: number) => ({ ...syntheticClip(name, width, height, seconds), width, height });
+    const sized = (name: string, width: number, height: number, seconds: number) => ({
+      ...syntheticClip(name, width, height, seconds),
+      width,
+      height,
+    });
     const full = [sized("240p-10s", 426, 240, 10), sized("360p-10s", 640, 360, 10)];
     const long = [sized("240p-60s", 426, 240, 60), sized("360p-60s", 640, 360, 60)];
     const tiny = { width: 64, height: 36 };

@@ -60,7 +60,10 @@ function median(xs: number[]): number {
 
 function runCli(cli: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, VIDEOFLOW_JSON_LOGS: "1" } });
+    const child = spawn(process.execPath, [cli, ...args], {
+      stdio: ["ignore", "ignore", "pipe"],
+      env: { ...process.env, VIDEOFLOW_JSON_LOGS: "1" },
+    });
     let stderr = "";
     child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
     child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`videoflow exited ${code}: ${stderr.slice(-1000)}`))));
@@ -71,7 +74,9 @@ function runCli(cli: string, args: string[]): Promise<void> {
 function startModelServerProcess(latencyMs: number, cores: string | null): Promise<{ url: string; child: ChildProcess }> {
   const script = path.join(__dirname, "..", "src", "dev", "model-server.js");
   const argv = [process.execPath, script, "--port", "0", "--latencyMs", String(latencyMs)];
-  const child = cores ? spawn("taskset", ["-c", cores, ...argv], { stdio: ["ignore", "ignore", "pipe"] }) : spawn(argv[0], argv.slice(1), { stdio: ["ignore", "ignore", "pipe"] });
+  const child = cores
+    ? spawn("taskset", ["-c", cores, ...argv], { stdio: ["ignore", "ignore", "pipe"] })
+    : spawn(argv[0], argv.slice(1), { stdio: ["ignore", "ignore", "pipe"] });
   return new Promise((resolve, reject) => {
     let stderr = "";
     child.stderr!.on("data", (c: Buffer) => {
@@ -123,7 +128,9 @@ export async function inferenceThroughput(
   const allCores = `0-${os.availableParallelism() - 1}`;
   // Children inherit this process's affinity: the pipeline's runs and the server-alone client stay off the server's cores.
   if (cores) spawnSync("taskset", ["-a", "-p", "-c", cores.pipeline, String(process.pid)], { stdio: "ignore" });
-  process.stderr.write(`bench: inference: model server on cores ${cores?.server ?? "(shared)"}, the rest on ${cores?.pipeline ?? "(shared)"}\n`);
+  process.stderr.write(
+    `bench: inference: model server on cores ${cores?.server ?? "(shared)"}, the rest on ${cores?.pipeline ?? "(shared)"}\n`,
+  );
   const server = await startModelServerProcess(latencyMs, cores?.server ?? null);
   const rows: InferenceRow[] = [];
   try {
@@ -136,7 +143,8 @@ export async function inferenceThroughput(
         rmSync(out, { recursive: true, force: true });
         await runCli(cli, ["process", c.file, "--output", out, ...args, ...extra]);
         const manifest = JSON.parse(readFileSync(path.join(out, path.basename(c.file), "manifest.json"), "utf8"));
-        if (manifest.inference.framesPredicted !== c.frames) throw new Error(`${name}: ${manifest.inference.framesPredicted} of ${c.frames} frames predicted`);
+        if (manifest.inference.framesPredicted !== c.frames)
+          throw new Error(`${name}: ${manifest.inference.framesPredicted} of ${c.frames} frames predicted`);
         return manifest.inference.framesPerSec as number;
       };
       const oneAtATime = await fps("one-at-a-time", ["--maxBatchSize", "1", "--maxConcurrentRequests", "1"]);
@@ -146,9 +154,15 @@ export async function inferenceThroughput(
       const serverMax: number[] = [];
       for (let i = 0; i < c.runs; i++) serverMax.push(await serverMaximum(server.url, instances, 16, 8));
       const row: InferenceRow = {
-        clip: c.name, frames: c.frames, sentAt: `${size.width}x${size.height}`, grayVideo: c.writeGrayVideo,
-        oneAtATimeFps: oneAtATime, videoflowFps: median(videoflow), serverMaxFps: median(serverMax),
-        speedup: median(videoflow) / oneAtATime, ofServerMax: median(videoflow) / median(serverMax),
+        clip: c.name,
+        frames: c.frames,
+        sentAt: `${size.width}x${size.height}`,
+        grayVideo: c.writeGrayVideo,
+        oneAtATimeFps: oneAtATime,
+        videoflowFps: median(videoflow),
+        serverMaxFps: median(serverMax),
+        speedup: median(videoflow) / oneAtATime,
+        ofServerMax: median(videoflow) / median(serverMax),
       };
       process.stderr.write(
         `bench: inference ${c.name} at ${row.sentAt}, gray video ${c.writeGrayVideo}: one at a time ${oneAtATime.toFixed(1)} fps, ` +

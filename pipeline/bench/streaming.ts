@@ -4,8 +4,8 @@
  * 10-second clip against its processing time, and a load of many uploads at
  * once (manifests, lost, duplicated, videos per minute, listener memory).
  */
-import { ListenerProcess } from "../src/dev/listener-process";
-import { LocalStack, startLocalStack } from "../src/dev/stack";
+import { ListenerProcess } from "../dev/listener-process";
+import { LocalStack, startLocalStack } from "../dev/stack";
 import { watchPeakRss } from "./peak-rss";
 
 function median(xs: number[]): number {
@@ -31,7 +31,10 @@ export interface LoadResult {
 }
 
 function listen(stack: LocalStack, output: string, runner = "direct"): ListenerProcess {
-  return new ListenerProcess(["--inputSubscription", stack.subscription, "--output", output, "--maxInFlight", "8", "--runner", runner], stack.env);
+  return new ListenerProcess(
+    ["--inputSubscription", stack.subscription, "--output", output, "--maxInFlight", "8", "--runner", runner],
+    stack.env,
+  );
 }
 
 const listening = (l: ListenerProcess) => l.waitFor((e) => e.event === "listening", "listening", 180000);
@@ -63,9 +66,16 @@ export async function latency(clips: Array<{ name: string; file: string }>, runs
         processing.push(e.processingSec as number);
         latencies.push(runner === "direct" ? (e.latencySec as number) : (Date.now() - uploaded) / 1000);
       }
-      const row = { clip: clip.name, processingSec: median(processing), latencySec: median(latencies), overheadSec: median(latencies.map((l, i) => l - processing[i])) };
+      const row = {
+        clip: clip.name,
+        processingSec: median(processing),
+        latencySec: median(latencies),
+        overheadSec: median(latencies.map((l, i) => l - processing[i])),
+      };
       rows.push(row);
-      process.stderr.write(`bench: latency (${runner}) ${clip.name}: processing ${row.processingSec.toFixed(2)} s, upload to manifest ${row.latencySec.toFixed(2)} s\n`);
+      process.stderr.write(
+        `bench: latency (${runner}) ${clip.name}: processing ${row.processingSec.toFixed(2)} s, upload to manifest ${row.latencySec.toFixed(2)} s\n`,
+      );
     }
   } finally {
     await listener.stop();
@@ -89,7 +99,11 @@ export interface IsolationResult {
  * Latency isolation: a short clip uploaded at the same moment as a long one
  * should get its manifest in about its own time, not the long one's.
  */
-export async function isolation(short: { name: string; file: string }, long: { name: string; file: string }, runs: number): Promise<IsolationResult> {
+export async function isolation(
+  short: { name: string; file: string },
+  long: { name: string; file: string },
+  runs: number,
+): Promise<IsolationResult> {
   const stack = await startLocalStack({ inputBuckets: ["bench-uploads"], buckets: ["bench-results"] });
   const listener = listen(stack, "gs://bench-results/isolation");
   const alone: number[] = [];
@@ -120,8 +134,12 @@ export async function isolation(short: { name: string; file: string }, long: { n
     await stack.stop();
   }
   const result = {
-    shortClip: short.name, longClip: long.name, shortAloneSec: median(alone), shortWithLongSec: median(together),
-    shortProcessingSec: median(processing), longWithShortSec: median(longLatency),
+    shortClip: short.name,
+    longClip: long.name,
+    shortAloneSec: median(alone),
+    shortWithLongSec: median(together),
+    shortProcessingSec: median(processing),
+    longWithShortSec: median(longLatency),
   };
   process.stderr.write(`bench: isolation: ${JSON.stringify(result)}\n`);
   return result;

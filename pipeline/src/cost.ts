@@ -43,7 +43,9 @@ export function deploymentOf(options: CostOptions, table: PriceTable = prices): 
   const machineType = options.machineType ?? table.defaults[mode].machineType;
   const machine = (table.machineTypes as Record<string, { vcpu: number; memoryGb: number }>)[machineType];
   if (!machine) {
-    throw new UsageError(`--machineType ${machineType} is not in the price table (pipeline/data/dataflow-prices.json): one of ${Object.keys(table.machineTypes).join(", ")}`);
+    throw new UsageError(
+      `--machineType ${machineType} is not in the price table (pipeline/data/dataflow-prices.json): one of ${Object.keys(table.machineTypes).join(", ")}`,
+    );
   }
   return { workers: options.workers, machineType, ...machine, diskSizeGb: options.diskSizeGb ?? table.defaults[mode].diskSizeGb, mode };
 }
@@ -56,8 +58,16 @@ export function estimateCost(options: CostOptions, table: PriceTable = prices): 
   const workers = d.workers === 1 ? "" : `${d.workers} workers x `;
   const lines: CostLine[] = [
     { item: "vCPU", formula: `${workers}${d.vcpu} vCPU x ${rates.vcpu} USD/h x ${hours} h`, usd: d.workers * d.vcpu * rates.vcpu * hours },
-    { item: "memory", formula: `${workers}${d.memoryGb} GB x ${rates.memoryGb} USD/GB-h x ${hours} h`, usd: d.workers * d.memoryGb * rates.memoryGb * hours },
-    { item: "persistent disk", formula: `${workers}${d.diskSizeGb} GB x ${diskRate} USD/GB-h x ${hours} h`, usd: d.workers * d.diskSizeGb * diskRate * hours },
+    {
+      item: "memory",
+      formula: `${workers}${d.memoryGb} GB x ${rates.memoryGb} USD/GB-h x ${hours} h`,
+      usd: d.workers * d.memoryGb * rates.memoryGb * hours,
+    },
+    {
+      item: "persistent disk",
+      formula: `${workers}${d.diskSizeGb} GB x ${diskRate} USD/GB-h x ${hours} h`,
+      usd: d.workers * d.diskSizeGb * diskRate * hours,
+    },
   ];
   const computeUsd = lines[0].usd + lines[1].usd;
   const diskUsd = lines[2].usd;
@@ -67,7 +77,12 @@ export function estimateCost(options: CostOptions, table: PriceTable = prices): 
     // One hour of video is videoFps x 3600 frames; the deployment processes workers x framesPerSecond frames a second.
     const videoHoursPerHour = (d.workers * options.framesPerSecond) / options.videoFps;
     const videoHoursPerMonth = videoHoursPerHour * hours;
-    estimate.perVideoHour = { framesPerSecond: options.framesPerSecond, videoFps: options.videoFps, videoHoursPerMonth, usd: totalUsd / videoHoursPerMonth };
+    estimate.perVideoHour = {
+      framesPerSecond: options.framesPerSecond,
+      videoFps: options.videoFps,
+      videoHoursPerMonth,
+      usd: totalUsd / videoHoursPerMonth,
+    };
   }
   return estimate;
 }
@@ -79,7 +94,9 @@ export function alternatives(options: CostOptions, table: PriceTable = prices): 
   if (options.streaming) {
     const engine = !options.streamingEngine;
     variants.push({
-      label: engine ? `with Streaming Engine (${table.defaults.streamingEngine.machineType}, ${table.defaults.streamingEngine.diskSizeGb} GB disk; plus ${table.streamingEnginePerGbProcessed} USD per GB the engine processes)` : `without Streaming Engine (${table.defaults.streaming.machineType}, ${table.defaults.streaming.diskSizeGb} GB disk)`,
+      label: engine
+        ? `with Streaming Engine (${table.defaults.streamingEngine.machineType}, ${table.defaults.streamingEngine.diskSizeGb} GB disk; plus ${table.streamingEnginePerGbProcessed} USD per GB the engine processes)`
+        : `without Streaming Engine (${table.defaults.streaming.machineType}, ${table.defaults.streaming.diskSizeGb} GB disk)`,
       options: { ...options, streamingEngine: engine, machineType: undefined, diskSizeGb: undefined },
     });
   }
@@ -104,7 +121,10 @@ export function formatCost(options: CostOptions, table: PriceTable = prices): st
     `  ${"vCPU + memory".padEnd(16)} ${"".padEnd(50)} ${usd(e.computeUsd).padStart(12)}`,
     `  ${"total".padEnd(16)} ${"".padEnd(50)} ${usd(e.totalUsd).padStart(12)} a month`,
   ];
-  if (d.mode === "streamingEngine") out.push(`  plus Streaming Engine: ${table.streamingEnginePerGbProcessed} USD per GB processed (videoflow shuffles descriptions of segments, not frames)`);
+  if (d.mode === "streamingEngine")
+    out.push(
+      `  plus Streaming Engine: ${table.streamingEnginePerGbProcessed} USD per GB processed (videoflow shuffles descriptions of segments, not frames)`,
+    );
   if (isOriginalDesign(options)) {
     out.push(
       "",
@@ -124,5 +144,11 @@ export function formatCost(options: CostOptions, table: PriceTable = prices): st
 }
 
 function isOriginalDesign(o: CostOptions): boolean {
-  return o.workers === 1 && o.streaming && !o.streamingEngine && (o.machineType ?? "n1-standard-4") === "n1-standard-4" && (o.diskSizeGb ?? 420) === 420;
+  return (
+    o.workers === 1 &&
+    o.streaming &&
+    !o.streamingEngine &&
+    (o.machineType ?? "n1-standard-4") === "n1-standard-4" &&
+    (o.diskSizeGb ?? 420) === 420
+  );
 }

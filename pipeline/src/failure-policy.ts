@@ -21,8 +21,19 @@ import { log } from "./log";
 const TRANSIENT_STATUS = new Set([408, 429, 500, 502, 503, 504]);
 /** Network errors (Node's and undici's codes) that a later try may not meet. ENOTFOUND is not one: a wrong host name stays wrong. */
 const TRANSIENT_NETWORK = new Set([
-  "ECONNRESET", "ECONNREFUSED", "ECONNABORTED", "ETIMEDOUT", "EPIPE", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "ENETDOWN",
-  "UND_ERR_SOCKET", "UND_ERR_CONNECT_TIMEOUT", "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT",
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ECONNABORTED",
+  "ETIMEDOUT",
+  "EPIPE",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENETDOWN",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT",
 ]);
 /** gRPC status codes (Pub/Sub) worth another try: DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, INTERNAL, UNAVAILABLE. */
 const TRANSIENT_GRPC = new Set([4, 8, 10, 13, 14]);
@@ -122,7 +133,12 @@ export async function retryTransient<T>(what: string, operation: () => Promise<T
       if (elapsed + wait > budget) throw new GaveUp(what, tries, elapsed / 1000, err);
       waited += wait;
       log("WARNING", `${what} failed (try ${tries}), trying again in ${(wait / 1000).toFixed(1)} s: ${describe(err)}`, {
-        event: "retry", what, tries, waitSec: Math.round(wait) / 1000, reason: describe(err), ...options.fields,
+        event: "retry",
+        what,
+        tries,
+        waitSec: Math.round(wait) / 1000,
+        reason: describe(err),
+        ...options.fields,
       });
       await sleep(wait);
     }

@@ -12,7 +12,7 @@ export type Severity = "DEBUG" | "INFO" | "WARNING" | "ERROR";
  * A worker a runner started on this machine (Flink's PROCESS environment)
  * has its output kept by the runner: it also appends its log lines to this
  * file, which the videoflow process that submitted the job follows and logs
- * as its own (beam/runners.ts, followWorkerLogs).
+ * as its own (launch/runners.ts, followWorkerLogs).
  */
 const forwardTo = process.env.VIDEOFLOW_LOG_FORWARD;
 
@@ -29,7 +29,11 @@ export function log(severity: Severity, message: string, fields: Record<string, 
   } else {
     process.stdout.write(JSON.stringify({ severity, message, time: new Date().toISOString(), ...fields }) + "\n");
   }
-  if (forwardTo) appendFileSync(forwardTo, JSON.stringify({ severity, message, time: new Date().toISOString(), ...fields, workerPid: process.pid }) + "\n");
+  if (forwardTo)
+    appendFileSync(
+      forwardTo,
+      JSON.stringify({ severity, message, time: new Date().toISOString(), ...fields, workerPid: process.pid }) + "\n",
+    );
 }
 
 interface Progress {

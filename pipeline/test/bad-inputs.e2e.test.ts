@@ -39,7 +39,11 @@ describe("videoflow process: bad inputs go to the dead letter, good ones still c
     bad["notes.mp4"] = { file: text, stage: "probe", reason: /notes.mp4 is not a readable video: moov atom not found/ };
     bad["empty.mp4"] = { file: empty, stage: "input", reason: /empty.mp4 is empty \(0 bytes\)/ };
     bad["cut-end.mp4"] = { file: cutEnd, stage: "probe", reason: /cut-end.mp4 is not a readable video/ };
-    bad["cut-frames.mp4"] = { file: cutFrames, stage: "probe", reason: /cut-frames.mp4 is truncated: only \d\.\d s of the 6\.0 s it declares could be read \(\d+ of 150 frames\)/ };
+    bad["cut-frames.mp4"] = {
+      file: cutFrames,
+      stage: "probe",
+      reason: /cut-frames.mp4 is truncated: only \d\.\d s of the 6\.0 s it declares could be read \(\d+ of 150 frames\)/,
+    };
     bad["song.m4a"] = { file: song, stage: "probe", reason: /song.m4a has no video stream \(it has: audio\)/ };
     bad["no-such-video.mp4"] = { file: unreadable, stage: "input", reason: /no-such-video.mp4 does not exist/ };
 
@@ -93,9 +97,17 @@ describe("videoflow: usage errors exit 2 with a clear message", () => {
     { args: ["transcode", "a.mp4"], message: /unknown command "transcode"/, usage: true },
     { args: ["process", "a.mp4"], message: /--outputDirectory \(--output\) is required/, usage: false },
     { args: ["process", "--output", "/tmp/x"], message: /no input videos given/, usage: false },
-    { args: ["process", "a.mp4", "--output", "/tmp/x", "--segmentSeconds", "soon"], message: /--segmentSeconds .*\(got "soon"\)/, usage: false },
+    {
+      args: ["process", "a.mp4", "--output", "/tmp/x", "--segmentSeconds", "soon"],
+      message: /--segmentSeconds .*\(got "soon"\)/,
+      usage: false,
+    },
     { args: ["process", "a.mp4", "--output", "/tmp/x", "--colour", "red"], message: /unknown option --colour/, usage: true },
-    { args: ["process", "/a/clip.mp4", "/b/clip.mp4", "--output", "/tmp/x"], message: /\/a\/clip.mp4 and \/b\/clip.mp4 would both write to the output folder "clip.mp4"/, usage: false },
+    {
+      args: ["process", "/a/clip.mp4", "/b/clip.mp4", "--output", "/tmp/x"],
+      message: /\/a\/clip.mp4 and \/b\/clip.mp4 would both write to the output folder "clip.mp4"/,
+      usage: false,
+    },
   ];
   for (const c of cases) {
     it(`videoflow ${c.args.join(" ") || "(nothing)"}`, () => {
@@ -110,6 +122,7 @@ describe("videoflow: usage errors exit 2 with a clear message", () => {
   it("prints help with every parameter", () => {
     const result = runCli(["help"]);
     assert.equal(result.code, 0);
-    for (const name of ["--output, --outputDirectory", "--segmentSeconds", "--previewFrames", "--maxInputBytes"]) assert.ok(result.stdout.includes(name), name);
+    for (const name of ["--output, --outputDirectory", "--segmentSeconds", "--previewFrames", "--maxInputBytes"])
+      assert.ok(result.stdout.includes(name), name);
   });
 });

@@ -41,7 +41,10 @@ describe("videoflow cost", () => {
   });
 
   it("rejects what it cannot price, naming the flag", () => {
-    assert.throws(() => estimate({ machineType: "n9-giant-99" }), (err: Error) => err instanceof UsageError && /--machineType n9-giant-99 is not in the price table/.test(err.message));
+    assert.throws(
+      () => estimate({ machineType: "n9-giant-99" }),
+      (err: Error) => err instanceof UsageError && /--machineType n9-giant-99 is not in the price table/.test(err.message),
+    );
     assert.throws(() => parseCostOptions({ workers: "0" }), /--workers must be at least 1/);
     assert.throws(() => parseCostOptions({ streaming: "false", streamingEngine: "true" }), /not with --streaming false/);
   });

@@ -15,9 +15,24 @@ import { IMAGE, SUBSCRIPTION, assertJobRequest } from "./job-request";
 
 function submitArgs(dir: string, extra: string[] = []): string[] {
   return [
-    "listen", "--runner", "dataflow", "--project", "vf-check", "--region", "us-central1", "--inputSubscription", SUBSCRIPTION,
-    "--output", "gs://vf-check-out/videoflow", "--tempLocation", path.join(dir, "temp"), "--stagingLocation", path.join(dir, "staging"),
-    "--sdkContainerImage", IMAGE, ...extra,
+    "listen",
+    "--runner",
+    "dataflow",
+    "--project",
+    "vf-check",
+    "--region",
+    "us-central1",
+    "--inputSubscription",
+    SUBSCRIPTION,
+    "--output",
+    "gs://vf-check-out/videoflow",
+    "--tempLocation",
+    path.join(dir, "temp"),
+    "--stagingLocation",
+    path.join(dir, "staging"),
+    "--sdkContainerImage",
+    IMAGE,
+    ...extra,
   ];
 }
 
@@ -26,7 +41,9 @@ describe("videoflow listen --runner dataflow (offline)", () => {
 
   it("writes the Dataflow job request with no credentials and no network (the issue's command)", async () => {
     // Act
-    const run = await runCliAsync(submitArgs(dir, ["--templateLocation", path.join(dir, "job.json")]), { GOOGLE_APPLICATION_CREDENTIALS: "/nonexistent" });
+    const run = await runCliAsync(submitArgs(dir, ["--templateLocation", path.join(dir, "job.json")]), {
+      GOOGLE_APPLICATION_CREDENTIALS: "/nonexistent",
+    });
     // Assert
     assert.equal(run.code, 0, run.stdout.slice(-3000) + run.stderr.slice(-3000));
     assert.ok(run.events.some((e) => e.event === "job request written"));
@@ -35,8 +52,11 @@ describe("videoflow listen --runner dataflow (offline)", () => {
 
   it("takes a launcher's flags: --name=value, snake_case, and flags of its own", async () => {
     const out = tempDir();
-    const args = submitArgs(out, [`--template_location=${path.join(out, "job.json")}`, "--launcher_only_flag=1", "--job_name=vf-launched"])
-      .map((a) => (a === "--tempLocation" ? "--temp_location" : a === "--inputSubscription" ? "--input_subscription" : a));
+    const args = submitArgs(out, [
+      `--template_location=${path.join(out, "job.json")}`,
+      "--launcher_only_flag=1",
+      "--job_name=vf-launched",
+    ]).map((a) => (a === "--tempLocation" ? "--temp_location" : a === "--inputSubscription" ? "--input_subscription" : a));
     const run = await runCliAsync(args);
     assert.equal(run.code, 0, run.stdout.slice(-3000) + run.stderr.slice(-3000));
     assert.ok(run.events.some((e) => e.event === "ignored flags" && (e.flags as string[]).includes("--launcherOnlyFlag")));
@@ -51,7 +71,15 @@ describe("videoflow listen --runner dataflow (offline)", () => {
     assert.equal(run.code, 2);
     assert.match(run.stderr, /--region must be a region like us-central1 \(got "US Central"\)/);
     assert.equal(existsSync(path.join(out, "job.json")), false);
-    const missing = await runCliAsync(["listen", "--runner", "dataflow", "--inputSubscription", SUBSCRIPTION, "--output", "gs://vf-check-out/videoflow"]);
+    const missing = await runCliAsync([
+      "listen",
+      "--runner",
+      "dataflow",
+      "--inputSubscription",
+      SUBSCRIPTION,
+      "--output",
+      "gs://vf-check-out/videoflow",
+    ]);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /--project is required with --runner dataflow/);
     assert.match(missing.stderr, /--sdkContainerImage is required with --runner dataflow/);
@@ -70,7 +98,13 @@ describe("videoflow listen --runner dataflow (offline)", () => {
           requests.push({ method: req.method!, path: req.url!, body, auth: Boolean(req.headers.authorization) });
           const created = req.method === "POST" && /\/projects\/[^/]+\/locations\/[^/]+\/jobs(\?|$)/.test(req.url!);
           res.writeHead(created ? 200 : 404, { "content-type": "application/json" });
-          res.end(JSON.stringify(created ? { ...JSON.parse(body), id: "2026-11-26_00_00_00-42", currentState: "JOB_STATE_PENDING" } : { error: { code: 404, message: "not here" } }));
+          res.end(
+            JSON.stringify(
+              created
+                ? { ...JSON.parse(body), id: "2026-11-26_00_00_00-42", currentState: "JOB_STATE_PENDING" }
+                : { error: { code: 404, message: "not here" } },
+            ),
+          );
         });
       });
       await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -91,8 +125,10 @@ describe("videoflow listen --runner dataflow (offline)", () => {
       const job = JSON.parse(creates[0].body);
       assert.equal(job.name, "vf-created");
       assertJobRequest(job, out);
-      assert.ok(run.events.some((e) => e.event === "job submitted" && e.jobId === "2026-11-26_00_00_00-42"), "the job id is reported");
+      assert.ok(
+        run.events.some((e) => e.event === "job submitted" && e.jobId === "2026-11-26_00_00_00-42"),
+        "the job id is reported",
+      );
     });
   });
 });
-

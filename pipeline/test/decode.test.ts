@@ -4,7 +4,17 @@ import { createHash } from "node:crypto";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { concatList, joinSegments } from "../src/video/assemble";
-import { CoreBudget, GrayPlan, LUMA_ONLY_DECODERS, SegmentJob, decodeSegment, grayPlan, segmentArgs, showinfoPts, sumOf } from "../src/video/decode";
+import {
+  CoreBudget,
+  GrayPlan,
+  LUMA_ONLY_DECODERS,
+  SegmentJob,
+  decodeSegment,
+  grayPlan,
+  segmentArgs,
+  showinfoPts,
+  sumOf,
+} from "../src/video/decode";
 import { VideoError } from "../src/errors";
 import { probeVideo } from "../src/video/probe";
 import { ffprobePath } from "../src/video/tools";
@@ -13,7 +23,18 @@ import { ptsAt, secondsOf, timeOf } from "../src/video/timeline";
 import { decodedFrameCount, ffmpeg, frameTimes, lumaMeans, makeClip, rangeOf, tempDir } from "./helpers";
 
 const job = (over: Partial<SegmentJob>): SegmentJob => ({
-  input: "a", streamIndex: 0, seekSec: 0, fromPts: 0, trimStart: false, untilPts: null, drop: [], samples: [], width: 2, height: 2, output: "o", ...over,
+  input: "a",
+  streamIndex: 0,
+  seekSec: 0,
+  fromPts: 0,
+  trimStart: false,
+  untilPts: null,
+  drop: [],
+  samples: [],
+  width: 2,
+  height: 2,
+  output: "o",
+  ...over,
 });
 
 describe("sumOf", () => {
@@ -30,17 +51,23 @@ describe("CoreBudget", () => {
   /** Runs jobs of the given core counts through a budget; returns the most cores and the most jobs at once, and the order they started in. */
   async function trace(cores: number, jobs: number[]) {
     const budget = new CoreBudget(cores);
-    let busy = 0, running = 0, mostCores = 0, mostJobs = 0;
+    let busy = 0,
+      running = 0,
+      mostCores = 0,
+      mostJobs = 0;
     const started: number[] = [];
     await Promise.all(
       jobs.map((n, i) =>
         budget.run(n, async () => {
           started.push(i);
           const share = Math.min(n, cores);
-          busy += share, running++;
-          mostCores = Math.max(mostCores, busy), mostJobs = Math.max(mostJobs, running);
+          busy += share;
+          running++;
+          mostCores = Math.max(mostCores, busy);
+          mostJobs = Math.max(mostJobs, running);
           await new Promise((resolve) => setTimeout(resolve, 5));
-          busy -= share, running--;
+          busy -= share;
+          running--;
         }),
       ),
     );
@@ -61,26 +88,49 @@ describe("CoreBudget", () => {
 
   it("frees its cores when a job fails", async () => {
     const budget = new CoreBudget(2);
-    await assert.rejects(budget.run(2, async () => Promise.reject(new Error("ffmpeg failed"))), /ffmpeg failed/);
+    await assert.rejects(
+      budget.run(2, async () => Promise.reject(new Error("ffmpeg failed"))),
+      /ffmpeg failed/,
+    );
     assert.equal(await budget.run(2, async () => "ran"), "ran");
   });
 });
 
 describe("segmentArgs", () => {
   it("reads from a few pictures early, trims to the segment's timestamps, grays, encodes and hands samples to Node", () => {
-    const args = segmentArgs(job({
-      input: "/in/a b.mp4", streamIndex: 1, seekSec: 9.9, fromPts: 128000, trimStart: true, untilPts: 256000, drop: [[300000, 300512]],
-      samples: [[128512, 129024], [200000, 200512]], width: 640, height: 360, output: "/tmp/s.mp4",
-    }));
+    const args = segmentArgs(
+      job({
+        input: "/in/a b.mp4",
+        streamIndex: 1,
+        seekSec: 9.9,
+        fromPts: 128000,
+        trimStart: true,
+        untilPts: 256000,
+        drop: [[300000, 300512]],
+        samples: [
+          [128512, 129024],
+          [200000, 200512],
+        ],
+        width: 640,
+        height: 360,
+        output: "/tmp/s.mp4",
+      }),
+    );
     const joined = args.join(" ");
     assert.ok(joined.includes("-noaccurate_seek -ss 9.900000 -copyts -i /in/a b.mp4"), joined);
     assert.equal(args[args.indexOf("-i") + 1], "/in/a b.mp4", "the path is one argument, never parsed by a shell");
-    assert.ok(joined.includes(
-      "[0:1]trim=start_pts=128000:end_pts=256000,select='(isnan(prev_selected_pts)+gt(pts\\,prev_selected_pts))*not(between(pts\\,300000\\,300512))',format=gray,split=2[gray][smp];" +
-        "[gray]setpts=PTS-128000[enc];[smp]select='between(pts\\,128512\\,129023)+between(pts\\,200000\\,200511)',showinfo[samples]",
-    ), joined);
+    assert.ok(
+      joined.includes(
+        "[0:1]trim=start_pts=128000:end_pts=256000,select='(isnan(prev_selected_pts)+gt(pts\\,prev_selected_pts))*not(between(pts\\,300000\\,300512))',format=gray,split=2[gray][smp];" +
+          "[gray]setpts=PTS-128000[enc];[smp]select='between(pts\\,128512\\,129023)+between(pts\\,200000\\,200511)',showinfo[samples]",
+      ),
+      joined,
+    );
     assert.match(joined, /-map \[enc\] -vsync vfr -sn -dn -an -c:v libx264 -preset veryfast -color_range pc -f mp4 -y \/tmp\/s.mp4/);
-    assert.match(joined, /-map \[samples\] -vsync passthrough -c:v rawvideo -pix_fmt gray -f fifo -fifo_format rawvideo -queue_size 4 pipe:1$/);
+    assert.match(
+      joined,
+      /-map \[samples\] -vsync passthrough -c:v rawvideo -pix_fmt gray -f fifo -fifo_format rawvideo -queue_size 4 pipe:1$/,
+    );
     assert.ok(args.includes("level+info"), "showinfo's lines are info");
   });
 
@@ -89,7 +139,10 @@ describe("segmentArgs", () => {
     assert.deepEqual(gray, { lumaOnly: true, extractLuma: true, range: "tv" });
     const joined = segmentArgs(job({ samples: [[5, 6]], gray })).join(" ");
     assert.match(joined, /-flags gray -copyts -i a /);
-    assert.match(joined, /,split=2\[dec\]\[smp\];\[dec\]extractplanes=y,setpts=PTS-0\[enc\];\[smp\]select='between\(pts\\,5\\,5\)',format=gray,showinfo\[samples\]/);
+    assert.match(
+      joined,
+      /,split=2\[dec\]\[smp\];\[dec\]extractplanes=y,setpts=PTS-0\[enc\];\[smp\]select='between\(pts\\,5\\,5\)',format=gray,showinfo\[samples\]/,
+    );
     assert.match(joined, /-color_range tv -f mp4/);
     assert.match(segmentArgs(job({ gray })).join(" "), /\[0:0\]select='[^']*',extractplanes=y,setpts=PTS-0\[enc\]/);
   });
@@ -125,7 +178,10 @@ describe("segmentArgs", () => {
 
   it("lists segments for the concat demuxer, each with its span", () => {
     assert.equal(
-      concatList([{ path: "/w/s0.mp4", spanSec: 2.666667 }, { path: "/w/it's.mp4", spanSec: null }]),
+      concatList([
+        { path: "/w/s0.mp4", spanSec: 2.666667 },
+        { path: "/w/it's.mp4", spanSec: null },
+      ]),
       "file '/w/s0.mp4'\ninpoint 0\nduration 2.666667\nfile '/w/it'\\''s.mp4'\ninpoint 0\n",
     );
   });
@@ -138,7 +194,12 @@ describe("segments decoded and joined", () => {
   });
 
   /** Decodes `source` in segments of `seconds` and joins them, as assemble does; returns the joined file and the frames decoded. */
-  async function segmentAndJoin(source: string, name: string, seconds: number, plan = true): Promise<{ joined: string; decoded: number; segments: number }> {
+  async function segmentAndJoin(
+    source: string,
+    name: string,
+    seconds: number,
+    plan = true,
+  ): Promise<{ joined: string; decoded: number; segments: number }> {
     const video = await probeVideo(source, source);
     // The plan the pipeline takes (grayPlan), or conversion (the way for every other source).
     const gray: GrayPlan | undefined = plan ? grayPlan(video.codec, video.pixelFormat, video.colorRange) : undefined;
@@ -147,10 +208,20 @@ describe("segments decoded and joined", () => {
     let decoded = 0;
     for (const s of segments) {
       const output = path.join(dir, `${name}-${seconds}-${s.index}.mp4`);
-      decoded += await decodeSegment(job({
-        input: source, streamIndex: video.streamIndex, seekSec: s.seekSec, fromPts: s.fromPts, trimStart: s.index > 0, untilPts: s.untilPts,
-        width: video.width, height: video.height, output, gray,
-      }));
+      decoded += await decodeSegment(
+        job({
+          input: source,
+          streamIndex: video.streamIndex,
+          seekSec: s.seekSec,
+          fromPts: s.fromPts,
+          trimStart: s.index > 0,
+          untilPts: s.untilPts,
+          width: video.width,
+          height: video.height,
+          output,
+          gray,
+        }),
+      );
       const span = s.untilPts === null ? null : secondsOf(s.untilPts - s.fromPts, video.timeline.timeBase);
       files.push({ path: output, spanSec: span });
     }
@@ -159,7 +230,13 @@ describe("segments decoded and joined", () => {
     return { joined, decoded, segments: segments.length };
   }
 
-  for (const [rate, plan] of [["24", true], ["25", true], ["30000/1001", true], ["30", true], ["25", false]] as const) {
+  for (const [rate, plan] of [
+    ["24", true],
+    ["25", true],
+    ["30000/1001", true],
+    ["30", true],
+    ["25", false],
+  ] as const) {
     it(`are frame exact at ${rate} fps, with cuts off keyframes, timed as the source and as bright (${plan ? "luma extracted" : "converted"})`, async () => {
       const name = `idx-${rate.replace("/", "_")}-${plan}`;
       const source = makeClip(path.join(dir, `${name}.mp4`), { width: 64, height: 48, rate, seconds: 7, indexed: true });
@@ -172,7 +249,8 @@ describe("segments decoded and joined", () => {
       const want = lumaMeans(source, 64, 48);
       const got = lumaMeans(joined, 64, 48);
       assert.equal(got.length, want.length);
-      for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got[i] - want[i]) < 3, `frame ${i}: mean ${got[i].toFixed(1)}, the source's ${want[i].toFixed(1)}`);
+      for (let i = 0; i < want.length; i++)
+        assert.ok(Math.abs(got[i] - want[i]) < 3, `frame ${i}: mean ${got[i].toFixed(1)}, the source's ${want[i].toFixed(1)}`);
       const times = frameTimes(joined);
       frameTimes(source).forEach((t, i) => assert.ok(Math.abs(times[i] - t) < 0.001, `frame ${i} at ${times[i]}, the source's at ${t}`));
     });
@@ -184,9 +262,30 @@ describe("segments decoded and joined", () => {
       const file = path.join(dir, `luma-only-${codec}.${codec === "h264" ? "mp4" : "avi"}`);
       const pixFmt = codec === "mjpeg" ? "yuvj422p" : "yuv420p";
       const encoder = codec === "msmpeg4v3" ? "msmpeg4" : codec; // ffprobe's name for what the msmpeg4 encoder writes
-      ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25,noise=alls=30:allf=t", "-t", "4", "-c:v", encoder, "-pix_fmt", pixFmt, ...(codec === "h264" ? ["-preset", "veryfast"] : ["-q:v", "5"]), "-y", file]);
-      assert.equal(JSON.parse(spawnSync(ffprobePath, ["-v", "error", "-show_streams", "-of", "json", file]).stdout.toString()).streams[0].codec_name, codec);
-      const luma = (flags: string[]) => ffmpeg([...flags, "-i", file, "-vf", "extractplanes=y", "-f", "framemd5", "-"]).toString().split("\n").filter((l) => l && !l.startsWith("#"));
+      ffmpeg([
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=320x240:rate=25,noise=alls=30:allf=t",
+        "-t",
+        "4",
+        "-c:v",
+        encoder,
+        "-pix_fmt",
+        pixFmt,
+        ...(codec === "h264" ? ["-preset", "veryfast"] : ["-q:v", "5"]),
+        "-y",
+        file,
+      ]);
+      assert.equal(
+        JSON.parse(spawnSync(ffprobePath, ["-v", "error", "-show_streams", "-of", "json", file]).stdout.toString()).streams[0].codec_name,
+        codec,
+      );
+      const luma = (flags: string[]) =>
+        ffmpeg([...flags, "-i", file, "-vf", "extractplanes=y", "-f", "framemd5", "-"])
+          .toString()
+          .split("\n")
+          .filter((l) => l && !l.startsWith("#"));
       const full = luma([]);
       assert.equal(full.length, 100);
       assert.deepEqual(luma(["-flags", "gray"]), full);
@@ -201,17 +300,35 @@ describe("segments decoded and joined", () => {
     const seen: Array<{ picture: number; bytes: number; mean: number; timeSec: number }> = [];
     await decodeSegment(
       job({
-        input: sourceFile, seekSec: second.seekSec, fromPts: second.fromPts, trimStart: true, untilPts: second.untilPts,
-        samples: sampleWindows(second, chosen, video.timeline.endPts), width: 64, height: 48, output: path.join(dir, "s.mp4"),
+        input: sourceFile,
+        seekSec: second.seekSec,
+        fromPts: second.fromPts,
+        trimStart: true,
+        untilPts: second.untilPts,
+        samples: sampleWindows(second, chosen, video.timeline.endPts),
+        width: 64,
+        height: 48,
+        output: path.join(dir, "s.mp4"),
       }),
       {
         onSample: (pts, gray) =>
-          void seen.push({ picture: pictureOf(second, pts), bytes: gray.length, mean: gray.reduce((a, b) => a + b, 0) / gray.length, timeSec: timeOf(pts, video.timeline) }),
+          void seen.push({
+            picture: pictureOf(second, pts),
+            bytes: gray.length,
+            mean: gray.reduce((a, b) => a + b, 0) / gray.length,
+            timeSec: timeOf(pts, video.timeline),
+          }),
       },
     );
-    assert.deepEqual(seen.map((s) => s.picture), chosen);
+    assert.deepEqual(
+      seen.map((s) => s.picture),
+      chosen,
+    );
     assert.ok(seen.every((s) => s.bytes === 64 * 48));
-    assert.deepEqual(seen.map((s) => s.timeSec), chosen.map((p) => p / 25));
+    assert.deepEqual(
+      seen.map((s) => s.timeSec),
+      chosen.map((p) => p / 25),
+    );
     // Samples are full-range gray, as lumaMeans decodes them.
     const source = lumaMeans(sourceFile, 64, 48);
     for (const s of seen) assert.ok(Math.abs(s.mean - source[s.picture]) < 3, `picture ${s.picture}`);
@@ -238,9 +355,21 @@ describe("segments decoded and joined", () => {
   it("counts the frames without encoding them", async () => {
     const source = makeClip(path.join(dir, "count.mp4"), { width: 64, height: 48, rate: "25", seconds: 2 });
     const seen: number[] = [];
-    const decoded = await decodeSegment(job({ input: source, samples: [[0, 1], [49 * 512, 50 * 512]], width: 64, height: 48, output: null }), {
-      onSample: (pts) => void seen.push(pts),
-    });
+    const decoded = await decodeSegment(
+      job({
+        input: source,
+        samples: [
+          [0, 1],
+          [49 * 512, 50 * 512],
+        ],
+        width: 64,
+        height: 48,
+        output: null,
+      }),
+      {
+        onSample: (pts) => void seen.push(pts),
+      },
+    );
     assert.equal(decoded, 50);
     assert.equal(seen.length, 2);
   });
@@ -253,7 +382,10 @@ describe("segments decoded and joined", () => {
       onSample: (pts) => void seen.push(pts),
     });
     assert.equal(decoded, 300);
-    assert.deepEqual(seen, windows.map(([from]) => from));
+    assert.deepEqual(
+      seen,
+      windows.map(([from]) => from),
+    );
   });
 
   it("rejects a file nothing can be decoded from, saying so", async () => {

@@ -29,8 +29,16 @@ interface Format {
 }
 
 const pattern = (size: string, seconds: number) => [
-  "-f", "lavfi", "-i", `testsrc2=size=${size}:rate=${size === "720x576" ? 25 : 30}`,
-  "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", String(seconds),
+  "-f",
+  "lavfi",
+  "-i",
+  `testsrc2=size=${size}:rate=${size === "720x576" ? 25 : 30}`,
+  "-f",
+  "lavfi",
+  "-i",
+  "sine=frequency=440:sample_rate=48000",
+  "-t",
+  String(seconds),
 ];
 const x264 = ["-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p"];
 
@@ -43,73 +51,185 @@ function rotated(file: string, degrees: number, make: (plain: string) => void): 
 
 const formats: Format[] = [
   {
-    name: "browser.webm", what: "MediaRecorder: VP8 and Opus, streamed, so no duration and no cues",
+    name: "browser.webm",
+    what: "MediaRecorder: VP8 and Opus, streamed, so no duration and no cues",
     make: (file) => {
       // Written to a pipe, as a browser streams it: the muxer cannot go back to write a duration or an index.
-      const args = ["-hide_banner", "-nostdin", "-v", "error", ...pattern("320x240", 3), "-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "500k", "-c:a", "libopus", "-f", "webm", "pipe:1"];
+      const args = [
+        "-hide_banner",
+        "-nostdin",
+        "-v",
+        "error",
+        ...pattern("320x240", 3),
+        "-c:v",
+        "libvpx",
+        "-deadline",
+        "realtime",
+        "-cpu-used",
+        "8",
+        "-b:v",
+        "500k",
+        "-c:a",
+        "libopus",
+        "-f",
+        "webm",
+        "pipe:1",
+      ];
       const result = spawnSync(ffmpegPath, args, { maxBuffer: 1 << 28 });
       assert.equal(result.status, 0, result.stderr.toString());
       writeFileSync(file, result.stdout);
     },
-    shown: [320, 240], rotation: 0, sound: "opus",
+    shown: [320, 240],
+    rotation: 0,
+    sound: "opus",
   },
   {
-    name: "vp9-opus.webm", what: "web downloads: VP9 and Opus",
-    make: (file) => ffmpeg([...pattern("320x240", 3), "-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "500k", "-c:a", "libopus", "-y", file]),
-    shown: [320, 240], rotation: 0, sound: "opus",
+    name: "vp9-opus.webm",
+    what: "web downloads: VP9 and Opus",
+    make: (file) =>
+      ffmpeg([
+        ...pattern("320x240", 3),
+        "-c:v",
+        "libvpx-vp9",
+        "-deadline",
+        "realtime",
+        "-cpu-used",
+        "8",
+        "-b:v",
+        "500k",
+        "-c:a",
+        "libopus",
+        "-y",
+        file,
+      ]),
+    shown: [320, 240],
+    rotation: 0,
+    sound: "opus",
   },
   {
-    name: "android.mp4", what: "a phone held upright: H.264 and AAC, turned 90 degrees by its display matrix",
+    name: "android.mp4",
+    what: "a phone held upright: H.264 and AAC, turned 90 degrees by its display matrix",
     make: (file) => rotated(file, 90, (plain) => ffmpeg([...pattern("320x240", 3), ...x264, "-c:a", "aac", "-y", plain])),
-    shown: [240, 320], rotation: 90, sound: "aac",
+    shown: [240, 320],
+    rotation: 90,
+    sound: "aac",
   },
   {
-    name: "iphone.mov", what: "an iPhone held upright: HEVC and AAC in QuickTime, turned -90 degrees",
+    name: "iphone.mov",
+    what: "an iPhone held upright: HEVC and AAC in QuickTime, turned -90 degrees",
     make: (file) =>
       rotated(file, -90, (plain) =>
-        ffmpeg([...pattern("320x240", 3), "-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error", "-tag:v", "hvc1", "-c:a", "aac", "-y", plain]),
+        ffmpeg([
+          ...pattern("320x240", 3),
+          "-c:v",
+          "libx265",
+          "-preset",
+          "ultrafast",
+          "-x265-params",
+          "log-level=error",
+          "-tag:v",
+          "hvc1",
+          "-c:a",
+          "aac",
+          "-y",
+          plain,
+        ]),
       ),
-    shown: [240, 320], rotation: -90, sound: "aac",
+    shown: [240, 320],
+    rotation: -90,
+    sound: "aac",
   },
   {
-    name: "upside-down.mp4", what: "a phone held upside down: turned 180 degrees",
+    name: "upside-down.mp4",
+    what: "a phone held upside down: turned 180 degrees",
     make: (file) => rotated(file, 180, (plain) => ffmpeg([...pattern("320x240", 3), ...x264, "-c:a", "aac", "-y", plain])),
-    shown: [320, 240], rotation: 180, sound: "aac",
+    shown: [320, 240],
+    rotation: 180,
+    sound: "aac",
   },
   {
-    name: "editing.mkv", what: "Matroska from an editor or OBS: H.264 and FLAC",
+    name: "editing.mkv",
+    what: "Matroska from an editor or OBS: H.264 and FLAC",
     make: (file) => ffmpeg([...pattern("320x240", 3), ...x264, "-c:a", "flac", "-y", file]),
-    shown: [320, 240], rotation: 0, sound: "aac",
+    shown: [320, 240],
+    rotation: 0,
+    sound: "aac",
   },
   {
-    name: "broadcast.ts", what: "broadcast: interlaced MPEG-2 (top field first) and MP2 in MPEG-TS",
-    make: (file) => ffmpeg([...pattern("720x576", 3), "-c:v", "mpeg2video", "-flags", "+ilme+ildct", "-top", "1", "-b:v", "4M", "-c:a", "mp2", "-f", "mpegts", "-y", file]),
-    shown: [720, 576], rotation: 0, sound: "aac", fieldOrder: "tt",
+    name: "broadcast.ts",
+    what: "broadcast: interlaced MPEG-2 (top field first) and MP2 in MPEG-TS",
+    make: (file) =>
+      ffmpeg([
+        ...pattern("720x576", 3),
+        "-c:v",
+        "mpeg2video",
+        "-flags",
+        "+ilme+ildct",
+        "-top",
+        "1",
+        "-b:v",
+        "4M",
+        "-c:a",
+        "mp2",
+        "-f",
+        "mpegts",
+        "-y",
+        file,
+      ]),
+    shown: [720, 576],
+    rotation: 0,
+    sound: "aac",
+    fieldOrder: "tt",
   },
   {
-    name: "prores.mov", what: "an editing suite's master: ProRes 422, 10-bit, and PCM",
+    name: "prores.mov",
+    what: "an editing suite's master: ProRes 422, 10-bit, and PCM",
     make: (file) => ffmpeg([...pattern("320x240", 3), "-c:v", "prores_ks", "-profile:v", "2", "-c:a", "pcm_s16le", "-y", file]),
-    shown: [320, 240], rotation: 0, sound: "aac",
+    shown: [320, 240],
+    rotation: 0,
+    sound: "aac",
   },
   {
-    name: "camera.avi", what: "a camera or webcam: Motion JPEG (full range) and PCM in AVI",
-    make: (file) => ffmpeg([...pattern("320x240", 3), "-c:v", "mjpeg", "-q:v", "3", "-pix_fmt", "yuvj422p", "-c:a", "pcm_s16le", "-y", file]),
-    shown: [320, 240], rotation: 0, sound: "aac",
+    name: "camera.avi",
+    what: "a camera or webcam: Motion JPEG (full range) and PCM in AVI",
+    make: (file) =>
+      ffmpeg([...pattern("320x240", 3), "-c:v", "mjpeg", "-q:v", "3", "-pix_fmt", "yuvj422p", "-c:a", "pcm_s16le", "-y", file]),
+    shown: [320, 240],
+    rotation: 0,
+    sound: "aac",
   },
   {
-    name: "av1.mp4", what: "AV1 and Opus in MP4",
-    make: (file) => ffmpeg([...pattern("320x240", 3), "-c:v", "libsvtav1", "-preset", "10", "-svtav1-params", "lp=2", "-c:a", "libopus", "-y", file]),
-    shown: [320, 240], rotation: 0, sound: "opus",
+    name: "av1.mp4",
+    what: "AV1 and Opus in MP4",
+    make: (file) =>
+      ffmpeg([...pattern("320x240", 3), "-c:v", "libsvtav1", "-preset", "10", "-svtav1-params", "lp=2", "-c:a", "libopus", "-y", file]),
+    shown: [320, 240],
+    rotation: 0,
+    sound: "opus",
   },
   {
-    name: "4k.mp4", what: "4K: 3840x2160 H.264 and AAC",
-    make: (file) => ffmpeg([...pattern("3840x2160", 1), "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-y", file]),
-    shown: [3840, 2160], rotation: 0, sound: "aac",
+    name: "4k.mp4",
+    what: "4K: 3840x2160 H.264 and AAC",
+    make: (file) =>
+      ffmpeg([...pattern("3840x2160", 1), "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-y", file]),
+    shown: [3840, 2160],
+    rotation: 0,
+    sound: "aac",
   },
 ];
 
 function streamEntry(file: string, stream: string, entry: string): string {
-  const result = spawnSync(ffprobePath, ["-v", "error", "-select_streams", stream, "-show_entries", `stream=${entry}`, "-of", "csv=p=0", file]);
+  const result = spawnSync(ffprobePath, [
+    "-v",
+    "error",
+    "-select_streams",
+    stream,
+    "-show_entries",
+    `stream=${entry}`,
+    "-of",
+    "csv=p=0",
+    file,
+  ]);
   return result.stdout.toString().trim().replace(/,$/, "");
 }
 

@@ -66,8 +66,16 @@ export interface StreamFacts {
 /** Facts of a file's first video stream, frames counted by demuxing. */
 export function videoFacts(file: string): StreamFacts {
   const result = spawnSync(ffprobePath, [
-    "-v", "error", "-count_packets", "-select_streams", "v:0",
-    "-show_entries", "stream=width,height,r_frame_rate,nb_read_packets", "-of", "json", file,
+    "-v",
+    "error",
+    "-count_packets",
+    "-select_streams",
+    "v:0",
+    "-show_entries",
+    "stream=width,height,r_frame_rate,nb_read_packets",
+    "-of",
+    "json",
+    file,
   ]);
   const stream = JSON.parse(result.stdout.toString()).streams[0];
   return { width: stream.width, height: stream.height, rFrameRate: stream.r_frame_rate, frames: Number(stream.nb_read_packets) };
@@ -76,7 +84,9 @@ export function videoFacts(file: string): StreamFacts {
 /** The codec and duration (its packets' durations summed: containers' own figures are estimates) of a file's first audio stream, or null when it has none. */
 export function audioFacts(file: string): { codec: string; durationSec: number } | null {
   const probe = (entries: string) =>
-    spawnSync(ffprobePath, ["-v", "error", "-select_streams", "a:0", "-show_entries", entries, "-of", "csv=p=0", file], { maxBuffer: 1 << 26 })
+    spawnSync(ffprobePath, ["-v", "error", "-select_streams", "a:0", "-show_entries", entries, "-of", "csv=p=0", file], {
+      maxBuffer: 1 << 26,
+    })
       .stdout.toString()
       .trim();
   const codec = probe("stream=codec_name").split("\n")[0]?.replace(/,$/, "");
@@ -98,14 +108,20 @@ export function decodedFrameCount(file: string): number {
 
 /** The file's duration as a player shows it (ffprobe's format duration), seconds. */
 export function containerDuration(file: string): number {
-  return Number(spawnSync(ffprobePath, ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", file]).stdout.toString().trim());
+  return Number(
+    spawnSync(ffprobePath, ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", file]).stdout.toString().trim(),
+  );
 }
 
 /** Each frame's presentation time in seconds, in the order the decoder gives them. */
 export function frameTimes(file: string): number[] {
-  const result = spawnSync(ffprobePath, ["-v", "error", "-select_streams", "v:0", "-show_entries", "frame=best_effort_timestamp_time", "-of", "csv=p=0", file], {
-    maxBuffer: 1 << 26,
-  });
+  const result = spawnSync(
+    ffprobePath,
+    ["-v", "error", "-select_streams", "v:0", "-show_entries", "frame=best_effort_timestamp_time", "-of", "csv=p=0", file],
+    {
+      maxBuffer: 1 << 26,
+    },
+  );
   return result.stdout
     .toString()
     .split("\n")
@@ -116,14 +132,38 @@ export function frameTimes(file: string): number[] {
 
 /** The range a player reads a file's first video stream in: "pc" (full) when flagged so, else "tv" (limited, the default). */
 export function rangeOf(file: string): "tv" | "pc" {
-  const result = spawnSync(ffprobePath, ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=pix_fmt,color_range", "-of", "json", file]);
+  const result = spawnSync(ffprobePath, [
+    "-v",
+    "error",
+    "-select_streams",
+    "v:0",
+    "-show_entries",
+    "stream=pix_fmt,color_range",
+    "-of",
+    "json",
+    file,
+  ]);
   const stream = JSON.parse(result.stdout.toString()).streams[0];
   return stream.color_range === "pc" || String(stream.pix_fmt).startsWith("yuvj") ? "pc" : "tv";
 }
 
 /** The first frames of a file's video, decoded as 8-bit full-range gray (as bright as a player shows them), back to back. */
 function grayFrames(file: string, maxFrames: number): Buffer {
-  return ffmpeg(["-i", file, "-map", "0:v:0", "-frames:v", String(maxFrames), "-vsync", "passthrough", "-f", "rawvideo", "-pix_fmt", "gray", "-"]);
+  return ffmpeg([
+    "-i",
+    file,
+    "-map",
+    "0:v:0",
+    "-frames:v",
+    String(maxFrames),
+    "-vsync",
+    "passthrough",
+    "-f",
+    "rawvideo",
+    "-pix_fmt",
+    "gray",
+    "-",
+  ]);
 }
 
 /** Mean luma of each frame, decoded as 8-bit full-range gray (as bright as a player shows it). */
@@ -223,11 +263,13 @@ export function sample(name: string): string {
  * publish time.
  */
 export function serializedMessage(m: import("@google-cloud/pubsub").Message): Uint8Array {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded when first needed (see above)
   const { protos } = require("@google-cloud/pubsub") as typeof import("@google-cloud/pubsub");
   const ms = m.publishTime.getTime();
   return protos.google.pubsub.v1.PubsubMessage.encode({
-    data: m.data, attributes: m.attributes, messageId: m.id,
+    data: m.data,
+    attributes: m.attributes,
+    messageId: m.id,
     publishTime: { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 },
   }).finish();
 }

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { ModelServer, startModelServer } from "../src/dev/model-server";
+import { ModelServer, startModelServer } from "../dev/model-server";
 import { opencv } from "../src/video/vision";
 import { makeClip, runCliAsync, sample, tempDir, everyNth } from "./helpers";
 
@@ -19,7 +19,10 @@ interface Line {
 }
 
 function lines(file: string): Line[] {
-  return readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  return readFileSync(file, "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
 }
 
 describe("videoflow process --predictionEndpoint", () => {
@@ -43,20 +46,38 @@ describe("videoflow process --predictionEndpoint", () => {
     server.setFaults({});
     const out = path.join(dir, "real");
     // Act: vtest.avi, 2 frames a second, resized, cut into segments, small batches.
-    const result = await run(out, [sample("vtest.avi")], ["--inferenceFps", "2", "--inferenceSize", "384x288", "--segmentSeconds", "30", "--maxBatchSize", "4"]);
+    const result = await run(
+      out,
+      [sample("vtest.avi")],
+      ["--inferenceFps", "2", "--inferenceSize", "384x288", "--segmentSeconds", "30", "--maxBatchSize", "4"],
+    );
     // Assert
     assert.equal(result.code, 0, result.stdout + result.stderr);
     const predicted = lines(path.join(out, "vtest.avi", "predictions.jsonl"));
     const expected = everyNth(795, 5);
-    assert.deepEqual(predicted.map((l) => l.frame), expected, "every sampled frame once, in frame order");
+    assert.deepEqual(
+      predicted.map((l) => l.frame),
+      expected,
+      "every sampled frame once, in frame order",
+    );
     assert.ok(predicted.every((l) => l.predictions && !l.error));
-    assert.ok(predicted.filter((l) => l.predictions!.displayNames.includes("person")).length > expected.length / 2, "people in most frames");
+    assert.ok(
+      predicted.filter((l) => l.predictions!.displayNames.includes("person")).length > expected.length / 2,
+      "people in most frames",
+    );
     const manifest = JSON.parse(readFileSync(path.join(out, "vtest.avi", "manifest.json"), "utf8"));
     assert.deepEqual(
       { ...manifest.inference, framesPerSec: undefined },
       {
-        endpoint: server.predictUrl, deployedModelId: "haar-people-1", inferenceFps: 2, framesSent: expected.length,
-        framesPredicted: expected.length, framesFailed: 0, requests: manifest.inference.requests, retries: 0, framesPerSec: undefined,
+        endpoint: server.predictUrl,
+        deployedModelId: "haar-people-1",
+        inferenceFps: 2,
+        framesSent: expected.length,
+        framesPredicted: expected.length,
+        framesFailed: 0,
+        requests: manifest.inference.requests,
+        retries: 0,
+        framesPerSec: undefined,
       },
     );
     assert.ok(manifest.inference.requests >= expected.length / 4, "batches of at most 4");
@@ -68,7 +89,9 @@ describe("videoflow process --predictionEndpoint", () => {
     assert.equal(plain.code, 0);
     assert.equal(withBoxes.cols, 4 * 320 + 5 * 4);
     const count = (m: ReturnType<typeof opencv>["Mat"]["prototype"]) => m.threshold(250, 255, opencv().THRESH_BINARY).countNonZero();
-    assert.ok(count(withBoxes) > count(opencv().imread(path.join(dir, "plain", "vtest.avi", "preview.jpg"), opencv().IMREAD_GRAYSCALE)) + 500);
+    assert.ok(
+      count(withBoxes) > count(opencv().imread(path.join(dir, "plain", "vtest.avi", "preview.jpg"), opencv().IMREAD_GRAYSCALE)) + 500,
+    );
   });
 
   it("sends every frame when inferenceFps is 0, in each instance format", async () => {
@@ -78,8 +101,15 @@ describe("videoflow process --predictionEndpoint", () => {
       const result = await run(out, [clip], ["--instanceFormat", format, "--inferenceSize", "64x36"]);
       assert.equal(result.code, 0, result.stdout + result.stderr);
       const predicted = lines(path.join(out, "clip.mp4", "predictions.jsonl"));
-      assert.deepEqual(predicted.map((l) => l.frame), Array.from({ length: 100 }, (_, i) => i), format);
-      assert.ok(predicted.every((l) => !l.error), format);
+      assert.deepEqual(
+        predicted.map((l) => l.frame),
+        Array.from({ length: 100 }, (_, i) => i),
+        format,
+      );
+      assert.ok(
+        predicted.every((l) => !l.error),
+        format,
+      );
     }
   });
 
@@ -97,7 +127,10 @@ describe("videoflow process --predictionEndpoint", () => {
     assert.equal(manifest.outputs.grayVideo, undefined);
     assert.equal(manifest.segments, 3);
     assert.equal(manifest.inference.framesPredicted, 100);
-    assert.deepEqual(lines(path.join(folder, "predictions.jsonl")).map((l) => l.frame), Array.from({ length: 100 }, (_, i) => i));
+    assert.deepEqual(
+      lines(path.join(folder, "predictions.jsonl")).map((l) => l.frame),
+      Array.from({ length: 100 }, (_, i) => i),
+    );
     assert.ok(!existsSync(path.join(out, "_work", "clip.mp4")), "no segment left waiting");
   });
 
@@ -107,7 +140,10 @@ describe("videoflow process --predictionEndpoint", () => {
     const result = await run(out, [clip], ["--inferenceFps", "5", "--maxBatchSize", "2"]);
     assert.equal(result.code, 0, result.stdout + result.stderr);
     const predicted = lines(path.join(out, "clip.mp4", "predictions.jsonl"));
-    assert.deepEqual(predicted.map((l) => l.frame), everyNth(100, 5));
+    assert.deepEqual(
+      predicted.map((l) => l.frame),
+      everyNth(100, 5),
+    );
     assert.ok(predicted.every((l) => !l.error));
     const manifest = JSON.parse(readFileSync(path.join(out, "clip.mp4", "manifest.json"), "utf8"));
     assert.ok(manifest.inference.retries > 0, "retried");
@@ -119,7 +155,11 @@ describe("videoflow process --predictionEndpoint", () => {
     const result = await run(out, [clip], ["--inferenceFps", "5", "--maxBatchSize", "2"]);
     assert.equal(result.code, 0, result.stdout + result.stderr);
     const predicted = lines(path.join(out, "clip.mp4", "predictions.jsonl"));
-    assert.deepEqual(predicted.map((l) => l.frame), everyNth(100, 5), "no frame missing");
+    assert.deepEqual(
+      predicted.map((l) => l.frame),
+      everyNth(100, 5),
+      "no frame missing",
+    );
     const errors = predicted.filter((l) => l.error);
     assert.ok(errors.some((l) => /not JSON/.test(l.error!)) && errors.some((l) => /returned 1 predictions for 2 instances/.test(l.error!)));
     const manifest = JSON.parse(readFileSync(path.join(out, "clip.mp4", "manifest.json"), "utf8"));

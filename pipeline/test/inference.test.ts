@@ -1,6 +1,15 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { boxesOf, instanceBytes, parseEndpoint, parseReply, planBatches, requestBody, toInstance } from "../src/inference/inference";
+import {
+  BODY_OVERHEAD,
+  boxesOf,
+  instanceBytes,
+  isFull,
+  parseEndpoint,
+  parseReply,
+  requestBody,
+  toInstance,
+} from "../src/inference/inference";
 
 describe("parseEndpoint", () => {
   it("turns each kind of endpoint into its :predict URL", () => {
@@ -10,8 +19,14 @@ describe("parseEndpoint", () => {
       google: true,
       spec: "projects/my-proj/locations/europe-west4/endpoints/1234",
     });
-    assert.equal(parseEndpoint("projects/my-project/models/people").url, "https://ml.googleapis.com/v1/projects/my-project/models/people:predict");
-    assert.equal(parseEndpoint("projects/my-project/models/people/versions/v2").url, "https://ml.googleapis.com/v1/projects/my-project/models/people/versions/v2:predict");
+    assert.equal(
+      parseEndpoint("projects/my-project/models/people").url,
+      "https://ml.googleapis.com/v1/projects/my-project/models/people:predict",
+    );
+    assert.equal(
+      parseEndpoint("projects/my-project/models/people/versions/v2").url,
+      "https://ml.googleapis.com/v1/projects/my-project/models/people/versions/v2:predict",
+    );
     assert.equal(parseEndpoint("projects/my-project/models/people").kind, "ml-engine");
     const tfServing = parseEndpoint("http://127.0.0.1:8501/v1/models/people:predict");
     assert.equal(tfServing.kind, "http");
@@ -30,20 +45,23 @@ describe("instances and batches", () => {
   it("writes each instance format", () => {
     assert.deepEqual(toInstance("b64", { jpeg, width: 2, height: 1 }), { image_bytes: { b64: "/9j/2Q==" } });
     assert.deepEqual(toInstance("automl", { jpeg, width: 2, height: 1 }), { content: "/9j/2Q==" });
-    assert.deepEqual(toInstance("pixels", { gray: Buffer.from([1, 2, 3, 4, 5, 6]), width: 3, height: 2 }), [[1, 2, 3], [4, 5, 6]]);
+    assert.deepEqual(toInstance("pixels", { gray: Buffer.from([1, 2, 3, 4, 5, 6]), width: 3, height: 2 }), [
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     assert.equal(requestBody([1], { confidenceThreshold: 0.5 }), '{"instances":[1],"parameters":{"confidenceThreshold":0.5}}');
   });
 
-  it("batches by count and by request size (Vertex AI's 1.5 MB)", () => {
-    const small = Array.from({ length: 10 }, (_, i) => i);
-    assert.deepEqual(planBatches(small, () => 10, 4).map((b) => b.length), [4, 4, 2]);
+  it("closes a batch by count and by request size (Vertex AI's 1.5 MB)", () => {
+    // By count: a fifth instance does not join four, with room to spare.
+    assert.equal(isFull(3, BODY_OVERHEAD + 30, 10, 4), false);
+    assert.equal(isFull(4, BODY_OVERHEAD + 40, 10, 4), true);
     // 400 KB instances: three fit in 1.5 MB, a fourth does not.
-    const big = Array.from({ length: 7 }, (_, i) => i);
-    const batches = planBatches(big, () => 400_000, 100);
-    assert.deepEqual(batches.map((b) => b.length), [3, 3, 1]);
-    for (const b of batches) assert.ok(b.length * 400_000 + 64 <= 1_500_000);
+    assert.equal(isFull(2, BODY_OVERHEAD + 800_000, 400_000, 100), false);
+    assert.equal(isFull(3, BODY_OVERHEAD + 1_200_000, 400_000, 100), true);
     // One instance over the limit still goes, alone (its request will say what is wrong).
-    assert.deepEqual(planBatches([1, 2], () => 2_000_000, 100).map((b) => b.length), [1, 1]);
+    assert.equal(isFull(0, BODY_OVERHEAD, 2_000_000, 100), false);
+    assert.equal(isFull(1, BODY_OVERHEAD + 2_000_000, 10, 100), true);
     assert.equal(instanceBytes({ a: 1 }), 8);
   });
 });

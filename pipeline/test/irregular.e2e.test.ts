@@ -10,7 +10,18 @@ import { readFileSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { fractionValue } from "../src/video/probe";
-import { CliResult, containerDuration, ffmpeg, frameTimes, lumaMeans, maxChromaDeviation, runCli, sample, tempDir, videoFacts } from "./helpers";
+import {
+  CliResult,
+  containerDuration,
+  ffmpeg,
+  frameTimes,
+  lumaMeans,
+  maxChromaDeviation,
+  runCli,
+  sample,
+  tempDir,
+  videoFacts,
+} from "./helpers";
 
 interface Case {
   name: string;
@@ -42,28 +53,91 @@ describe("irregular footage: the same frames and timing whatever segmentSeconds 
   const dir = tempDir();
   const files: Record<string, string> = {};
   const runs = new Map<number, CliResult>();
-  const indexed = (rate: number, seconds: number) =>
-    ["-f", "lavfi", "-i", `nullsrc=s=160x120:r=${rate},geq=lum='16+mod(N*37\\,200)':cb=128:cr=128`, "-t", String(seconds)];
+  const indexed = (rate: number, seconds: number) => [
+    "-f",
+    "lavfi",
+    "-i",
+    `nullsrc=s=160x120:r=${rate},geq=lum='16+mod(N*37\\,200)':cb=128:cr=128`,
+    "-t",
+    String(seconds),
+  ];
   const cases: Case[] = [
     // An AVI as capture software writes it: 6 of every 20 frames have a picture, the rest are empty chunks (held frames).
-    { name: "held.avi", width: 160, height: 120, frames: 55, framesListed: 169, framesHeld: 114, framesUndecodable: 0, timing: "constant", tolerance: 0.0015 },
+    {
+      name: "held.avi",
+      width: 160,
+      height: 120,
+      frames: 55,
+      framesListed: 169,
+      framesHeld: 114,
+      framesUndecodable: 0,
+      timing: "constant",
+      tolerance: 0.0015,
+    },
     // Variable frame rate: frames at irregular times.
-    { name: "vfr.mp4", width: 160, height: 120, frames: 84, framesListed: 84, framesHeld: 0, framesUndecodable: 0, timing: "variable", tolerance: 0.0015 },
+    {
+      name: "vfr.mp4",
+      width: 160,
+      height: 120,
+      frames: 84,
+      framesListed: 84,
+      framesHeld: 0,
+      framesUndecodable: 0,
+      timing: "variable",
+      tolerance: 0.0015,
+    },
     // OpenCV's sample: its first frames have broken slices, and its decoder repeats a frame at the end.
-    { name: "box.mp4", width: 640, height: 480, frames: 453, framesListed: 455, framesHeld: 0, framesUndecodable: 2, timing: "constant", tolerance: 0.005 },
+    {
+      name: "box.mp4",
+      width: 640,
+      height: 480,
+      frames: 453,
+      framesListed: 455,
+      framesHeld: 0,
+      framesUndecodable: 2,
+      timing: "constant",
+      tolerance: 0.005,
+    },
   ];
   let bad: CliResult;
 
   before(() => {
     // Arrange
     files["held.avi"] = path.join(dir, "held.avi");
-    ffmpeg([...indexed(15, 11.3), "-vf", "select='lt(mod(n\\,20)\\,6)+eq(n\\,168)'", "-vsync", "passthrough", "-c:v", "mpeg4", "-q:v", "5", "-y", files["held.avi"]]);
+    ffmpeg([
+      ...indexed(15, 11.3),
+      "-vf",
+      "select='lt(mod(n\\,20)\\,6)+eq(n\\,168)'",
+      "-vsync",
+      "passthrough",
+      "-c:v",
+      "mpeg4",
+      "-q:v",
+      "5",
+      "-y",
+      files["held.avi"],
+    ]);
     files["vfr.mp4"] = path.join(dir, "vfr.mp4");
-    ffmpeg([...indexed(30, 6.5), "-vf", "select='not(mod(n\\,3))+eq(mod(n\\,7)\\,1)'", "-vsync", "passthrough", "-c:v", "libx264", "-preset", "veryfast", "-y", files["vfr.mp4"]]);
+    ffmpeg([
+      ...indexed(30, 6.5),
+      "-vf",
+      "select='not(mod(n\\,3))+eq(mod(n\\,7)\\,1)'",
+      "-vsync",
+      "passthrough",
+      "-c:v",
+      "libx264",
+      "-preset",
+      "veryfast",
+      "-y",
+      files["vfr.mp4"],
+    ]);
     files["box.mp4"] = sample("box.mp4");
     // Act: each way of cutting, into its own output folder.
     for (const seconds of SEGMENTS) {
-      runs.set(seconds, runCli(["process", ...Object.values(files), "--output", path.join(dir, `out-${seconds}`), "--segmentSeconds", String(seconds)]));
+      runs.set(
+        seconds,
+        runCli(["process", ...Object.values(files), "--output", path.join(dir, `out-${seconds}`), "--segmentSeconds", String(seconds)]),
+      );
     }
   });
 
@@ -84,10 +158,18 @@ describe("irregular footage: the same frames and timing whatever segmentSeconds 
       // timestamps are rounded to the millisecond), within half a frame.
       assert.equal(wholeTimes.length, c.frames);
       assert.equal(sourceTimes.length, c.frames);
-      sourceTimes.forEach((t, i) => assert.ok(Math.abs(wholeTimes[i] - (t - start) - wholeTimes[0]) < 0.5 / fps, `frame ${i} at ${wholeTimes[i]}, the source's at ${t}`));
+      sourceTimes.forEach((t, i) =>
+        assert.ok(
+          Math.abs(wholeTimes[i] - (t - start) - wholeTimes[0]) < 0.5 / fps,
+          `frame ${i} at ${wholeTimes[i]}, the source's at ${t}`,
+        ),
+      );
       // ...lasting as long as the source plays (held frames included), within one frame.
       const duration = containerDuration;
-      assert.ok(Math.abs(duration(path.join(whole, "gray.mp4")) - duration(source)) <= 1 / fps + 0.001, `lasts ${duration(path.join(whole, "gray.mp4"))} s, the source ${duration(source)} s`);
+      assert.ok(
+        Math.abs(duration(path.join(whole, "gray.mp4")) - duration(source)) <= 1 / fps + 0.001,
+        `lasts ${duration(path.join(whole, "gray.mp4"))} s, the source ${duration(source)} s`,
+      );
       if (c.name !== "box.mp4") {
         // Frame for frame the same pictures (each source frame has its own brightness), as bright as a player shows both.
         const want = lumaMeans(source, c.width, c.height);
@@ -96,8 +178,20 @@ describe("irregular footage: the same frames and timing whatever segmentSeconds 
       assert.ok(maxChromaDeviation(path.join(whole, "gray.mp4"), c.width, c.height) <= 1, "chroma is neutral");
       const manifest = JSON.parse(readFileSync(path.join(whole, "manifest.json"), "utf8"));
       assert.deepEqual(
-        { frames: manifest.video.frames, framesListed: manifest.video.framesListed, framesHeld: manifest.video.framesHeld, framesUndecodable: manifest.video.framesUndecodable, timing: manifest.video.timing },
-        { frames: c.frames, framesListed: c.framesListed, framesHeld: c.framesHeld, framesUndecodable: c.framesUndecodable, timing: c.timing },
+        {
+          frames: manifest.video.frames,
+          framesListed: manifest.video.framesListed,
+          framesHeld: manifest.video.framesHeld,
+          framesUndecodable: manifest.video.framesUndecodable,
+          timing: manifest.video.timing,
+        },
+        {
+          frames: c.frames,
+          framesListed: c.framesListed,
+          framesHeld: c.framesHeld,
+          framesUndecodable: c.framesUndecodable,
+          timing: c.timing,
+        },
       );
       for (const seconds of SEGMENTS.slice(1)) {
         const folder = path.join(dir, `out-${seconds}`, c.name);
@@ -106,8 +200,13 @@ describe("irregular footage: the same frames and timing whatever segmentSeconds 
         assert.deepEqual({ ...cut.video }, { ...manifest.video }, `${seconds} s segments: the same manifest facts`);
         const times = frameTimes(path.join(folder, "gray.mp4"));
         assert.equal(times.length, wholeTimes.length, `${seconds} s segments: frame count`);
-        times.forEach((t, i) => assert.ok(Math.abs(t - wholeTimes[i]) < c.tolerance, `${seconds} s segments: frame ${i} at ${t}, whole at ${wholeTimes[i]}`));
-        assert.ok(Math.abs(duration(path.join(folder, "gray.mp4")) - duration(path.join(whole, "gray.mp4"))) < 0.002, `${seconds} s segments: duration`);
+        times.forEach((t, i) =>
+          assert.ok(Math.abs(t - wholeTimes[i]) < c.tolerance, `${seconds} s segments: frame ${i} at ${t}, whole at ${wholeTimes[i]}`),
+        );
+        assert.ok(
+          Math.abs(duration(path.join(folder, "gray.mp4")) - duration(path.join(whole, "gray.mp4"))) < 0.002,
+          `${seconds} s segments: duration`,
+        );
       }
     });
   }

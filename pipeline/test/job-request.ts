@@ -21,7 +21,11 @@ function stagedPipeline(job: { environment: { sdkPipelineOptions: { options: Rec
 export function assertJobRequest(job: any, dir: string, image = IMAGE): void {
   assert.equal(job.type, "JOB_TYPE_STREAMING");
   const pool = job.environment.workerPools[0];
-  assert.deepEqual(pool.sdkHarnessContainerImages.map((i: { containerImage: string }) => i.containerImage), [image], "the workers run our image");
+  assert.deepEqual(
+    pool.sdkHarnessContainerImages.map((i: { containerImage: string }) => i.containerImage),
+    [image],
+    "the workers run our image",
+  );
   assert.equal(pool.packages, undefined, "nothing staged for the workers to install");
   for (const e of ["use_runner_v2", "use_portable_job_submission"]) assert.ok(job.environment.experiments.includes(e), e);
   assert.equal(job.environment.tempStoragePrefix, path.join(dir, "temp"));
@@ -42,8 +46,15 @@ export function assertJobRequest(job: any, dir: string, image = IMAGE): void {
   assert.equal(payload.subscription, SUBSCRIPTION);
   assert.equal(payload.withAttributes, true, "a notification's eventType lives in its attributes");
   const names = Object.values(pipeline.components!.transforms).map((t) => t.uniqueName);
-  for (const step of ["decide", "processVideos", "regroupByVideo", "announce"]) assert.ok(names.some((n) => n.includes(step)), `${step} in ${names.join(", ")}`);
+  for (const step of ["decide", "processVideos", "regroupByVideo", "announce"])
+    assert.ok(
+      names.some((n) => n.includes(step)),
+      `${step} in ${names.join(", ")}`,
+    );
   const envs = Object.values(pipeline.components!.environments).filter((e) => e.urn === "beam:env:docker:v1");
-  assert.deepEqual(envs.map((e) => runnerApi.DockerPayload.fromBinary(e.payload).containerImage), [image]);
+  assert.deepEqual(
+    envs.map((e) => runnerApi.DockerPayload.fromBinary(e.payload).containerImage),
+    [image],
+  );
   assert.ok(envs.every((e) => e.dependencies.length === 0));
 }

@@ -10,10 +10,10 @@
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { FaultProxy, startFaultProxy } from "../src/dev/fault-proxy";
-import { ListenerProcess } from "../src/dev/listener-process";
-import { ModelServer, startModelServer } from "../src/dev/model-server";
-import { LocalStack, NotificationRecorder, startLocalStack } from "../src/dev/stack";
+import { FaultProxy, startFaultProxy } from "../dev/fault-proxy";
+import { ListenerProcess } from "../dev/listener-process";
+import { ModelServer, startModelServer } from "../dev/model-server";
+import { LocalStack, NotificationRecorder, startLocalStack } from "../dev/stack";
 import { makeClip, maxChromaDeviation, tempDir, videoFacts } from "./helpers";
 
 const IN = "uploads-bucket";
@@ -34,7 +34,8 @@ describe("videoflow listen --runner flink on the local stack", () => {
     stack.pubsub.topic(stack.topic).publishMessage({ data: m.data, attributes: m.attributes });
 
   const read = async (bucket: string, name: string) => (await stack.storage.bucket(bucket).file(name).download())[0];
-  const objects = async (bucket: string, prefix: string) => (await stack.storage.bucket(bucket).getFiles({ prefix }))[0].map((f) => f.name).sort();
+  const objects = async (bucket: string, prefix: string) =>
+    (await stack.storage.bucket(bucket).getFiles({ prefix }))[0].map((f) => f.name).sort();
 
   before(async () => {
     clip = makeClip(path.join(dir, "clip.mp4"), { width: 426, height: 240, rate: "25", seconds: 4, audio: true });
@@ -44,8 +45,18 @@ describe("videoflow listen --runner flink on the local stack", () => {
     model = await startModelServer();
     listener = new ListenerProcess(
       [
-        "--runner", "flink", "--inputSubscription", stack.subscription, "--output", `gs://${OUT}/videoflow`, "--deadLetterTopic", stack.deadLetterTopic,
-        "--predictionEndpoint", model.predictUrl, "--inferenceFps", "2",
+        "--runner",
+        "flink",
+        "--inputSubscription",
+        stack.subscription,
+        "--output",
+        `gs://${OUT}/videoflow`,
+        "--deadLetterTopic",
+        stack.deadLetterTopic,
+        "--predictionEndpoint",
+        model.predictUrl,
+        "--inferenceFps",
+        "2",
       ],
       { ...stack.env, STORAGE_EMULATOR_HOST: proxy.url, VIDEOFLOW_DEBUG: "1" },
     );
@@ -62,7 +73,10 @@ describe("videoflow listen --runner flink on the local stack", () => {
     const [file] = await stack.storage.bucket(IN).upload(clip, { destination: "cam/one.mp4", contentType: "video/mp4", resumable: false });
     generation = String(file.metadata.generation);
     await publishAgain(await uploads.next("cam/one.mp4")); // the same notification again
-    await stack.storage.bucket(IN).file("cam/broken.mp4").save(Buffer.from("not a video at all"), { contentType: "video/mp4", resumable: false });
+    await stack.storage
+      .bucket(IN)
+      .file("cam/broken.mp4")
+      .save(Buffer.from("not a video at all"), { contentType: "video/mp4", resumable: false });
     await stack.storage.bucket(IN).file("notes/readme.txt").save("hello", { contentType: "text/plain", resumable: false });
     await stack.storage.bucket(IN).file("notes/readme.txt").delete();
     await stack.pubsub.topic(stack.topic).publishMessage({ data: Buffer.from("not a notification"), attributes: { hello: "world" } });
@@ -78,7 +92,10 @@ describe("videoflow listen --runner flink on the local stack", () => {
   it("processes an upload from its notification: gray.mp4, predictions, preview and manifest", async () => {
     await listener.waitFor((e) => e.event === "processed" && e.object === `gs://${IN}/cam/one.mp4`, "processed", WINDOW_MS);
     const folder = `videoflow/cam/one.mp4/${generation}`;
-    assert.deepEqual(await objects(OUT, folder), ["gray.mp4", "manifest.json", "predictions.jsonl", "preview.jpg"].map((f) => `${folder}/${f}`));
+    assert.deepEqual(
+      await objects(OUT, folder),
+      ["gray.mp4", "manifest.json", "predictions.jsonl", "preview.jpg"].map((f) => `${folder}/${f}`),
+    );
     const manifest = JSON.parse((await read(OUT, `${folder}/manifest.json`)).toString());
     assert.equal(manifest.source, `gs://${IN}/cam/one.mp4#${generation}`);
     assert.equal(manifest.video.frames, 100);
@@ -95,7 +112,10 @@ describe("videoflow listen --runner flink on the local stack", () => {
   it("retried the passing storage and endpoint failures: one result, no dead letter", async () => {
     await listener.waitFor((e) => e.event === "processed" && e.object === `gs://${IN}/cam/one.mp4`, "processed", WINDOW_MS);
     assert.equal(proxy.injected().length, 3, "every storage fault was met");
-    assert.deepEqual(model.requests.slice(0, 3).map((r) => r.status), [503, 503, 503]);
+    assert.deepEqual(
+      model.requests.slice(0, 3).map((r) => r.status),
+      [503, 503, 503],
+    );
     assert.ok(listener.count("retry") >= 4, `retry events: ${listener.count("retry")}`);
     assert.equal(listener.events.filter((e) => e.event === "dead letter" && String(e.video).startsWith("cam/one.mp4/")).length, 0);
   });
@@ -103,18 +123,42 @@ describe("videoflow listen --runner flink on the local stack", () => {
   it("gives one result for a notification delivered twice", async () => {
     await listener.waitFor((e) => e.event === "processed" && e.object === `gs://${IN}/cam/one.mp4`, "processed", WINDOW_MS);
     assert.equal(listener.processed(`gs://${IN}/cam/one.mp4`).length, 1);
-    await listener.waitFor((e) => e.event === "duplicate" && e.object === `gs://${IN}/cam/one.mp4`, "the copy found to be a duplicate", WINDOW_MS);
+    await listener.waitFor(
+      (e) => e.event === "duplicate" && e.object === `gs://${IN}/cam/one.mp4`,
+      "the copy found to be a duplicate",
+      WINDOW_MS,
+    );
   });
 
   it("skips what is not a video upload, and dead-letters a broken video and a malformed message", async () => {
-    await listener.waitFor((e) => e.event === "skipped" && e.reason === "event OBJECT_DELETE" && e.object === `gs://${IN}/notes/readme.txt`, "skipped delete", WINDOW_MS);
-    await listener.waitFor((e) => e.event === "skipped" && String(e.reason).startsWith("not a video") && e.object === `gs://${IN}/notes/readme.txt`, "skipped text", WINDOW_MS);
-    const broken = await listener.waitFor((e) => e.event === "dead letter" && String(e.video).startsWith("cam/broken.mp4/"), "dead letter", WINDOW_MS);
-    await listener.waitFor((e) => e.event === "dead letter" && String(e.reason).includes("not a Cloud Storage notification"), "malformed", WINDOW_MS);
+    await listener.waitFor(
+      (e) => e.event === "skipped" && e.reason === "event OBJECT_DELETE" && e.object === `gs://${IN}/notes/readme.txt`,
+      "skipped delete",
+      WINDOW_MS,
+    );
+    await listener.waitFor(
+      (e) => e.event === "skipped" && String(e.reason).startsWith("not a video") && e.object === `gs://${IN}/notes/readme.txt`,
+      "skipped text",
+      WINDOW_MS,
+    );
+    const broken = await listener.waitFor(
+      (e) => e.event === "dead letter" && String(e.video).startsWith("cam/broken.mp4/"),
+      "dead letter",
+      WINDOW_MS,
+    );
+    await listener.waitFor(
+      (e) => e.event === "dead letter" && String(e.reason).includes("not a Cloud Storage notification"),
+      "malformed",
+      WINDOW_MS,
+    );
     const record = JSON.parse((await read(OUT, `videoflow/_deadletter/${broken.video}.json`)).toString());
     assert.equal(record.source.startsWith(`gs://${IN}/cam/broken.mp4#`), true);
     assert.equal(record.stage, "probe");
-    assert.deepEqual(record.notification.attributes, (await uploads.next("cam/broken.mp4")).attributes, "the record keeps the notification");
+    assert.deepEqual(
+      record.notification.attributes,
+      (await uploads.next("cam/broken.mp4")).attributes,
+      "the record keeps the notification",
+    );
     assert.equal(listener.processed(`gs://${IN}/cam/broken.mp4`).length, 0);
   });
 
@@ -125,7 +169,11 @@ describe("videoflow listen --runner flink on the local stack", () => {
     // Act
     await publishAgain(await uploads.next("cam/one.mp4"));
     const from = listener.events.length;
-    await listener.waitFor((e) => e.event === "duplicate" && e.object === `gs://${IN}/cam/one.mp4` && listener.events.indexOf(e) >= from, "already processed", WINDOW_MS);
+    await listener.waitFor(
+      (e) => e.event === "duplicate" && e.object === `gs://${IN}/cam/one.mp4` && listener.events.indexOf(e) >= from,
+      "already processed",
+      WINDOW_MS,
+    );
     // Assert
     const [now] = await stack.storage.bucket(OUT).file(`${folder}/manifest.json`).getMetadata();
     assert.equal(now.generation, before.generation, "the manifest was not rewritten");
@@ -134,10 +182,15 @@ describe("videoflow listen --runner flink on the local stack", () => {
 
   it("counts what became of the notifications in Beam metrics, which Flink's REST API shows", async () => {
     // Arrange: every case above is done (the redelivered copy was the last).
-    await listener.waitFor((e) => e.event === "duplicate" && e.object === `gs://${IN}/cam/one.mp4` && e.reason === undefined && listener.count("duplicate") >= 2, "both copies", WINDOW_MS);
+    await listener.waitFor(
+      (e) => e.event === "duplicate" && e.object === `gs://${IN}/cam/one.mp4` && e.reason === undefined && listener.count("duplicate") >= 2,
+      "both copies",
+      WINDOW_MS,
+    );
     const ui = String((await listener.waitFor((e) => e.event === "flink web ui", "Flink's address")).url);
     // What the job logged, one event per notification or upload, is what its counters must say.
-    const logged = (event: string, also: (e: Record<string, unknown>) => boolean = () => true) => listener.events.filter((e) => e.event === event && also(e));
+    const logged = (event: string, also: (e: Record<string, unknown>) => boolean = () => true) =>
+      listener.events.filter((e) => e.event === event && also(e));
     const expected: Record<string, number> = {
       uploads_processed: logged("processed").length,
       frames_processed: 100 * logged("processed").length,
@@ -157,7 +210,10 @@ describe("videoflow listen --runner flink on the local stack", () => {
       if (Object.entries(expected).every(([name, value]) => seen[name] === value)) break;
     }
     // Assert
-    const story = listener.events.filter((e) => ["skipped", "duplicate"].includes(String(e.event))).map((e) => e.message).join("\n");
+    const story = listener.events
+      .filter((e) => ["skipped", "duplicate"].includes(String(e.event)))
+      .map((e) => e.message)
+      .join("\n");
     for (const [name, value] of Object.entries(expected)) assert.equal(seen[name], value, `${name}: ${JSON.stringify(seen)}\n${story}`);
     assert.match(String(seen.processing_ms_per_video), /count=1\b/, JSON.stringify(seen));
   });
@@ -170,7 +226,11 @@ describe("videoflow listen --runner flink on the local stack", () => {
     const checkpoints = () => listener.events.filter((e) => e.event === "checkpoint").length;
     await listener.waitFor((e) => e.event === "checkpoint" && checkpointsSince() >= 2 && checkpoints() >= 4, "two checkpoints", WINDOW_MS);
     const code = await listener.stop("SIGTERM");
-    const last = listener.events.filter((e) => e.severity !== "DEBUG").slice(-10).map((e) => e.message).join("\n");
+    const last = listener.events
+      .filter((e) => e.severity !== "DEBUG")
+      .slice(-10)
+      .map((e) => e.message)
+      .join("\n");
     assert.equal(code, 0, `exit status; the last it said:\n${last}\n${listener.stderr}`);
     assert.ok(listener.events.some((e) => e.event === "stopped"));
     // The subscription's ack deadline is 10 s: anything not acknowledged would be back by now.
@@ -188,7 +248,10 @@ describe("videoflow listen --runner flink on the local stack", () => {
 
   it("keeps its checkpointed state flat (Flink's own read, not the splittable one of apache/beam#27648)", () => {
     const sizes = listener.events.filter((e) => e.event === "checkpoint").map((e) => Number(e.stateBytes));
-    const story = listener.events.filter((e) => /checkpoint/i.test(e.message)).map((e) => `${e.time} ${e.message.slice(0, 200)}`).join("\n");
+    const story = listener.events
+      .filter((e) => /checkpoint/i.test(e.message))
+      .map((e) => `${e.time} ${e.message.slice(0, 200)}`)
+      .join("\n");
     assert.ok(sizes.length >= 4, `${sizes.length} checkpoints:\n${story}`);
     // The splittable read grew by about 0.7 MB a checkpoint from the first one on.
     assert.ok(Math.max(...sizes) <= sizes[0] + 200_000, `state bytes by checkpoint: ${sizes.join(", ")}`);
@@ -208,11 +271,21 @@ async function flinkUserMetrics(ui: string): Promise<Record<string, number | str
   const sums: Record<string, number | string> = {};
   for (const vertex of vertices) {
     const ids = ((await get(`/jobs/${job.id}/vertices/${vertex.id}/metrics`)) as Array<{ id: string }>).map((m) => m.id);
-    const wanted = ids.filter((id) => /uploads_processed|frames_processed|dead_lettered_|notifications_skipped|duplicate_notifications|processing_ms_per_video/.test(id));
+    const wanted = ids.filter((id) =>
+      /uploads_processed|frames_processed|dead_lettered_|notifications_skipped|duplicate_notifications|processing_ms_per_video/.test(id),
+    );
     if (wanted.length === 0) continue;
-    const values = (await get(`/jobs/${job.id}/vertices/${vertex.id}/metrics?get=${wanted.map(encodeURIComponent).join(",")}`)) as Array<{ id: string; value: string }>;
+    const values = (await get(`/jobs/${job.id}/vertices/${vertex.id}/metrics?get=${wanted.map(encodeURIComponent).join(",")}`)) as Array<{
+      id: string;
+      value: string;
+    }>;
     for (const { id, value } of values) {
-      const name = id.replace(/^\d+\./, "").replace(/^.*?(uploads_processed|frames_processed|dead_lettered_\w+|notifications_skipped|duplicate_notifications|processing_ms_per_video.*)$/, "$1");
+      const name = id
+        .replace(/^\d+\./, "")
+        .replace(
+          /^.*?(uploads_processed|frames_processed|dead_lettered_\w+|notifications_skipped|duplicate_notifications|processing_ms_per_video.*)$/,
+          "$1",
+        );
       // A distribution's value is its summary as text (Beam's DistributionResult).
       sums[name] = Number.isFinite(Number(value)) ? Number(sums[name] ?? 0) + Number(value) : value;
     }

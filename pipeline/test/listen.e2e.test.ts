@@ -6,11 +6,11 @@
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { LocalStack, NotificationRecorder, startLocalStack } from "../src/dev/stack";
+import { LocalStack, NotificationRecorder, startLocalStack } from "../dev/stack";
 import { everyNth, makeClip, runCliAsync, tempDir, videoFacts } from "./helpers";
-import { startFaultProxy } from "../src/dev/fault-proxy";
-import { ListenerProcess } from "../src/dev/listener-process";
-import { startModelServer } from "../src/dev/model-server";
+import { startFaultProxy } from "../dev/fault-proxy";
+import { ListenerProcess } from "../dev/listener-process";
+import { startModelServer } from "../dev/model-server";
 
 const IN = "uploads-bucket";
 const OUT = "results-bucket";
@@ -112,7 +112,9 @@ describe("videoflow listen on the local stack", () => {
   it("acknowledges and counts what is not a video upload, and dead-letters what never will succeed", async () => {
     const before = { ...countsOf(listener) };
     // Arrange: the notification of an upload that is deleted before anyone reads it.
-    const [gone] = await stack.storage.bucket(QUIET).upload(clip, { destination: "cam/gone.mp4", contentType: "video/mp4", resumable: false });
+    const [gone] = await stack.storage
+      .bucket(QUIET)
+      .upload(clip, { destination: "cam/gone.mp4", contentType: "video/mp4", resumable: false });
     const goneNotification = await quiet.next("cam/gone.mp4");
     await gone.delete();
     // Act: a text file, a delete, a malformed message, and the notification of the object that is gone.
@@ -120,18 +122,38 @@ describe("videoflow listen on the local stack", () => {
     await stack.storage.bucket(IN).file("notes/readme.txt").delete();
     await stack.pubsub.topic(stack.topic).publishMessage({ data: Buffer.from("not a notification"), attributes: { hello: "world" } });
     await publishAgain(goneNotification);
-    await listener.waitFor((e) => e.event === "dead letter" && String(e.source).includes("cam/gone.mp4"), "dead letter for the missing object");
-    await listener.waitFor((e) => e.event === "dead letter" && String(e.reason).includes("not a Cloud Storage notification"), "dead letter for the malformed message");
-    await listener.waitFor((e) => e.event === "skipped" && e.reason === "event OBJECT_DELETE" && e.object === `gs://${IN}/notes/readme.txt`, "skipped delete");
-    await listener.waitFor((e) => e.event === "skipped" && String(e.reason).startsWith("not a video") && e.object === `gs://${IN}/notes/readme.txt`, "skipped text");
+    await listener.waitFor(
+      (e) => e.event === "dead letter" && String(e.source).includes("cam/gone.mp4"),
+      "dead letter for the missing object",
+    );
+    await listener.waitFor(
+      (e) => e.event === "dead letter" && String(e.reason).includes("not a Cloud Storage notification"),
+      "dead letter for the malformed message",
+    );
+    await listener.waitFor(
+      (e) => e.event === "skipped" && e.reason === "event OBJECT_DELETE" && e.object === `gs://${IN}/notes/readme.txt`,
+      "skipped delete",
+    );
+    await listener.waitFor(
+      (e) => e.event === "skipped" && String(e.reason).startsWith("not a video") && e.object === `gs://${IN}/notes/readme.txt`,
+      "skipped text",
+    );
     // Assert: each was handled once, and the dead letters reached the topic with their reasons.
     const letters = await deadLetterMessages();
     const reasons = letters.map((l) => `${l.stage}: ${l.reason}`);
     const generation = goneNotification.attributes.objectGeneration;
-    assert.ok(reasons.some((r) => r === `input: gs://${QUIET}/cam/gone.mp4#${generation} does not exist`), reasons.join("\n"));
-    assert.ok(reasons.some((r) => /^notification: not a Cloud Storage notification/.test(r)), reasons.join("\n"));
+    assert.ok(
+      reasons.some((r) => r === `input: gs://${QUIET}/cam/gone.mp4#${generation} does not exist`),
+      reasons.join("\n"),
+    );
+    assert.ok(
+      reasons.some((r) => /^notification: not a Cloud Storage notification/.test(r)),
+      reasons.join("\n"),
+    );
     // Both the record and the message keep the notification whole, so that it can be sent again.
-    const record = JSON.parse((await stack.storage.bucket(OUT).file(`videoflow/_deadletter/cam/gone.mp4/${generation}.json`).download())[0].toString());
+    const record = JSON.parse(
+      (await stack.storage.bucket(OUT).file(`videoflow/_deadletter/cam/gone.mp4/${generation}.json`).download())[0].toString(),
+    );
     assert.equal(record.stage, "input");
     assert.deepEqual(record.notification.attributes, goneNotification.attributes);
     assert.equal(Buffer.from(record.notification.data, "base64").toString(), goneNotification.data.toString());
@@ -143,7 +165,11 @@ describe("videoflow listen on the local stack", () => {
     assert.deepEqual((malformed.notification as { attributes: unknown }).attributes, { hello: "world" });
     await new Promise((r) => setTimeout(r, 1000));
     assert.equal(listener.count("retry"), 0, "nothing is retried: none of these can succeed");
-    assert.equal(listener.events.filter((e) => e.event === "dead letter" && String(e.source).includes("cam/gone.mp4")).length, 1, "no redelivery");
+    assert.equal(
+      listener.events.filter((e) => e.event === "dead letter" && String(e.source).includes("cam/gone.mp4")).length,
+      1,
+      "no redelivery",
+    );
     assert.ok(countsOf(listener).skipped >= before.skipped + 2);
   });
 
@@ -152,12 +178,17 @@ describe("videoflow listen on the local stack", () => {
     const shared = listen(`gs://${IN}/out`);
     try {
       await shared.waitFor((e) => e.event === "listening", "listening");
-      const [file] = await stack.storage.bucket(IN).upload(clip, { destination: "cam/loop.mp4", contentType: "video/mp4", resumable: false });
+      const [file] = await stack.storage
+        .bucket(IN)
+        .upload(clip, { destination: "cam/loop.mp4", contentType: "video/mp4", resumable: false });
       await shared.waitFor((e) => e.event === "processed" && e.object === `gs://${IN}/cam/loop.mp4`, "processed");
       // The outputs' own notifications arrive after it: wait until all three were skipped.
       const folder = `out/cam/loop.mp4/${file.metadata.generation}`;
       for (const name of ["gray.mp4", "preview.jpg", "manifest.json"]) {
-        await shared.waitFor((e) => e.event === "skipped" && e.object === `gs://${IN}/${folder}/${name}` && e.reason === "under the output directory", `skip of ${name}`);
+        await shared.waitFor(
+          (e) => e.event === "skipped" && e.object === `gs://${IN}/${folder}/${name}` && e.reason === "under the output directory",
+          `skip of ${name}`,
+        );
       }
       assert.equal(shared.count("processed"), 1);
       assert.deepEqual(await objects(IN, "out/"), [`${folder}/gray.mp4`, `${folder}/manifest.json`, `${folder}/preview.jpg`]);
@@ -169,14 +200,20 @@ describe("videoflow listen on the local stack", () => {
   it("completes a video exactly once after the listener is killed while working on it", async () => {
     const first = listen();
     await first.waitFor((e) => e.event === "listening", "listening");
-    const [file] = await stack.storage.bucket(IN).upload(longClip, { destination: "cam/crash.mp4", contentType: "video/mp4", resumable: false });
+    const [file] = await stack.storage
+      .bucket(IN)
+      .upload(longClip, { destination: "cam/crash.mp4", contentType: "video/mp4", resumable: false });
     await first.waitFor((e) => e.event === "probed" && String(e.video).startsWith("cam/crash.mp4/"), "probed");
     // Act: kill it mid-video, then start another.
     assert.equal(await first.stop("SIGKILL"), null);
     assert.equal(first.count("processed"), 0, "killed before it finished");
     const second = listen();
     try {
-      const done = await second.waitFor((e) => e.event === "processed" && e.object === `gs://${IN}/cam/crash.mp4`, "processed after restart", 90000);
+      const done = await second.waitFor(
+        (e) => e.event === "processed" && e.object === `gs://${IN}/cam/crash.mp4`,
+        "processed after restart",
+        90000,
+      );
       // Assert: one complete result, nothing half-written left.
       const folder = `videoflow/cam/crash.mp4/${file.metadata.generation}`;
       assert.deepEqual(await objects(OUT, folder), [`${folder}/gray.mp4`, `${folder}/manifest.json`, `${folder}/preview.jpg`]);
@@ -196,21 +233,40 @@ describe("videoflow listen on the local stack", () => {
     const server = await startModelServer();
     const inferring = new ListenerProcess(
       [
-        "--inputSubscription", await freshSubscription("inference"), "--output", `gs://${OUT}/inferred`, "--maxInFlight", "2",
-        "--predictionEndpoint", server.predictUrl, "--inferenceFps", "5", "--writeGrayVideo", "false",
+        "--inputSubscription",
+        await freshSubscription("inference"),
+        "--output",
+        `gs://${OUT}/inferred`,
+        "--maxInFlight",
+        "2",
+        "--predictionEndpoint",
+        server.predictUrl,
+        "--inferenceFps",
+        "5",
+        "--writeGrayVideo",
+        "false",
       ],
       stack.env,
     );
     try {
       await inferring.waitFor((e) => e.event === "listening", "listening");
       // Act
-      const [file] = await stack.storage.bucket(IN).upload(clip, { destination: "cam/seen.mp4", contentType: "video/mp4", resumable: false });
+      const [file] = await stack.storage
+        .bucket(IN)
+        .upload(clip, { destination: "cam/seen.mp4", contentType: "video/mp4", resumable: false });
       await inferring.waitFor((e) => e.event === "processed" && e.object === `gs://${IN}/cam/seen.mp4`, "processed");
       // Assert
       const folder = `inferred/cam/seen.mp4/${file.metadata.generation}`;
       assert.deepEqual(await objects(OUT, folder), [`${folder}/manifest.json`, `${folder}/predictions.jsonl`, `${folder}/preview.jpg`]);
-      const lines = (await stack.storage.bucket(OUT).file(`${folder}/predictions.jsonl`).download())[0].toString().trim().split("\n").map((l) => JSON.parse(l));
-      assert.deepEqual(lines.map((l) => l.frame), everyNth(100, 5));
+      const lines = (await stack.storage.bucket(OUT).file(`${folder}/predictions.jsonl`).download())[0]
+        .toString()
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l));
+      assert.deepEqual(
+        lines.map((l) => l.frame),
+        everyNth(100, 5),
+      );
       assert.ok(lines.every((l) => Array.isArray(l.predictions.displayNames)));
       const manifest = JSON.parse((await stack.storage.bucket(OUT).file(`${folder}/manifest.json`).download())[0].toString());
       assert.equal(manifest.inference.framesPredicted, 20);
@@ -244,10 +300,21 @@ describe("videoflow listen on the local stack", () => {
     for (const [i, n] of copies.entries()) {
       const name = `${prefix}/clip-${i}.mp4`;
       const [file] = await stack.storage.bucket(QUIET).upload(clip, { destination: name, contentType: "video/mp4", resumable: false });
-      sent.push({ object: `gs://${QUIET}/${name}`, folder: `videoflow/${name}/${file.metadata.generation}`, copies: n, notification: await quiet.next(name) });
+      sent.push({
+        object: `gs://${QUIET}/${name}`,
+        folder: `videoflow/${name}/${file.metadata.generation}`,
+        copies: n,
+        notification: await quiet.next(name),
+      });
     }
     const batched = stack.pubsub.topic(stack.topic, { batching: { maxMessages: 100, maxMilliseconds: 200 } });
-    await Promise.all(sent.flatMap((u) => Array.from({ length: u.copies }, () => batched.publishMessage({ data: u.notification.data, attributes: u.notification.attributes }))));
+    await Promise.all(
+      sent.flatMap((u) =>
+        Array.from({ length: u.copies }, () =>
+          batched.publishMessage({ data: u.notification.data, attributes: u.notification.attributes }),
+        ),
+      ),
+    );
     return sent;
   }
 
@@ -263,19 +330,33 @@ describe("videoflow listen on the local stack", () => {
     };
   };
 
-  async function assertOneResultEach(listeners: ListenerProcess[], uploads: Array<{ object: string; folder: string; copies: number }>): Promise<void> {
+  async function assertOneResultEach(
+    listeners: ListenerProcess[],
+    uploads: Array<{ object: string; folder: string; copies: number }>,
+  ): Promise<void> {
     for (const u of uploads) {
-      assert.deepEqual(await objects(OUT, `${u.folder}/`), [`${u.folder}/gray.mp4`, `${u.folder}/manifest.json`, `${u.folder}/preview.jpg`], u.object);
+      assert.deepEqual(
+        await objects(OUT, `${u.folder}/`),
+        [`${u.folder}/gray.mp4`, `${u.folder}/manifest.json`, `${u.folder}/preview.jpg`],
+        u.object,
+      );
       // Attempts that raced each other wrote the manifest once: the loser's conditional write got 412 and kept the winner's result.
       const [versions] = await stack.storage.bucket(OUT).getFiles({ prefix: `${u.folder}/manifest.json`, versions: true });
       assert.equal(versions.length, 1, `${u.object}: the manifest was written ${versions.length} times`);
       const manifest = JSON.parse((await stack.storage.bucket(OUT).file(`${u.folder}/manifest.json`).download())[0].toString());
       assert.equal(manifest.video.frames, 100, `${u.object}: frames`);
-      assert.equal(videoFacts(await download(manifest.outputs.grayVideo, path.join(dir, `${u.folder.replace(/\W/g, "_")}.mp4`))).frames, 100);
+      assert.equal(
+        videoFacts(await download(manifest.outputs.grayVideo, path.join(dir, `${u.folder.replace(/\W/g, "_")}.mp4`))).frames,
+        100,
+      );
     }
     const prefix = uploads[0].folder.split("/")[1];
     assert.deepEqual(await objects(OUT, `videoflow/_deadletter/${prefix}/`), [], "no dead-letter record");
-    assert.deepEqual((await deadLetterMessages()).filter((m) => String(m.source).includes(`/${prefix}/`)), [], "no dead-letter message");
+    assert.deepEqual(
+      (await deadLetterMessages()).filter((m) => String(m.source).includes(`/${prefix}/`)),
+      [],
+      "no dead-letter message",
+    );
     // Every delivery acknowledged: none comes back after the 10 s ack deadline.
     const before = uploads.map((u) => handled(listeners, u.object));
     await new Promise((r) => setTimeout(r, 12000));
@@ -344,7 +425,10 @@ describe("videoflow listen on the local stack", () => {
         const manifest = JSON.parse((await stack.storage.bucket(OUT).file(`${u.folder}/manifest.json`).download())[0].toString());
         assert.equal(manifest.video.frames, 100);
       }
-      assert.equal([a, b].reduce((n, l) => n + l.count("dead letter"), 0), 0);
+      assert.equal(
+        [a, b].reduce((n, l) => n + l.count("dead letter"), 0),
+        0,
+      );
       assert.deepEqual(await objects(OUT, "videoflow/_deadletter/race/"), []);
     } finally {
       await Promise.all([a.stop(), b.stop()]);
@@ -359,14 +443,25 @@ describe("videoflow listen on the local stack", () => {
       // Act: the long clip, then the short one right after.
       await stack.storage.bucket(IN).upload(longClip, { destination: "isolation/long.mp4", contentType: "video/mp4", resumable: false });
       await stack.storage.bucket(IN).upload(clip, { destination: "isolation/short.mp4", contentType: "video/mp4", resumable: false });
-      const short = await l.waitFor((e) => e.event === "processed" && e.object === `gs://${IN}/isolation/short.mp4`, "short processed", 120000);
-      const long = await l.waitFor((e) => e.event === "processed" && e.object === `gs://${IN}/isolation/long.mp4`, "long processed", 120000);
+      const short = await l.waitFor(
+        (e) => e.event === "processed" && e.object === `gs://${IN}/isolation/short.mp4`,
+        "short processed",
+        120000,
+      );
+      const long = await l.waitFor(
+        (e) => e.event === "processed" && e.object === `gs://${IN}/isolation/long.mp4`,
+        "long processed",
+        120000,
+      );
       // Assert: the short one was done first, well before the long one took its time (from its delivery: the
       // bucket publishes a notification once the upload is complete).
       const received = l.events.find((e) => e.event === "received" && e.object === `gs://${IN}/isolation/short.mp4`)!;
       const shortSec = (Date.parse(String(short.time)) - Date.parse(String(received.time))) / 1000;
       assert.ok(l.events.indexOf(short) < l.events.indexOf(long), "the short video finished first");
-      assert.ok(shortSec < Number(long.processingSec) / 2, `short: done ${shortSec} s after it arrived; long: ${long.processingSec} s of processing`);
+      assert.ok(
+        shortSec < Number(long.processingSec) / 2,
+        `short: done ${shortSec} s after it arrived; long: ${long.processingSec} s of processing`,
+      );
     } finally {
       await l.stop();
     }
@@ -379,8 +474,20 @@ describe("videoflow listen on the local stack", () => {
     const proxy = await startFaultProxy(stack.env.STORAGE_EMULATOR_HOST);
     const server = await startModelServer();
     const l = new ListenerProcess(
-      ["--inputSubscription", await freshSubscription("transient"), "--output", `gs://${OUT}/transient`, "--segmentSeconds", "1",
-        "--predictionEndpoint", server.predictUrl, "--inferenceFps", "5", "--deadLetterTopic", stack.deadLetterTopic],
+      [
+        "--inputSubscription",
+        await freshSubscription("transient"),
+        "--output",
+        `gs://${OUT}/transient`,
+        "--segmentSeconds",
+        "1",
+        "--predictionEndpoint",
+        server.predictUrl,
+        "--inferenceFps",
+        "5",
+        "--deadLetterTopic",
+        stack.deadLetterTopic,
+      ],
       { ...stack.env, STORAGE_EMULATOR_HOST: proxy.url },
     );
     try {
@@ -391,13 +498,18 @@ describe("videoflow listen on the local stack", () => {
       );
       server.setFaults({ failAll: { status: 503, message: "the model is being redeployed" } });
       // Act
-      const [file] = await stack.storage.bucket(IN).upload(clip, { destination: "cam/flaky.mp4", contentType: "video/mp4", resumable: false });
+      const [file] = await stack.storage
+        .bucket(IN)
+        .upload(clip, { destination: "cam/flaky.mp4", contentType: "video/mp4", resumable: false });
       const healed = setTimeout(() => server.setFaults({}), 10000);
       await l.waitFor((e) => e.event === "processed" && e.object === `gs://${IN}/cam/flaky.mp4`, "processed", 90000);
       clearTimeout(healed);
       // Assert: one result, every frame predicted, nothing dead-lettered; the failures were met and retried.
       const folder = `transient/cam/flaky.mp4/${file.metadata.generation}`;
-      assert.deepEqual(await objects(OUT, `${folder}/`), ["gray.mp4", "manifest.json", "predictions.jsonl", "preview.jpg"].map((f) => `${folder}/${f}`));
+      assert.deepEqual(
+        await objects(OUT, `${folder}/`),
+        ["gray.mp4", "manifest.json", "predictions.jsonl", "preview.jpg"].map((f) => `${folder}/${f}`),
+      );
       const manifest = JSON.parse((await stack.storage.bucket(OUT).file(`${folder}/manifest.json`).download())[0].toString());
       assert.equal(manifest.video.frames, 100);
       assert.equal(manifest.inference.framesPredicted, 20);
@@ -421,13 +533,27 @@ describe("videoflow listen on the local stack", () => {
     server.setFaults({ failAll: { status: 503, message: "the model is being redeployed" } });
     const output = `gs://${OUT}/redriven`;
     const l = new ListenerProcess(
-      ["--inputSubscription", await freshSubscription("redrive"), "--output", output, "--maxRetrySeconds", "3",
-        "--predictionEndpoint", server.predictUrl, "--inferenceFps", "5", "--deadLetterTopic", stack.deadLetterTopic],
+      [
+        "--inputSubscription",
+        await freshSubscription("redrive"),
+        "--output",
+        output,
+        "--maxRetrySeconds",
+        "3",
+        "--predictionEndpoint",
+        server.predictUrl,
+        "--inferenceFps",
+        "5",
+        "--deadLetterTopic",
+        stack.deadLetterTopic,
+      ],
       stack.env,
     );
     try {
       await l.waitFor((e) => e.event === "listening", "listening");
-      const [file] = await stack.storage.bucket(IN).upload(clip, { destination: "cam/late.mp4", contentType: "video/mp4", resumable: false });
+      const [file] = await stack.storage
+        .bucket(IN)
+        .upload(clip, { destination: "cam/late.mp4", contentType: "video/mp4", resumable: false });
       const key = `cam/late.mp4/${file.metadata.generation}`;
       const letter = await l.waitFor((e) => e.event === "dead letter" && e.video === key, "dead letter", 60000);
       assert.equal(letter.stage, "inference");
@@ -444,7 +570,10 @@ describe("videoflow listen on the local stack", () => {
       assert.equal(summary.sent, 1);
       assert.equal(summary.skipped, 0);
       await l.waitFor((e) => e.event === "processed" && e.object === `gs://${IN}/cam/late.mp4`, "processed after redrive", 60000);
-      assert.deepEqual(await objects(OUT, `redriven/${key}/`), ["gray.mp4", "manifest.json", "predictions.jsonl", "preview.jpg"].map((f) => `redriven/${key}/${f}`));
+      assert.deepEqual(
+        await objects(OUT, `redriven/${key}/`),
+        ["gray.mp4", "manifest.json", "predictions.jsonl", "preview.jpg"].map((f) => `redriven/${key}/${f}`),
+      );
       assert.deepEqual(await objects(OUT, "redriven/_deadletter/"), [], "the success removed the dead-letter record");
       // Redriving again sends nothing: there is no dead letter left.
       const again = await runCliAsync(["redrive", "--output", output, "--inputTopic", stack.topic], stack.env);

@@ -3,13 +3,27 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { videoKey } from "../src/io/keys";
-import { buildManifest, outputLayout, writeManifest } from "../src/video/manifest";
+import { buildManifest, outputLayout, writeManifest } from "../src/output/manifest";
 import type { VideoInfo } from "../src/video/probe";
 import { tempDir } from "./helpers";
 
 const video: Omit<VideoInfo, "timeline"> = {
-  codec: "h264", width: 640, height: 360, rotation: 0, streamIndex: 0, fpsFraction: "30000/1001", fps: 30000 / 1001, frames: 1798,
-  framesListed: 1800, framesHeld: 2, durationSec: 59.993267, pixelFormat: "yuv420p", colorRange: "tv", audioCodec: "aac", constantRate: true, interlaced: false,
+  codec: "h264",
+  width: 640,
+  height: 360,
+  rotation: 0,
+  streamIndex: 0,
+  fpsFraction: "30000/1001",
+  fps: 30000 / 1001,
+  frames: 1798,
+  framesListed: 1800,
+  framesHeld: 2,
+  durationSec: 59.993267,
+  pixelFormat: "yuv420p",
+  colorRange: "tv",
+  audioCodec: "aac",
+  constantRate: true,
+  interlaced: false,
 };
 
 describe("videoKey", () => {
@@ -55,15 +69,37 @@ describe("manifest", () => {
   it("records the video, the outputs and the metrics", () => {
     const layout = outputLayout("/out", "a.mp4");
     const manifest = buildManifest({
-      source: "/in/a.mp4", key: "a.mp4", video, decoded: 1797, undecodable: 1, layout, segments: 3,
-      startedAt: 1_000_000, now: 1_000_000 + 4000, segmentSec: 5.5, assembleSec: 0.25,
+      source: "/in/a.mp4",
+      key: "a.mp4",
+      video,
+      decoded: 1797,
+      undecodable: 1,
+      layout,
+      segments: 3,
+      startedAt: 1_000_000,
+      now: 1_000_000 + 4000,
+      segmentSec: 5.5,
+      assembleSec: 0.25,
     });
     assert.equal(manifest.status, "ok");
     assert.deepEqual(manifest.video, {
-      codec: "h264", width: 640, height: 360, rotation: 0, fps: 29.97, durationSec: 59.993,
-      frames: 1797, framesListed: 1800, framesHeld: 2, framesUndecodable: 1, timing: "constant",
+      codec: "h264",
+      width: 640,
+      height: 360,
+      rotation: 0,
+      fps: 29.97,
+      durationSec: 59.993,
+      frames: 1797,
+      framesListed: 1800,
+      framesHeld: 2,
+      framesUndecodable: 1,
+      timing: "constant",
     });
-    assert.deepEqual(manifest.outputs, { grayVideo: "/out/a.mp4/gray.mp4", preview: "/out/a.mp4/preview.jpg", manifest: "/out/a.mp4/manifest.json" });
+    assert.deepEqual(manifest.outputs, {
+      grayVideo: "/out/a.mp4/gray.mp4",
+      preview: "/out/a.mp4/preview.jpg",
+      manifest: "/out/a.mp4/manifest.json",
+    });
     assert.equal(manifest.metrics.wallSec, 4);
     assert.equal(manifest.metrics.framesPerSec, 449.3);
     assert.equal(manifest.segments, 3);
@@ -74,7 +110,19 @@ describe("manifest", () => {
     const layout = outputLayout(out, "a.mp4");
     mkdirSync(path.dirname(layout.deadLetter), { recursive: true });
     writeFileSync(layout.deadLetter, "{}");
-    const manifest = buildManifest({ source: "a.mp4", key: "a.mp4", video, decoded: 1798, undecodable: 0, layout, segments: 1, startedAt: 0, now: 1000, segmentSec: 1, assembleSec: 0 });
+    const manifest = buildManifest({
+      source: "a.mp4",
+      key: "a.mp4",
+      video,
+      decoded: 1798,
+      undecodable: 0,
+      layout,
+      segments: 1,
+      startedAt: 0,
+      now: 1000,
+      segmentSec: 1,
+      assembleSec: 0,
+    });
     assert.equal(await writeManifest(manifest, layout), true);
     assert.deepEqual(JSON.parse(readFileSync(layout.manifest, "utf8")), manifest);
     assert.equal(existsSync(layout.deadLetter), false);

@@ -6,11 +6,25 @@ const rules = { outputDirectory: "gs://media/videoflow", videoExtensions: DEFAUL
 
 /** An OBJECT_FINALIZE notification as Cloud Storage publishes it (attributes, and the object resource as JSON). */
 function finalize(objectId: string, resource: Record<string, unknown> = {}, attributes: Record<string, string> = {}): NotificationMessage {
-  const object = { kind: "storage#object", name: objectId, bucket: "media", generation: "1700000000123456", size: "1000", updated: "2026-11-25T01:00:00.000Z", ...resource };
+  const object = {
+    kind: "storage#object",
+    name: objectId,
+    bucket: "media",
+    generation: "1700000000123456",
+    size: "1000",
+    updated: "2026-11-25T01:00:00.000Z",
+    ...resource,
+  };
   return {
     attributes: {
-      notificationConfig: "projects/_/buckets/media/notificationConfigs/1", eventType: "OBJECT_FINALIZE", payloadFormat: "JSON_API_V1",
-      bucketId: "media", objectId, objectGeneration: String(object.generation), eventTime: String(object.updated), ...attributes,
+      notificationConfig: "projects/_/buckets/media/notificationConfigs/1",
+      eventType: "OBJECT_FINALIZE",
+      payloadFormat: "JSON_API_V1",
+      bucketId: "media",
+      objectId,
+      objectGeneration: String(object.generation),
+      eventTime: String(object.updated),
+      ...attributes,
     },
     data: Buffer.from(JSON.stringify(object)),
   };
@@ -37,7 +51,10 @@ describe("decide (Cloud Storage notifications)", () => {
     const cases: Array<[NotificationMessage, RegExp]> = [
       [finalize("notes.txt", { contentType: "text/plain" }), /not a video \(content type text\/plain\)/],
       [{ ...finalize("a.mp4"), attributes: { ...finalize("a.mp4").attributes, eventType: "OBJECT_DELETE" } }, /event OBJECT_DELETE/],
-      [{ ...finalize("a.mp4"), attributes: { ...finalize("a.mp4").attributes, eventType: "OBJECT_METADATA_UPDATE" } }, /event OBJECT_METADATA_UPDATE/],
+      [
+        { ...finalize("a.mp4"), attributes: { ...finalize("a.mp4").attributes, eventType: "OBJECT_METADATA_UPDATE" } },
+        /event OBJECT_METADATA_UPDATE/,
+      ],
       [finalize("videoflow/uploads/a.mp4/1/gray.mp4", { contentType: "video/mp4" }), /under the output directory/],
       [finalize("elsewhere/gray.mp4", { contentType: "video/mp4", metadata: { "videoflow-output": "true" } }), /written by videoflow/],
     ];

@@ -32,14 +32,25 @@ describe("parseOptions", () => {
     assert.equal(options.previewFrames, 4);
     assert.deepEqual(options.inferenceSize, { width: 320, height: 240 });
     assert.equal(parseOptions({ outputDirectory: "x", writeGrayVideo: "false" }).writeGrayVideo, false);
-    assert.throws(() => parseOptions({ outputDirectory: "x", writeGrayVideo: "no" }), /--writeGrayVideo must be true or false \(got "no"\)/);
+    assert.throws(
+      () => parseOptions({ outputDirectory: "x", writeGrayVideo: "no" }),
+      /--writeGrayVideo must be true or false \(got "no"\)/,
+    );
   });
 
   it("accepts the three kinds of prediction endpoint and nothing else", () => {
-    for (const ok of ["projects/my-project/locations/us-central1/endpoints/123", "projects/my-project/models/m", "projects/my-project/models/m/versions/v1", "http://127.0.0.1:8501/v1/models/m:predict"]) {
+    for (const ok of [
+      "projects/my-project/locations/us-central1/endpoints/123",
+      "projects/my-project/models/m",
+      "projects/my-project/models/m/versions/v1",
+      "http://127.0.0.1:8501/v1/models/m:predict",
+    ]) {
       assert.equal(parseOptions({ outputDirectory: "x", predictionEndpoint: ok }).predictionEndpoint, ok);
     }
-    assert.throws(() => parseOptions({ outputDirectory: "x", predictionEndpoint: "ml-engine" }), /--predictionEndpoint is not projects\/P\/locations/);
+    assert.throws(
+      () => parseOptions({ outputDirectory: "x", predictionEndpoint: "ml-engine" }),
+      /--predictionEndpoint is not projects\/P\/locations/,
+    );
     assert.throws(() => parseOptions({ outputDirectory: "x", instanceFormat: "png" }), /--instanceFormat/);
   });
 
@@ -58,19 +69,42 @@ describe("parseOptions", () => {
 
   it("refuses a resource name whose project id cannot exist, in one line that names the parameter and the id", () => {
     const streaming = (more: Record<string, string>) => () =>
-      parseStreamingOptions({ outputDirectory: "gs://bucket/out", inputSubscription: "projects/my-project/subscriptions/uploads", ...more });
-    const oneLine = (pattern: RegExp) => (err: Error) => err instanceof UsageError && !err.message.includes("\n") && pattern.test(err.message);
+      parseStreamingOptions({
+        outputDirectory: "gs://bucket/out",
+        inputSubscription: "projects/my-project/subscriptions/uploads",
+        ...more,
+      });
+    const oneLine = (pattern: RegExp) => (err: Error) =>
+      err instanceof UsageError && !err.message.includes("\n") && pattern.test(err.message);
     assert.doesNotThrow(streaming({}));
     assert.doesNotThrow(streaming({ inputSubscription: "projects/example.com:my-project/subscriptions/uploads" }));
     for (const bad of ["demo", "My-Project", "1project", "my-project-", "a".repeat(31)]) {
-      assert.throws(streaming({ inputSubscription: `projects/${bad}/subscriptions/uploads` }), oneLine(new RegExp(`^--inputSubscription names a project that cannot exist: "${bad}" is not a project id`)));
-      assert.throws(streaming({ deadLetterTopic: `projects/${bad}/topics/dead` }), oneLine(/^--deadLetterTopic names a project that cannot exist/));
-      assert.throws(() => parseOptions({ outputDirectory: "x", predictionEndpoint: `projects/${bad}/locations/us-central1/endpoints/1` }), oneLine(/^--predictionEndpoint .* names a project that cannot exist/));
+      assert.throws(
+        streaming({ inputSubscription: `projects/${bad}/subscriptions/uploads` }),
+        oneLine(new RegExp(`^--inputSubscription names a project that cannot exist: "${bad}" is not a project id`)),
+      );
+      assert.throws(
+        streaming({ deadLetterTopic: `projects/${bad}/topics/dead` }),
+        oneLine(/^--deadLetterTopic names a project that cannot exist/),
+      );
+      assert.throws(
+        () => parseOptions({ outputDirectory: "x", predictionEndpoint: `projects/${bad}/locations/us-central1/endpoints/1` }),
+        oneLine(/^--predictionEndpoint .* names a project that cannot exist/),
+      );
     }
-    assert.throws(streaming({ inputSubscription: "projects/my-project/subscriptions/goog-uploads" }), oneLine(/"goog-uploads" is not a subscription id/));
-    assert.throws(streaming({ deadLetterTopic: "projects/my-project/subscriptions/dead" }), oneLine(/--deadLetterTopic must be projects\/<project>\/topics\/<topic>/));
+    assert.throws(
+      streaming({ inputSubscription: "projects/my-project/subscriptions/goog-uploads" }),
+      oneLine(/"goog-uploads" is not a subscription id/),
+    );
+    assert.throws(
+      streaming({ deadLetterTopic: "projects/my-project/subscriptions/dead" }),
+      oneLine(/--deadLetterTopic must be projects\/<project>\/topics\/<topic>/),
+    );
     // Vertex AI endpoints are often named by project number.
-    assert.equal(parseOptions({ outputDirectory: "x", predictionEndpoint: "projects/123456789/locations/us-central1/endpoints/1" }).predictionEndpoint, "projects/123456789/locations/us-central1/endpoints/1");
+    assert.equal(
+      parseOptions({ outputDirectory: "x", predictionEndpoint: "projects/123456789/locations/us-central1/endpoints/1" }).predictionEndpoint,
+      "projects/123456789/locations/us-central1/endpoints/1",
+    );
   });
 
   it("requires the output directory and rejects unknown parameters", () => {

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { ModelServer, startModelServer } from "../src/dev/model-server";
+import { ModelServer, startModelServer } from "../dev/model-server";
 import { GaveUp } from "../src/failure-policy";
 import { parseEndpoint, toInstance } from "../src/inference/inference";
 import { PredictError, PredictionClient } from "../src/inference/prediction-client";
@@ -39,7 +39,11 @@ describe("PredictionClient and the local model", () => {
     assert.equal(reply.deployedModelId, "haar-people-1");
     const found = reply.predictions[0] as { displayNames: string[]; bboxes: number[][] };
     assert.ok(found.displayNames.filter((n) => n === "person").length >= 2, `people found: ${JSON.stringify(found)}`);
-    for (const b of found.bboxes) assert.ok(b.every((v) => v >= 0 && v <= 1), "normalised boxes");
+    for (const b of found.bboxes)
+      assert.ok(
+        b.every((v) => v >= 0 && v <= 1),
+        "normalised boxes",
+      );
     assert.deepEqual(reply.predictions[1], { displayNames: [], confidences: [], bboxes: [] });
   });
 
@@ -59,23 +63,37 @@ describe("PredictionClient and the local model", () => {
 
   it("retries bursts of 429 and 500 until they pass", async () => {
     server.setFaults({ rate429: 0.3, errorRate: 0.3, seed: 7 });
-    const client = new PredictionClient(parseEndpoint(server.predictUrl), { maxConcurrentRequests: 4, retryBudgetMs: 3_600_000, sleep: instant });
+    const client = new PredictionClient(parseEndpoint(server.predictUrl), {
+      maxConcurrentRequests: 4,
+      retryBudgetMs: 3_600_000,
+      sleep: instant,
+    });
     const replies = await Promise.all(Array.from({ length: 12 }, () => client.predict([blank])));
     assert.ok(replies.every((r) => r.predictions.length === 1));
-    assert.ok(replies.some((r) => r.attempts > 1), "some requests were retried");
+    assert.ok(
+      replies.some((r) => r.attempts > 1),
+      "some requests were retried",
+    );
     assert.ok(server.requests.some((r) => r.status === 429) && server.requests.some((r) => r.status === 500));
   });
 
   it("fails at once on a status not worth retrying, with the endpoint's message", async () => {
     server.setFaults({ failAll: { status: 403, message: "Permission denied on endpoint" } });
     const client = new PredictionClient(parseEndpoint(server.predictUrl), { maxConcurrentRequests: 1, sleep: instant });
-    await assert.rejects(client.predict([blank]), (e: PredictError) => e.status === 403 && e.attempts === 1 && /HTTP 403: .*Permission denied on endpoint/.test(e.message));
+    await assert.rejects(
+      client.predict([blank]),
+      (e: PredictError) => e.status === 403 && e.attempts === 1 && /HTTP 403: .*Permission denied on endpoint/.test(e.message),
+    );
   });
 
   it("gives up on a 503 that lasts longer than its retry budget, saying how many tries over how long", async () => {
     server.setFaults({ failAll: { status: 503, message: "overloaded" } });
     const before = server.requests.length;
-    const client = new PredictionClient(parseEndpoint(server.predictUrl), { maxConcurrentRequests: 1, retryBudgetMs: 20_000, sleep: instant });
+    const client = new PredictionClient(parseEndpoint(server.predictUrl), {
+      maxConcurrentRequests: 1,
+      retryBudgetMs: 20_000,
+      sleep: instant,
+    });
     await assert.rejects(client.predict([blank]), (e: Error) => {
       assert.ok(e instanceof GaveUp, String(e));
       // Waits of 0.5, 1, 2, 4, 8, 16 s, each 50-100 % of that: 6 or 7 tries fit in 20 s.
@@ -115,4 +133,3 @@ describe("PredictionClient and the local model", () => {
     assert.equal(most, 3);
   });
 });
-

@@ -13,15 +13,42 @@ describe("parseProbe (ffprobe's JSON)", () => {
       {
         streams: [
           { index: 0, codec_type: "audio", codec_name: "aac" },
-          { index: 1, codec_type: "video", codec_name: "h264", width: 640, height: 360, pix_fmt: "yuv420p", r_frame_rate: "30000/1001", avg_frame_rate: "30000/1001", nb_frames: "1798", duration: "59.993267", time_base: "1/30000" },
+          {
+            index: 1,
+            codec_type: "video",
+            codec_name: "h264",
+            width: 640,
+            height: 360,
+            pix_fmt: "yuv420p",
+            r_frame_rate: "30000/1001",
+            avg_frame_rate: "30000/1001",
+            nb_frames: "1798",
+            duration: "59.993267",
+            time_base: "1/30000",
+          },
         ],
         format: { duration: "60.0", start_time: "0.000000" },
       },
       "a.mp4",
     );
     assert.deepEqual(info, {
-      codec: "h264", width: 640, height: 360, rotation: 0, streamIndex: 1, fpsFraction: "30000/1001", fps: 30000 / 1001, timeBase: { num: 1, den: 30000 },
-      originSec: 0, recordedFrames: 1798, declaredSec: 59.993267, streamEndSec: 59.993267, pixelFormat: "yuv420p", colorRange: "unknown", audioCodec: "aac", constantRate: true, interlaced: false,
+      codec: "h264",
+      width: 640,
+      height: 360,
+      rotation: 0,
+      streamIndex: 1,
+      fpsFraction: "30000/1001",
+      fps: 30000 / 1001,
+      timeBase: { num: 1, den: 30000 },
+      originSec: 0,
+      recordedFrames: 1798,
+      declaredSec: 59.993267,
+      streamEndSec: 59.993267,
+      pixelFormat: "yuv420p",
+      colorRange: "unknown",
+      audioCodec: "aac",
+      constantRate: true,
+      interlaced: false,
     });
   });
 
@@ -30,7 +57,16 @@ describe("parseProbe (ffprobe's JSON)", () => {
       {
         streams: [
           { index: 0, codec_type: "video", codec_name: "mjpeg", width: 300, height: 300, disposition: { attached_pic: 1 } },
-          { index: 1, codec_type: "video", codec_name: "h264", width: 1280, height: 720, r_frame_rate: "60/1", avg_frame_rate: "2400/91", time_base: "1/1000" },
+          {
+            index: 1,
+            codec_type: "video",
+            codec_name: "h264",
+            width: 1280,
+            height: 720,
+            r_frame_rate: "60/1",
+            avg_frame_rate: "2400/91",
+            time_base: "1/1000",
+          },
           { index: 2, codec_type: "audio", codec_name: "opus" },
         ],
         format: { duration: "12.5" },
@@ -45,7 +81,21 @@ describe("parseProbe (ffprobe's JSON)", () => {
 
   it("takes a fixed-rate container's listed frames as its declared length (AVI)", () => {
     const info = parseProbe(
-      { streams: [{ codec_type: "video", codec_name: "mpeg4", width: 320, height: 240, r_frame_rate: "15/1", avg_frame_rate: "15/1", nb_frames: "166", duration: "6.33", time_base: "1/15" }] },
+      {
+        streams: [
+          {
+            codec_type: "video",
+            codec_name: "mpeg4",
+            width: 320,
+            height: 240,
+            r_frame_rate: "15/1",
+            avg_frame_rate: "15/1",
+            nb_frames: "166",
+            duration: "6.33",
+            time_base: "1/15",
+          },
+        ],
+      },
       "capture.avi",
     );
     assert.ok(Math.abs(info.declaredSec! - 166 / 15) < 1e-9);
@@ -53,18 +103,46 @@ describe("parseProbe (ffprobe's JSON)", () => {
 
   it("says what is missing", () => {
     const audioOnly = { streams: [{ codec_type: "audio", codec_name: "mp3" }] };
-    assert.throws(() => parseProbe(audioOnly, "song.mp3"), (e: VideoError) => e.stage === "probe" && /song.mp3 has no video stream \(it has: audio\)/.test(e.reason));
+    assert.throws(
+      () => parseProbe(audioOnly, "song.mp3"),
+      (e: VideoError) => e.stage === "probe" && /song.mp3 has no video stream \(it has: audio\)/.test(e.reason),
+    );
     assert.throws(() => parseProbe({ streams: [] }, "x"), /no streams at all/);
-    assert.throws(() => parseProbe({ streams: [{ codec_type: "video", width: 10, height: 10, r_frame_rate: "0/0" }] }, "x"), /no usable frame rate/);
+    assert.throws(
+      () => parseProbe({ streams: [{ codec_type: "video", width: 10, height: 10, r_frame_rate: "0/0" }] }, "x"),
+      /no usable frame rate/,
+    );
   });
 });
 
 describe("displayRotation (phones record sideways and say so)", () => {
   it("takes whole quarter turns, as ffmpeg turns the frames, and swaps the shown size for a quarter turn", () => {
-    const turns = [undefined, [], [{ rotation: 90 }], [{ rotation: -90 }], [{ rotation: 270 }], [{ rotation: -180 }], [{ rotation: 45 }], [{ rotation: 89.9999 }]];
+    const turns = [
+      undefined,
+      [],
+      [{ rotation: 90 }],
+      [{ rotation: -90 }],
+      [{ rotation: 270 }],
+      [{ rotation: -180 }],
+      [{ rotation: 45 }],
+      [{ rotation: 89.9999 }],
+    ];
     assert.deepEqual(turns.map(displayRotation), [0, 0, 90, -90, -90, 180, 0, 90]);
     const phone = parseProbe(
-      { streams: [{ codec_type: "video", codec_name: "hevc", width: 1920, height: 1080, r_frame_rate: "30/1", avg_frame_rate: "30/1", time_base: "1/600", side_data_list: [{ side_data_type: "Display Matrix", rotation: -90 }] }] },
+      {
+        streams: [
+          {
+            codec_type: "video",
+            codec_name: "hevc",
+            width: 1920,
+            height: 1080,
+            r_frame_rate: "30/1",
+            avg_frame_rate: "30/1",
+            time_base: "1/600",
+            side_data_list: [{ side_data_type: "Display Matrix", rotation: -90 }],
+          },
+        ],
+      },
       "IMG_0001.MOV",
     );
     assert.deepEqual([phone.width, phone.height, phone.rotation], [1080, 1920, -90]);
@@ -73,7 +151,21 @@ describe("displayRotation (phones record sideways and say so)", () => {
 
 describe("describeFrames (headers and packets)", () => {
   const avi = parseProbe(
-    { streams: [{ codec_type: "video", codec_name: "mpeg4", width: 320, height: 240, r_frame_rate: "15/1", avg_frame_rate: "15/1", nb_frames: "166", duration: "11.066667", time_base: "1/15" }] },
+    {
+      streams: [
+        {
+          codec_type: "video",
+          codec_name: "mpeg4",
+          width: 320,
+          height: 240,
+          r_frame_rate: "15/1",
+          avg_frame_rate: "15/1",
+          nb_frames: "166",
+          duration: "11.066667",
+          time_base: "1/15",
+        },
+      ],
+    },
     "capture.avi",
   );
   const packets = (pts: number[]) => pts.map((t) => `${t},${t},1,1000`).join("\n");
@@ -92,7 +184,9 @@ describe("describeFrames (headers and packets)", () => {
     const pts = Array.from({ length: 101 }, (_, i) => i);
     assert.throws(
       () => describeFrames(avi, parsePacketScan(packets(pts)), "gs://b/cut.avi"),
-      (e: VideoError) => e.stage === "probe" && e.reason === "gs://b/cut.avi is truncated: only 6.7 s of the 11.1 s it declares could be read (101 of 166 frames)",
+      (e: VideoError) =>
+        e.stage === "probe" &&
+        e.reason === "gs://b/cut.avi is truncated: only 6.7 s of the 11.1 s it declares could be read (101 of 166 frames)",
     );
     // Within a second (or 5 %) of the declared length is not truncated: containers round.
     assert.equal(describeFrames(avi, parsePacketScan(packets(Array.from({ length: 160 }, (_, i) => i))), "x").frames, 160);
@@ -100,7 +194,23 @@ describe("describeFrames (headers and packets)", () => {
 
   it("ends the last picture where the stream's declared span ends when that comes before its packet's end (an MP4 edit list)", () => {
     const mp4 = (duration: string) =>
-      parseProbe({ streams: [{ codec_type: "video", codec_name: "h264", width: 160, height: 120, r_frame_rate: "30/1", avg_frame_rate: "13/1", duration, time_base: "1/15360" }] }, "vfr.mp4");
+      parseProbe(
+        {
+          streams: [
+            {
+              codec_type: "video",
+              codec_name: "h264",
+              width: 160,
+              height: 120,
+              r_frame_rate: "30/1",
+              avg_frame_rate: "13/1",
+              duration,
+              time_base: "1/15360",
+            },
+          ],
+        },
+        "vfr.mp4",
+      );
     // The last picture at 5.9 s; its packet lasts 0.1 s, the edit list shows it for 1/30 s.
     const scan = parsePacketScan([`0,0,1536,100,K_`, `90624,90624,1536,100,__`].join("\n"));
     assert.ok(Math.abs(describeFrames(mp4("5.933333"), scan, "vfr.mp4").durationSec - 5.933333) < 1e-4);

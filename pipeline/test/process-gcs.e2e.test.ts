@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { StorageEmulator, startStorageEmulator } from "../src/dev/storage-emulator";
+import { StorageEmulator, startStorageEmulator } from "../dev/storage-emulator";
 import { storageClient } from "../src/io/storage";
 import { CliResult, makeClip, runCliAsync, tempDir, videoFacts } from "./helpers";
 
@@ -28,7 +28,16 @@ describe("videoflow process with Cloud Storage inputs and outputs", () => {
     local = makeClip(path.join(dir, "local.mp4"), { width: 160, height: 90, rate: "30", seconds: 2 });
     // Act
     run = await runCliAsync(
-      ["process", "gs://in-bucket/videos/a b.mp4", local, "gs://in-bucket/missing.mp4", "--output", "gs://out-bucket/run", "--segmentSeconds", "2"],
+      [
+        "process",
+        "gs://in-bucket/videos/a b.mp4",
+        local,
+        "gs://in-bucket/missing.mp4",
+        "--output",
+        "gs://out-bucket/run",
+        "--segmentSeconds",
+        "2",
+      ],
       { STORAGE_EMULATOR_HOST: emulator.url, GOOGLE_CLOUD_PROJECT: "videoflow-test", METADATA_SERVER_DETECTION: "none" },
     );
   });
@@ -47,7 +56,11 @@ describe("videoflow process with Cloud Storage inputs and outputs", () => {
   });
 
   it("writes the object's results under its sanitised object name, marked as videoflow's output", async () => {
-    assert.deepEqual(await names("run/videos/"), ["run/videos/a_b.mp4/gray.mp4", "run/videos/a_b.mp4/manifest.json", "run/videos/a_b.mp4/preview.jpg"]);
+    assert.deepEqual(await names("run/videos/"), [
+      "run/videos/a_b.mp4/gray.mp4",
+      "run/videos/a_b.mp4/manifest.json",
+      "run/videos/a_b.mp4/preview.jpg",
+    ]);
     const gray = path.join(dir, "gray.mp4");
     await storage.bucket("out-bucket").file("run/videos/a_b.mp4/gray.mp4").download({ destination: gray });
     assert.equal(videoFacts(gray).frames, 125);

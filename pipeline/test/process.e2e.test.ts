@@ -27,11 +27,41 @@ describe("videoflow process: every video gets gray.mp4, preview.jpg and manifest
   const dir = tempDir();
   const out = path.join(dir, "out");
   const cases: Case[] = [
-    { name: "h264-audio.mp4", segments: 2, audio: "aac", undecodable: 0, file: () => makeClip(path.join(dir, "h264-audio.mp4"), { width: 640, height: 360, rate: "30000/1001", seconds: 9, audio: true }) },
-    { name: "vp9.webm", segments: 1, audio: null, undecodable: 0, file: () => makeClip(path.join(dir, "vp9.webm"), { width: 426, height: 240, rate: "25", seconds: 5, codec: "vp9" }) },
-    { name: "odd-size.mp4", segments: 1, audio: null, undecodable: 0, file: () => makeClip(path.join(dir, "odd-size.mp4"), { width: 321, height: 241, rate: "24", seconds: 3 }) },
-    { name: "mpeg4.avi", segments: 1, audio: "aac", undecodable: 0, file: () => makeClip(path.join(dir, "mpeg4.avi"), { width: 352, height: 288, rate: "15", seconds: 4, codec: "mpeg4", audio: true }) },
-    { name: "h264.ts", segments: 2, audio: "aac", undecodable: 0, file: () => makeClip(path.join(dir, "h264.ts"), { width: 320, height: 240, rate: "25", seconds: 7, audio: true }) },
+    {
+      name: "h264-audio.mp4",
+      segments: 2,
+      audio: "aac",
+      undecodable: 0,
+      file: () => makeClip(path.join(dir, "h264-audio.mp4"), { width: 640, height: 360, rate: "30000/1001", seconds: 9, audio: true }),
+    },
+    {
+      name: "vp9.webm",
+      segments: 1,
+      audio: null,
+      undecodable: 0,
+      file: () => makeClip(path.join(dir, "vp9.webm"), { width: 426, height: 240, rate: "25", seconds: 5, codec: "vp9" }),
+    },
+    {
+      name: "odd-size.mp4",
+      segments: 1,
+      audio: null,
+      undecodable: 0,
+      file: () => makeClip(path.join(dir, "odd-size.mp4"), { width: 321, height: 241, rate: "24", seconds: 3 }),
+    },
+    {
+      name: "mpeg4.avi",
+      segments: 1,
+      audio: "aac",
+      undecodable: 0,
+      file: () => makeClip(path.join(dir, "mpeg4.avi"), { width: 352, height: 288, rate: "15", seconds: 4, codec: "mpeg4", audio: true }),
+    },
+    {
+      name: "h264.ts",
+      segments: 2,
+      audio: "aac",
+      undecodable: 0,
+      file: () => makeClip(path.join(dir, "h264.ts"), { width: 320, height: 240, rate: "25", seconds: 7, audio: true }),
+    },
     { name: "vtest.avi", segments: 20, audio: null, undecodable: 0, file: () => sample("vtest.avi") },
     { name: "Megamind.avi", segments: 3, audio: "ac3", undecodable: 0, file: () => sample("Megamind.avi") },
     { name: "box.mp4", segments: 4, audio: "mp3", undecodable: 2, discarded: 1, file: () => sample("box.mp4") },
@@ -50,7 +80,10 @@ describe("videoflow process: every video gets gray.mp4, preview.jpg and manifest
   it("exits 0 and reports every video done", () => {
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.equal(run.events.filter((e) => e.event === "video done").length, cases.length);
-    assert.ok(run.events.every((e) => typeof e.severity === "string" && typeof e.message === "string"), "JSON log lines for Cloud Logging");
+    assert.ok(
+      run.events.every((e) => typeof e.severity === "string" && typeof e.message === "string"),
+      "JSON log lines for Cloud Logging",
+    );
   });
 
   for (const c of cases) {
@@ -66,7 +99,10 @@ describe("videoflow process: every video gets gray.mp4, preview.jpg and manifest
       assert.equal(manifest.video.frames, gray.frames);
       assert.equal(manifest.video.framesUndecodable, c.undecodable);
       assert.deepEqual([gray.width, gray.height], [input.width, input.height], "resolution");
-      assert.ok(Math.abs(fractionValue(gray.rFrameRate) - fractionValue(input.rFrameRate)) < 0.01, `frame rate ${gray.rFrameRate} vs ${input.rFrameRate}`);
+      assert.ok(
+        Math.abs(fractionValue(gray.rFrameRate) - fractionValue(input.rFrameRate)) < 0.01,
+        `frame rate ${gray.rFrameRate} vs ${input.rFrameRate}`,
+      );
       assert.ok(maxChromaDeviation(path.join(folder, "gray.mp4"), gray.width, gray.height) <= 1, "chroma is neutral");
       // The source's picture, pixel by pixel, as a player shows both (the gray video's range flag is right: the
       // full-range values it held before, read as limited range, were 9 levels off on average).

@@ -24,9 +24,16 @@ describe("videoflow process --runner flink: the direct runner's results", () => 
     writeFileSync(inputs["notes.mp4"], "not a video\n".repeat(100));
     // Act: the same command on each runner; on Flink also with the workers started by Flink (a PROCESS
     // environment running the worker entry point, with the flags Dataflow gives its containers).
-    const variants: Record<string, string[]> = { direct: ["--runner", "direct"], flink: ["--runner", "flink"], process: ["--runner", "flink", "--environmentType", "PROCESS"] };
+    const variants: Record<string, string[]> = {
+      direct: ["--runner", "direct"],
+      flink: ["--runner", "flink"],
+      process: ["--runner", "flink", "--environmentType", "PROCESS"],
+    };
     for (const [name, flags] of Object.entries(variants)) {
-      runs[name] = await runCliAsync(["process", ...Object.values(inputs), "--output", path.join(dir, name), "--segmentSeconds", "4", ...flags], { VIDEOFLOW_DEBUG: "1" });
+      runs[name] = await runCliAsync(
+        ["process", ...Object.values(inputs), "--output", path.join(dir, name), "--segmentSeconds", "4", ...flags],
+        { VIDEOFLOW_DEBUG: "1" },
+      );
     }
   });
 
@@ -63,7 +70,10 @@ describe("videoflow process --runner flink: the direct runner's results", () => 
 
   it("ran on Flink: a job server started and the job went through Beam's portable runner", () => {
     for (const variant of ["flink", "process"]) {
-      assert.ok(runs[variant].events.some((e) => e.event === "runner" && e.runner === "flink" && e.jobServer), `${variant}: the run says where it ran`);
+      assert.ok(
+        runs[variant].events.some((e) => e.event === "runner" && e.runner === "flink" && e.jobServer),
+        `${variant}: the run says where it ran`,
+      );
     }
   });
 
@@ -75,7 +85,10 @@ describe("videoflow process --runner flink: the direct runner's results", () => 
     assert.ok(probed("flink").every((e) => e.workerPid === undefined));
     assert.equal(probed("process").length, 3, "PROCESS: the workers' lines were forwarded");
     const pids = new Set(probed("process").map((e) => e.workerPid));
-    assert.ok([...pids].every((pid) => typeof pid === "number" && pid > 0), `worker pids: ${[...pids].join(", ")}`);
+    assert.ok(
+      [...pids].every((pid) => typeof pid === "number" && pid > 0),
+      `worker pids: ${[...pids].join(", ")}`,
+    );
     assert.equal(runs.process.events.filter((e) => e.event === "outcome").length, 4);
   });
 });

@@ -1,6 +1,16 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { SEEK_LEAD, endsEvenly, pictureOf, picturesIn, planEvery, planSamples, planSegments, sampleWindows, spreadIndices } from "../src/video/segment";
+import {
+  SEEK_LEAD,
+  endsEvenly,
+  pictureOf,
+  picturesIn,
+  planEvery,
+  planSamples,
+  planSegments,
+  sampleWindows,
+  spreadIndices,
+} from "../src/video/segment";
 import { Timeline, expandRuns, toRuns } from "../src/video/timeline";
 
 /** A timeline of pictures at these timestamps, in a time base of 1/den s. */
@@ -22,12 +32,17 @@ describe("planSegments", () => {
       const pts = range(7211, r.step, r.from ?? 0);
       const plan = planSegments(timeline(pts, r.den, r.step, (r.from ?? 0) / r.den), 10);
       assert.ok(plan.length > 20, `expected many segments, got ${plan.length}`);
-      assert.deepEqual(plan.flatMap((s) => expandRuns(s.pictures)), pts, "contiguous, every picture once");
+      assert.deepEqual(
+        plan.flatMap((s) => expandRuns(s.pictures)),
+        pts,
+        "contiguous, every picture once",
+      );
       for (const [i, s] of plan.entries()) {
         assert.equal(s.index, i);
         assert.equal(s.fromPts, expandRuns(s.pictures)[0]);
         assert.equal(s.untilPts, i + 1 < plan.length ? plan[i + 1].fromPts : null);
-        if (i + 1 < plan.length) assert.ok(Math.abs((s.untilPts! - s.fromPts) / r.den - 10) <= r.step / r.den + 1e-9, `segment ${i} lasts about 10 s`);
+        if (i + 1 < plan.length)
+          assert.ok(Math.abs((s.untilPts! - s.fromPts) / r.den - 10) <= r.step / r.den + 1e-9, `segment ${i} lasts about 10 s`);
         // It starts reading a few pictures early, at their time from the file's start.
         const lead = (pts[Math.max(0, s.firstPicture - SEEK_LEAD)] - (r.from ?? 0)) / r.den;
         if (i === 0) assert.equal(s.seekSec, 0);
@@ -40,15 +55,25 @@ describe("planSegments", () => {
     // 15 fps with long held stretches (AVI empty chunks), and variable gaps.
     const held = [0, 1, 2, 3, 4, 5, 20, 21, 22, 40, 41, 60, 61, 62, 63, 80, 100, 120, 121];
     const plan = planSegments(timeline(held, 15), 2);
-    assert.deepEqual(plan.flatMap((s) => expandRuns(s.pictures)), held);
-    assert.deepEqual(plan.map((s) => s.fromPts), [0, 40, 80], "cut at the first picture 2 s or more after the last cut; the short tail from 120 joins");
+    assert.deepEqual(
+      plan.flatMap((s) => expandRuns(s.pictures)),
+      held,
+    );
+    assert.deepEqual(
+      plan.map((s) => s.fromPts),
+      [0, 40, 80],
+      "cut at the first picture 2 s or more after the last cut; the short tail from 120 joins",
+    );
   });
 
   it("keeps a short video whole, and 0 never cuts", () => {
     assert.equal(planSegments(timeline(range(100), 25), 60).length, 1);
     assert.equal(planSegments(timeline(range(100000), 30), 0).length, 1);
     const [whole] = planSegments(timeline(range(10), 25), 0);
-    assert.deepEqual({ ...whole, pictures: expandRuns(whole.pictures) }, { index: 0, firstPicture: 0, pictures: range(10), fromPts: 0, untilPts: null, seekSec: 0 });
+    assert.deepEqual(
+      { ...whole, pictures: expandRuns(whole.pictures) },
+      { index: 0, firstPicture: 0, pictures: range(10), fromPts: 0, untilPts: null, seekSec: 0 },
+    );
   });
 
   it("joins a last piece shorter than half a segment to the one before", () => {
@@ -95,7 +120,10 @@ describe("choosing pictures for the preview and inference", () => {
     const tl = timeline(range(1000, 2), 50, 2);
     const plan = planSegments(tl, 10);
     const chosen = planSamples(tl, 16);
-    assert.deepEqual(plan.flatMap((s) => picturesIn(s, chosen)), chosen);
+    assert.deepEqual(
+      plan.flatMap((s) => picturesIn(s, chosen)),
+      chosen,
+    );
     for (const s of plan) {
       const mine = picturesIn(s, chosen);
       const windows = sampleWindows(s, mine, tl.endPts);

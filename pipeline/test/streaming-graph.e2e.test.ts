@@ -15,12 +15,12 @@
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { FaultProxy, startFaultProxy } from "../src/dev/fault-proxy";
-import { ModelServer, startModelServer } from "../src/dev/model-server";
-import { LocalStack, NotificationRecorder, startLocalStack } from "../src/dev/stack";
+import { FaultProxy, startFaultProxy } from "../dev/fault-proxy";
+import { ModelServer, startModelServer } from "../dev/model-server";
+import { LocalStack, NotificationRecorder, startLocalStack } from "../dev/stack";
 import { parseStreamingOptions } from "../src/options";
 import { runStreamingGraph } from "../src/runtimes/run";
-import type { Outcome } from "../src/steps";
+import type { Outcome } from "../src/model";
 import { makeClip, serializedMessage, tempDir, videoFacts } from "./helpers";
 
 type Message = import("@google-cloud/pubsub").Message;
@@ -45,7 +45,8 @@ describe("the streaming job's segments graph (what Dataflow runs), from recorded
 
   const read = async (name: string) => (await stack.storage.bucket(OUT).file(name).download())[0];
   const objects = async (prefix: string) => (await stack.storage.bucket(OUT).getFiles({ prefix }))[0].map((f) => f.name).sort();
-  const writesOf = async (name: string) => (await stack.storage.bucket(OUT).getFiles({ prefix: name, versions: true }))[0].filter((f) => f.name === name).length;
+  const writesOf = async (name: string) =>
+    (await stack.storage.bucket(OUT).getFiles({ prefix: name, versions: true }))[0].filter((f) => f.name === name).length;
 
   before(async () => {
     // Arrange: the uploads, and the notifications the storage emulator published for them.
@@ -65,7 +66,10 @@ describe("the streaming job's segments graph (what Dataflow runs), from recorded
     await upload("cam/two.mp4", clip);
     await upload("cam/three.mp4", clip);
     await upload("cam/three.mp4", other); // overwritten: a second generation
-    await stack.storage.bucket(IN).file("cam/broken.mp4").save(Buffer.from("not a video at all"), { contentType: "video/mp4", resumable: false });
+    await stack.storage
+      .bucket(IN)
+      .file("cam/broken.mp4")
+      .save(Buffer.from("not a video at all"), { contentType: "video/mp4", resumable: false });
     generations["cam/broken.mp4"] = [String((await stack.storage.bucket(IN).file("cam/broken.mp4").getMetadata())[0].generation)];
     await stack.storage.bucket(DOCS).file("notes/readme.txt").save("hello", { contentType: "text/plain", resumable: false });
     await stack.storage.bucket(DOCS).file("notes/readme.txt").delete();
@@ -77,13 +81,21 @@ describe("the streaming job's segments graph (what Dataflow runs), from recorded
     const twoAgain = await uploads.waitFor((m) => m.attributes.objectId === "cam/two.mp4" && m.id !== two.id, "the copy of cam/two.mp4");
     await stack.pubsub.topic(uploads.topic).publishMessage({ data: Buffer.from("not a notification"), attributes: { hello: "world" } });
     malformed = await uploads.waitFor((m) => m.attributes.hello === "world", "the malformed message");
-    const threes = await Promise.all(generations["cam/three.mp4"].map((g) => uploads.waitFor((m) => m.attributes.objectGeneration === g && m.attributes.eventType === "OBJECT_FINALIZE", `cam/three.mp4#${g}`)));
+    const threes = await Promise.all(
+      generations["cam/three.mp4"].map((g) =>
+        uploads.waitFor((m) => m.attributes.objectGeneration === g && m.attributes.eventType === "OBJECT_FINALIZE", `cam/three.mp4#${g}`),
+      ),
+    );
     notifications.push(
-      one, one, // a copy in the same window: Pub/Sub delivering a message twice
-      two, twoAgain,
-      ...threes, await uploads.next("cam/three.mp4", "OBJECT_ARCHIVE"),
+      one,
+      one, // a copy in the same window: Pub/Sub delivering a message twice
+      two,
+      twoAgain,
+      ...threes,
+      await uploads.next("cam/three.mp4", "OBJECT_ARCHIVE"),
       await uploads.next("cam/broken.mp4"),
-      await docs.next("notes/readme.txt"), await docs.next("notes/readme.txt", "OBJECT_DELETE"),
+      await docs.next("notes/readme.txt"),
+      await docs.next("notes/readme.txt", "OBJECT_DELETE"),
       malformed,
     );
     // The pipeline reaches Cloud Storage through a proxy that can fail its calls as Cloud Storage sometimes does.
@@ -114,17 +126,30 @@ describe("the streaming job's segments graph (what Dataflow runs), from recorded
         model.setFaults({ failNext: { count: 3, status: 503 } });
         modelRequestsBefore = model.requests.length;
         const options = parseStreamingOptions({
-          runner, outputDirectory: `gs://${OUT}/${prefix}`, inputSubscription: `projects/${stack.projectId}/subscriptions/replayed`,
-          deadLetterTopic: stack.deadLetterTopic, segmentSeconds: "1", predictionEndpoint: model.predictUrl, inferenceFps: "2",
+          runner,
+          outputDirectory: `gs://${OUT}/${prefix}`,
+          inputSubscription: `projects/${stack.projectId}/subscriptions/replayed`,
+          deadLetterTopic: stack.deadLetterTopic,
+          segmentSeconds: "1",
+          predictionEndpoint: model.predictUrl,
+          inferenceFps: "2",
         });
         // Act
         outcomes = await runStreamingGraph(notifications.map(serializedMessage), options);
       });
 
       it("gives each uploaded generation exactly one result, with all its frames, segments and predictions", async () => {
-        for (const [name, generation] of [["cam/one.mp4", 0], ["cam/two.mp4", 0], ["cam/three.mp4", 0], ["cam/three.mp4", 1]] as const) {
+        for (const [name, generation] of [
+          ["cam/one.mp4", 0],
+          ["cam/two.mp4", 0],
+          ["cam/three.mp4", 0],
+          ["cam/three.mp4", 1],
+        ] as const) {
           const folder = `${prefix}/${key(name, generations[name][generation])}`;
-          assert.deepEqual(await objects(`${folder}/`), ["gray.mp4", "manifest.json", "predictions.jsonl", "preview.jpg"].map((f) => `${folder}/${f}`));
+          assert.deepEqual(
+            await objects(`${folder}/`),
+            ["gray.mp4", "manifest.json", "predictions.jsonl", "preview.jpg"].map((f) => `${folder}/${f}`),
+          );
           assert.equal(await writesOf(`${folder}/manifest.json`), 1, `${folder}: the manifest was written once`);
           const manifest = JSON.parse((await read(`${folder}/manifest.json`)).toString());
           const frames = name === "cam/three.mp4" && generation === 1 ? 90 : 100;
@@ -155,9 +180,24 @@ describe("the streaming job's segments graph (what Dataflow runs), from recorded
       });
 
       it("reports one outcome per attempt: copies in one window are one attempt, and the copy in another window keeps the first result", () => {
-        const ok = outcomes.filter((o) => o.status === "ok").map((o) => o.key).sort();
-        assert.deepEqual(ok, [key("cam/one.mp4"), key("cam/three.mp4", generations["cam/three.mp4"][0]), key("cam/three.mp4", generations["cam/three.mp4"][1]), key("cam/two.mp4"), key("cam/two.mp4")].sort());
-        const failed = outcomes.filter((o) => o.status === "failed").map((o) => o.key).sort();
+        const ok = outcomes
+          .filter((o) => o.status === "ok")
+          .map((o) => o.key)
+          .sort();
+        assert.deepEqual(
+          ok,
+          [
+            key("cam/one.mp4"),
+            key("cam/three.mp4", generations["cam/three.mp4"][0]),
+            key("cam/three.mp4", generations["cam/three.mp4"][1]),
+            key("cam/two.mp4"),
+            key("cam/two.mp4"),
+          ].sort(),
+        );
+        const failed = outcomes
+          .filter((o) => o.status === "failed")
+          .map((o) => o.key)
+          .sort();
         assert.deepEqual(failed, [`_notifications/${malformed.id}`, key("cam/broken.mp4")].sort());
       });
 
@@ -166,11 +206,17 @@ describe("the streaming job's segments graph (what Dataflow runs), from recorded
         assert.equal(injected.length, 3, "every storage fault was met");
         for (const fault of injected) {
           const after = proxy.requests.slice(proxy.requests.indexOf(fault) + 1);
-          assert.ok(after.some((r) => !r.injected && r.method === fault.method && r.path.split("?")[0] === fault.path.split("?")[0]), `${fault.method} ${fault.path} was tried again`);
+          assert.ok(
+            after.some((r) => !r.injected && r.method === fault.method && r.path.split("?")[0] === fault.path.split("?")[0]),
+            `${fault.method} ${fault.path} was tried again`,
+          );
         }
         const statuses = model.requests.slice(modelRequestsBefore).map((r) => r.status);
         assert.deepEqual(statuses.slice(0, 3), [503, 503, 503], "the model's 503s were met");
-        assert.ok(statuses.slice(3).every((s) => s === 200), "and every request after them was answered");
+        assert.ok(
+          statuses.slice(3).every((s) => s === 200),
+          "and every request after them was answered",
+        );
         assert.ok(!outcomes.some((o) => o.status === "failed" && o.key.startsWith("cam/one.mp4")));
       });
     });

@@ -1,6 +1,16 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { countOf, expandRuns, indexAtOrBefore, parsePacketScan, ptsAt, rangesBetween, sliceRuns, toRuns, typicalStep } from "../src/video/timeline";
+import {
+  countOf,
+  expandRuns,
+  indexAtOrBefore,
+  parsePacketScan,
+  ptsAt,
+  rangesBetween,
+  sliceRuns,
+  toRuns,
+  typicalStep,
+} from "../src/video/timeline";
 
 describe("picture timestamps as runs", () => {
   const times = [0, 1, 2, 3, 4, 5, 20, 21, 22, 40, 43];
@@ -27,7 +37,13 @@ describe("picture timestamps as runs", () => {
 
   it("slices runs by picture index", () => {
     const runs = toRuns(times);
-    for (const [from, count] of [[0, 11], [2, 5], [5, 1], [6, 4], [10, 1]]) {
+    for (const [from, count] of [
+      [0, 11],
+      [2, 5],
+      [5, 1],
+      [6, 4],
+      [10, 1],
+    ]) {
       assert.deepEqual(expandRuns(sliceRuns(runs, from, count)), times.slice(from, from + count), `${from}+${count}`);
     }
   });
@@ -47,7 +63,10 @@ describe("parsePacketScan (ffprobe's packet lines)", () => {
     assert.deepEqual(scan.pictures, [2, 3]);
     assert.deepEqual(scan.discarded, [0, 1, 4]);
     assert.equal(scan.endPts, 4, "the shown frames end before the discarded tail");
-    assert.deepEqual(rangesBetween(scan.discarded, scan.pictures), [[0, 1], [4, 4]]);
+    assert.deepEqual(rangesBetween(scan.discarded, scan.pictures), [
+      [0, 1],
+      [4, 4],
+    ]);
   });
 
   it("uses dts where a packet has no pts (AVI with packed B-frames), and gives up without any timestamp", () => {

@@ -1,13 +1,24 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { parseBootFlags, planWorkers } from "../src/beam/worker-boot";
+import { parseBootFlags, planWorkers } from "../src/launch/worker-boot";
 
 describe("the worker entry point", () => {
   it("reads Beam's container flags in either spelling", () => {
     // As Flink's PROCESS environment and Dataflow's containers pass them.
-    assert.deepEqual(parseBootFlags(["--id=1-1", "--provision_endpoint=localhost:4242"]), { id: "1-1", provision_endpoint: "localhost:4242" });
+    assert.deepEqual(parseBootFlags(["--id=1-1", "--provision_endpoint=localhost:4242"]), {
+      id: "1-1",
+      provision_endpoint: "localhost:4242",
+    });
     assert.deepEqual(
-      parseBootFlags(["--id", "sdk-0-0", "--logging_endpoint", "localhost:1", "--control_endpoint=localhost:2", "--semi_persist_dir", "/var/opt/google"]),
+      parseBootFlags([
+        "--id",
+        "sdk-0-0",
+        "--logging_endpoint",
+        "localhost:1",
+        "--control_endpoint=localhost:2",
+        "--semi_persist_dir",
+        "/var/opt/google",
+      ]),
       { id: "sdk-0-0", logging_endpoint: "localhost:1", control_endpoint: "localhost:2", semi_persist_dir: "/var/opt/google" },
     );
   });

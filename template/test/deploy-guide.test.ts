@@ -15,7 +15,11 @@ import { repoRoot, tempDir } from "../../pipeline/test/helpers";
 export function deployCommands(readme: string): { variables: Record<string, string>; commands: string[] } {
   const section = readme.slice(readme.indexOf("## Deploy to Google Cloud"));
   const block = section.slice(section.indexOf("```sh\n") + 6, section.indexOf("\n```", section.indexOf("```sh\n")));
-  const lines = block.replace(/\\\n\s*/g, " ").split("\n").map((l) => l.replace(/\s+#.*$/, "").trim()).filter((l) => l && !l.startsWith("#"));
+  const lines = block
+    .replace(/\\\n\s*/g, " ")
+    .split("\n")
+    .map((l) => l.replace(/\s+#.*$/, "").trim())
+    .filter((l) => l && !l.startsWith("#"));
   const variables: Record<string, string> = {};
   const commands: string[] = [];
   for (const line of lines) {
@@ -52,7 +56,9 @@ describe("the README's deployment guide", () => {
       assert.match(all, step);
     }
     const run = commands.find((c) => c.startsWith("gcloud dataflow flex-template run videoflow-"))!;
-    const metadata = JSON.parse(readFileSync(path.join(repoRoot, "metadata.json"), "utf8")) as { parameters: { name: string; isOptional: boolean }[] };
+    const metadata = JSON.parse(readFileSync(path.join(repoRoot, "metadata.json"), "utf8")) as {
+      parameters: { name: string; isOptional: boolean }[];
+    };
     for (const p of metadata.parameters.filter((p) => !["predictionEndpoint", "inferenceSize"].includes(p.name))) {
       assert.match(run, new RegExp(`[ ,^]${p.name}=`), `the run command sets ${p.name}`);
     }
@@ -69,7 +75,8 @@ describe("the README's deployment guide", () => {
       if (result.error) throw new Error(`gcloud could not run (the Google Cloud CLI is needed): ${result.error.message}`);
       const said = result.stderr;
       if (result.status === 0) problems.push(`${command}\n  succeeded with no credentials?`);
-      else if (!/You do not currently have an active account selected/.test(said)) problems.push(`${command}\n  ${said.trim().split("\n").slice(0, 3).join("\n  ")}`);
+      else if (!/You do not currently have an active account selected/.test(said))
+        problems.push(`${command}\n  ${said.trim().split("\n").slice(0, 3).join("\n  ")}`);
     }
     assert.deepEqual(problems, []);
   });

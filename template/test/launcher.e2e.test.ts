@@ -23,8 +23,12 @@ function launch(flags: string[], env: Record<string, string> = {}) {
 /** What the service adds to a launch: its own flags, snake_case, as --name=value. */
 function serviceFlags(dir: string): string[] {
   return [
-    "--project=vf-check", "--region=us-central1", "--job_name=vf-template",
-    `--staging_location=${path.join(dir, "staging")}`, `--temp_location=${path.join(dir, "temp")}`, `--template_location=${path.join(dir, "job.json")}`,
+    "--project=vf-check",
+    "--region=us-central1",
+    "--job_name=vf-template",
+    `--staging_location=${path.join(dir, "staging")}`,
+    `--temp_location=${path.join(dir, "temp")}`,
+    `--template_location=${path.join(dir, "job.json")}`,
   ];
 }
 
@@ -46,13 +50,32 @@ describe("the template's launch (offline)", () => {
   it("fails the launch on a bad parameter, with one line naming it and its format, and submits nothing", async () => {
     const dir = tempDir();
     const cases: Array<[string[], RegExp]> = [
-      [[`--inputSubscription=${SUBSCRIPTION}`, "--outputDirectory=gs://vf-check-out/videoflow", "--segmentSeconds=-1"], /--segmentSeconds must be 0 or more \(got "-1"\)/],
-      [["--inputSubscription=uploads", "--outputDirectory=gs://vf-check-out/videoflow"], /--inputSubscription must be projects\/<project>\/subscriptions\/<subscription> \(got "uploads"\)/],
+      [
+        [`--inputSubscription=${SUBSCRIPTION}`, "--outputDirectory=gs://vf-check-out/videoflow", "--segmentSeconds=-1"],
+        /--segmentSeconds must be 0 or more \(got "-1"\)/,
+      ],
+      [
+        ["--inputSubscription=uploads", "--outputDirectory=gs://vf-check-out/videoflow"],
+        /--inputSubscription must be projects\/<project>\/subscriptions\/<subscription> \(got "uploads"\)/,
+      ],
       [["--outputDirectory=gs://vf-check-out/videoflow"], /--inputSubscription is required/],
-      [[`--inputSubscription=${SUBSCRIPTION}`, "--outputDirectory=gs://vf-check-out/videoflow", "--instanceFormat=json"], /--instanceFormat/],
+      [
+        [`--inputSubscription=${SUBSCRIPTION}`, "--outputDirectory=gs://vf-check-out/videoflow", "--instanceFormat=json"],
+        /--instanceFormat/,
+      ],
       // A project id Pub/Sub would refuse (Java's PubsubIO only at expansion, with a stack trace): refused up front.
-      [["--inputSubscription=projects/demo/subscriptions/uploads", "--outputDirectory=gs://vf-check-out/videoflow"], /--inputSubscription names a project that cannot exist: "demo" is not a project id/],
-      [[`--inputSubscription=${SUBSCRIPTION}`, "--outputDirectory=gs://vf-check-out/videoflow", "--deadLetterTopic=projects/Demo/topics/dead"], /--deadLetterTopic names a project that cannot exist/],
+      [
+        ["--inputSubscription=projects/demo/subscriptions/uploads", "--outputDirectory=gs://vf-check-out/videoflow"],
+        /--inputSubscription names a project that cannot exist: "demo" is not a project id/,
+      ],
+      [
+        [
+          `--inputSubscription=${SUBSCRIPTION}`,
+          "--outputDirectory=gs://vf-check-out/videoflow",
+          "--deadLetterTopic=projects/Demo/topics/dead",
+        ],
+        /--deadLetterTopic names a project that cannot exist/,
+      ],
     ];
     for (const [parameters, message] of cases) {
       const run = await launch([...parameters, ...serviceFlags(dir)], { VIDEOFLOW_IMAGE: IMAGE });
@@ -78,10 +101,17 @@ describe("the template's launch (offline)", () => {
 describe("listenCommandLine", () => {
   it("always runs on Dataflow, on the image named by the launch or else the image's own", () => {
     assert.deepEqual(listenCommandLine(["--runner=DataflowRunner", "--project=p"], { VIDEOFLOW_IMAGE: "img:1" }), [
-      "listen", "--runner", "dataflow", "--project=p", "--sdkContainerImage=img:1",
+      "listen",
+      "--runner",
+      "dataflow",
+      "--project=p",
+      "--sdkContainerImage=img:1",
     ]);
     assert.deepEqual(listenCommandLine(["--runner", "direct", "--sdk_container_image=other:2"], { VIDEOFLOW_IMAGE: "img:1" }), [
-      "listen", "--runner", "dataflow", "--sdk_container_image=other:2",
+      "listen",
+      "--runner",
+      "dataflow",
+      "--sdk_container_image=other:2",
     ]);
     assert.deepEqual(listenCommandLine([], {}), ["listen", "--runner", "dataflow"]);
   });

@@ -24,8 +24,20 @@ function gcloud(args: string[], cwd = repoRoot) {
 }
 
 function buildSpec(metadataFile: string) {
-  return gcloud(["dataflow", "flex-template", "build", "gs://vf-check/templates/videoflow.json", "--image", IMAGE, "--sdk-language", "GO",
-    "--metadata-file", metadataFile, "--print-only", "--format=json"]);
+  return gcloud([
+    "dataflow",
+    "flex-template",
+    "build",
+    "gs://vf-check/templates/videoflow.json",
+    "--image",
+    IMAGE,
+    "--sdk-language",
+    "GO",
+    "--metadata-file",
+    metadataFile,
+    "--print-only",
+    "--format=json",
+  ]);
 }
 
 describe("metadata.json", () => {
@@ -50,7 +62,10 @@ describe("metadata.json", () => {
     for (const p of templateMetadata().parameters) {
       assert.ok(p.label.length > 3 && p.helpText.length > 40, p.name);
       assert.ok(p.regexes && p.regexes.length > 0, `${p.name} has regexes`);
-      assert.ok(["TEXT", "NUMBER", "BOOLEAN", "ENUM", "GCS_WRITE_FOLDER", "PUBSUB_SUBSCRIPTION", "PUBSUB_TOPIC"].includes(p.paramType), p.name);
+      assert.ok(
+        ["TEXT", "NUMBER", "BOOLEAN", "ENUM", "GCS_WRITE_FOLDER", "PUBSUB_SUBSCRIPTION", "PUBSUB_TOPIC"].includes(p.paramType),
+        p.name,
+      );
       if (p.paramType === "ENUM") assert.ok(p.enumOptions && p.enumOptions.length > 1, `${p.name} lists its choices`);
       assert.equal(p.isOptional, p.name !== "inputSubscription" && p.name !== "outputDirectory", p.name);
     }
@@ -65,11 +80,24 @@ describe("metadata.json", () => {
     const cases: Record<string, { good: string[]; bad: string[] }> = {
       inputSubscription: {
         good: ["projects/my-project/subscriptions/uploads", "projects/example.com:my-project/subscriptions/uploads"],
-        bad: ["uploads", "projects/my-project/topics/t", "projects/my-project/subscriptions/a/b", "projects/demo/subscriptions/uploads", "projects/My-Project/subscriptions/s"],
+        bad: [
+          "uploads",
+          "projects/my-project/topics/t",
+          "projects/my-project/subscriptions/a/b",
+          "projects/demo/subscriptions/uploads",
+          "projects/My-Project/subscriptions/s",
+        ],
       },
-      deadLetterTopic: { good: ["projects/my-project/topics/dead"], bad: ["projects/my-project/subscriptions/s", "projects/demo/topics/dead"] },
+      deadLetterTopic: {
+        good: ["projects/my-project/topics/dead"],
+        bad: ["projects/my-project/subscriptions/s", "projects/demo/topics/dead"],
+      },
       predictionEndpoint: {
-        good: ["projects/my-project/locations/us-central1/endpoints/1", "projects/123456/models/m", "http://127.0.0.1:8501/v1/models/m:predict"],
+        good: [
+          "projects/my-project/locations/us-central1/endpoints/1",
+          "projects/123456/models/m",
+          "http://127.0.0.1:8501/v1/models/m:predict",
+        ],
         bad: ["projects/demo/locations/us-central1/endpoints/1", "endpoint"],
       },
       maxRetrySeconds: { good: ["0", "600", "2.5"], bad: ["-1", "ten"] },
@@ -87,7 +115,11 @@ describe("metadata.json", () => {
       for (const v of bad) assert.ok(!matches(v), `${name}: the form rejects "${v}"`);
     }
     for (const p of templateParameters()) {
-      if (p.defaultValue !== undefined) assert.ok(p.regexes!.some((r) => new RegExp(r).test(p.defaultValue!)), `${p.name}'s default passes its regexes`);
+      if (p.defaultValue !== undefined)
+        assert.ok(
+          p.regexes!.some((r) => new RegExp(r).test(p.defaultValue!)),
+          `${p.name}'s default passes its regexes`,
+        );
       for (const o of p.enumOptions ?? []) assert.ok(p.schema.safeParse(o.value).success, `${p.name}: ${o.value}`);
     }
     assert.ok((parameters as readonly ParameterSpec[]).length > templateParameters().length);
@@ -106,7 +138,10 @@ describe("metadata.json", () => {
     const spec = JSON.parse(JSON.parse(good.stdout));
     assert.equal(spec.image, IMAGE);
     assert.equal(spec.sdkInfo.language, "GO");
-    assert.deepEqual(spec.metadata.parameters.map((p: { name: string }) => p.name), templateMetadata().parameters.map((p) => p.name));
+    assert.deepEqual(
+      spec.metadata.parameters.map((p: { name: string }) => p.name),
+      templateMetadata().parameters.map((p) => p.name),
+    );
     assert.notEqual(bad.status, 0);
     assert.match(bad.stderr, /Parameter name field is empty/);
   });
@@ -116,7 +151,7 @@ describe("metadata.json", () => {
     const printed = buildSpec(path.join(repoRoot, "metadata.json"));
     assert.equal(printed.status, 0, printed.stderr);
     // Act
-    const spec = completeSpec(printed.stdout, metadataJson());
+    const spec = completeSpec(printed.stdout, metadataJson()) as { image: string; metadata: Record<string, unknown> };
     // Assert
     assert.equal(JSON.parse(JSON.parse(printed.stdout)).metadata.streaming, undefined, "gcloud 528 drops it; if it stops, spec.ts can go");
     assert.equal(spec.metadata.streaming, true);
@@ -131,7 +166,10 @@ describe("cloudbuild.yaml", () => {
     // Act
     const good = gcloud(["builds", "submit", "--config", "cloudbuild.yaml", "--no-source", "--project", "vf-check"]);
     const dir = tempDir();
-    writeFileSync(path.join(dir, "cloudbuild.yaml"), readFileSync(path.join(repoRoot, "cloudbuild.yaml"), "utf8").replace("  - id: build\n    name:", "  - id: build\n    nam:"));
+    writeFileSync(
+      path.join(dir, "cloudbuild.yaml"),
+      readFileSync(path.join(repoRoot, "cloudbuild.yaml"), "utf8").replace("  - id: build\n    name:", "  - id: build\n    nam:"),
+    );
     const bad = gcloud(["builds", "submit", "--config", "cloudbuild.yaml", "--no-source", "--project", "vf-check"], dir);
     // Assert
     assert.notEqual(good.status, 0, "no credentials here");
@@ -142,7 +180,7 @@ describe("cloudbuild.yaml", () => {
 
   it("builds, smoke-tests and pushes the image, then writes the completed spec", () => {
     const text = readFileSync(path.join(repoRoot, "cloudbuild.yaml"), "utf8");
-    const ids = [...text.matchAll(/^  - id: (\S+)$/gm)].map((m) => m[1]);
+    const ids = [...text.matchAll(/^ {2}- id: (\S+)$/gm)].map((m) => m[1]);
     assert.deepEqual(ids, ["build", "smoke-test", "push", "print-spec", "complete-spec", "upload-spec"]);
     for (const s of ["_REGION", "_REPOSITORY", "_TAG", "_TEMPLATE_BUCKET"]) assert.match(text, new RegExp(`^  ${s}: `, "m"), s);
     assert.match(text, /--metadata-file metadata\.json/);

@@ -25,7 +25,10 @@ import { assignTimestamps } from "apache-beam/transforms/window";
 import { steps } from "./workarounds";
 // Type queries, not `import type` (see workarounds.ts, 3).
 type Pipeline = import("apache-beam/internal/pipeline").Pipeline;
-type AsyncPTransform<I extends beam.PValue<unknown>, O extends beam.PValue<unknown>> = import("apache-beam/transforms/transform").AsyncPTransform<I, O>;
+type AsyncPTransform<
+  I extends beam.PValue<unknown>,
+  O extends beam.PValue<unknown>,
+> = import("apache-beam/transforms/transform").AsyncPTransform<I, O>;
 
 export const PUBSUB_READ_URN = "beam:transform:pubsub_read:v1";
 
@@ -61,7 +64,11 @@ export function readPubSubMessagesThroughJava(
 ): AsyncPTransform<beam.Root, beam.PCollection<Uint8Array>> {
   return beam.withName(
     "readNotifications",
-    rawExternalTransform<beam.Root, beam.PCollection<Uint8Array>>(JAVA_PUBSUB_READ_URN, { subscription, with_attributes: true }, expansionAddress),
+    rawExternalTransform<beam.Root, beam.PCollection<Uint8Array>>(
+      JAVA_PUBSUB_READ_URN,
+      { subscription, with_attributes: true },
+      expansionAddress,
+    ),
   );
 }
 
@@ -80,6 +87,11 @@ export function replayPubSubMessages(messages: Uint8Array[]): beam.PTransform<be
       .apply(beam.withName("recorded", beam.create(recorded, false)))
       .map(beam.withName("messageBytes", (base64: string) => steps.bytesOf(base64)))
       .apply(withCoderInternal(new BytesCoder()))
-      .apply(beam.withName("publishTimes", assignTimestamps((bytes: Uint8Array) => steps.publishTimeOf(bytes)))),
+      .apply(
+        beam.withName(
+          "publishTimes",
+          assignTimestamps((bytes: Uint8Array) => steps.publishTimeOf(bytes)),
+        ),
+      ),
   );
 }

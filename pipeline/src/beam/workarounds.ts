@@ -1,5 +1,7 @@
 /**
- * Every workaround for the Beam TypeScript SDK (apache-beam 2.49.0) lives here.
+ * Every workaround for the Beam TypeScript SDK (apache-beam 2.49.0), described
+ * in one place. Their code is here, in the patches applied by `npm run setup`,
+ * and, for the runners (7, 9, 11), in launch/.
  *
  * 1. Async DoFns. The SDK calls DoFn.process synchronously (apache/beam#29915,
  *    closed unfixed; PR #29925 unmerged). patches/apache-beam+2.49.0.patch,
@@ -12,14 +14,16 @@
  * 2. Serialization. DoFns are serialized (serialize-closures), even on the
  *    direct runner: whatever a DoFn's closure reaches is copied, and Node's
  *    built-in modules cannot be. The DoFns therefore reach our code through
- *    one module, pipeline/src/steps.ts, registered here as a terminal object:
+ *    one module, pipeline/src/steps/ (its index), registered here as a terminal object:
  *    it is sent by name and required again where the DoFn runs.
  * 3. Compiler. serialize-closures needs ts-closure-transform, which also
  *    miscompiles ordinary code (drops array destructuring elements, leaks the
  *    boxes of captured `let` variables through shorthand properties, turns
  *    `import type` into require()). scripts/beam-closure-transform.js applies
- *    it only to the Beam layer (pipeline.ts, runtimes/run.ts, beam/), whose DoFns are
- *    small; the stage modules are compiled by plain TypeScript.
+ *    it only to this folder, pipeline/src/beam/ (the graph, the Pub/Sub read,
+ *    these workarounds), whose DoFns are small; everything else (the steps,
+ *    the stages, the launchers in launch/) is compiled by plain TypeScript.
+ *    So a DoFn is defined in this folder, or nowhere.
  * 4. Names. Stage names must be unique and anonymous functions get none:
  *    every step is given one with withName.
  * 5. Chatter. The SDK prints on stdout, where our JSON log lines go: every
@@ -34,19 +38,19 @@
  *    module must register itself when required. So the name registered is
  *    this module's own (STEPS_MODULE), and `npm run setup` links
  *    node_modules/videoflow to the project so that the name resolves.
- * 7. Runners (runners.ts, services.ts). Options given to Runner.run() are
+ * 7. Runners (launch/runners.ts, util/processes.ts). Options given to Runner.run() are
  *    dropped (runners/runner.js): they go to the PortableRunner's
  *    constructor. The SDK's Flink runner downloads a shaded job-server jar
  *    that Maven Central does not serve for 2.49.0 (404), so the job server
  *    runs from a class path Maven resolves (runners/flink/pom.xml), with the
  *    --add-opens flags Flink 1.15 needs on Java 17. The SDK's service helper
  *    inherits stdio (the JVM's lines would mix with our JSON log lines) and
- *    waits 10 s for a port: services.ts starts them instead.
+ *    waits 10 s for a port: util/processes.ts starts them instead.
  * 8. Two copies of @grpc/grpc-js (apache-beam's nested 1.6 and the 1.14 that
  *    @google-cloud/pubsub 5 hoists) make every PortableRunner submission fail
  *    with "Channel credentials must be a ChannelCredentials object":
  *    package.json's overrides give apache-beam the hoisted copy.
- * 9. Dataflow (dataflow.ts). The SDK's Dataflow runner pip-installs the
+ * 9. Dataflow (launch/dataflow.ts). The SDK's Dataflow runner pip-installs the
  *    latest Beam, overwrites the experiments, and its DOCKER environment
  *    runs `npm pack apache-beam@2_49_rc` (no such tag): the TypeScript
  *    environment is made a DOCKER environment with nothing staged before the
@@ -98,23 +102,26 @@ import * as steps from "../steps";
 const oneLine = (args: unknown[]) => format(...args).replace(/\s+/g, " ");
 /** What the SDK says at the normal end of a job on a portable runner (and grpc-js 1.14 of the SDK's server use): not trouble. */
 const ROUTINE = /Multiplexer hanging up|^Control channel closed|DeprecationWarning: Calling start\(\) is no longer necessary/;
-const routed = (severity: "WARNING" | "ERROR") => (...args: unknown[]) => {
-  const message = oneLine(args);
-  log(ROUTINE.test(message) ? "DEBUG" : severity, message);
-};
-console.debug = console.log = console.info = (...args: unknown[]) => log("DEBUG", oneLine(args));
-console.warn = routed("WARNING");
-console.error = routed("ERROR");
+const routed =
+  (severity: "WARNING" | "ERROR") =>
+  (...args: unknown[]) => {
+    const message = oneLine(args);
+    log(ROUTINE.test(message) ? "DEBUG" : severity, message);
+  };
+
+/** Turns the SDK's console output into our log lines (see 5); every launcher calls it before the SDK runs. */
+export function routeSdkConsole(): void {
+  console.debug = console.log = console.info = (...args: unknown[]) => log("DEBUG", oneLine(args));
+  console.warn = routed("WARNING");
+  console.error = routed("ERROR");
+}
 
 /** The module name a worker requires to find the steps again: this module, which registers them (see 6). */
 export const STEPS_MODULE = "videoflow/dist/pipeline/src/beam/workarounds";
 requireForSerialization(STEPS_MODULE, steps);
 
 /** A named step that awaits an async function per element (needs the patch above). */
-export function asyncMap<I, O>(
-  name: string,
-  fn: (element: I) => Promise<O>,
-): (input: beam.PCollection<I>) => beam.PCollection<O> {
+export function asyncMap<I, O>(name: string, fn: (element: I) => Promise<O>): (input: beam.PCollection<I>) => beam.PCollection<O> {
   return beam.withName(name, (input: beam.PCollection<I>) => input.map(beam.withName(name, fn)) as unknown as beam.PCollection<O>);
 }
 

@@ -78,29 +78,6 @@ export function instanceBytes(instance: unknown): number {
   return Buffer.byteLength(JSON.stringify(instance)) + 1;
 }
 
-/**
- * Groups items into batches of at most `maxCount` instances and `maxBytes`
- * of body. An instance too large for any request on its own gets a batch of
- * its own (its request will fail, and say so).
- */
-export function planBatches<T>(items: T[], sizeOf: (item: T) => number, maxCount: number, maxBytes = MAX_REQUEST_BYTES): T[][] {
-  const batches: T[][] = [];
-  let current: T[] = [];
-  let bytes = BODY_OVERHEAD;
-  for (const item of items) {
-    const size = sizeOf(item);
-    if (isFull(current.length, bytes, size, maxCount, maxBytes)) {
-      batches.push(current);
-      current = [];
-      bytes = BODY_OVERHEAD;
-    }
-    current.push(item);
-    bytes += size;
-  }
-  if (current.length > 0) batches.push(current);
-  return batches;
-}
-
 /** The bytes of a request body around its instances: {"instances":[...],"parameters":{...}}. */
 export const BODY_OVERHEAD = 64;
 
@@ -160,16 +137,24 @@ export function boxesOf(prediction: unknown): Box[] {
     const names = (p.displayNames as unknown[]) ?? [];
     const scores = (p.confidences as unknown[]) ?? [];
     return (p.bboxes as unknown[][]).map((b, i) => ({
-      label: String(names[i] ?? ""), score: num(scores[i] ?? 1),
-      xMin: num(b[0]), xMax: num(b[1]), yMin: num(b[2]), yMax: num(b[3]),
+      label: String(names[i] ?? ""),
+      score: num(scores[i] ?? 1),
+      xMin: num(b[0]),
+      xMax: num(b[1]),
+      yMin: num(b[2]),
+      yMax: num(b[3]),
     }));
   }
   if (Array.isArray(p.detection_boxes)) {
     const labels = (p.detection_class_labels as unknown[]) ?? (p.detection_classes as unknown[]) ?? [];
     const scores = (p.detection_scores as unknown[]) ?? [];
     return (p.detection_boxes as unknown[][]).map((b, i) => ({
-      label: String(labels[i] ?? ""), score: num(scores[i] ?? 1),
-      yMin: num(b[0]), xMin: num(b[1]), yMax: num(b[2]), xMax: num(b[3]),
+      label: String(labels[i] ?? ""),
+      score: num(scores[i] ?? 1),
+      yMin: num(b[0]),
+      xMin: num(b[1]),
+      yMax: num(b[2]),
+      xMax: num(b[3]),
     }));
   }
   return [];

@@ -10,8 +10,7 @@
 import { VideoError } from "../errors";
 import { GaveUp } from "../failure-policy";
 import { BODY_OVERHEAD, instanceBytes, isFull } from "./inference";
-import { InferenceSummary, round } from "../video/manifest";
-import type { PipelineOptions } from "../options";
+import { round } from "../util/numbers";
 import type { PredictionClient } from "./prediction-client";
 
 export type FramePrediction =
@@ -69,7 +68,9 @@ export class FramePredictor {
         (reply) => {
           this.retries += reply.attempts - 1;
           if (reply.deployedModelId) this.deployedModelId = reply.deployedModelId;
-          batch.forEach((p, i) => this.results.push({ frame: p.frame, timeSec: p.timeSec, predictions: reply.predictions[i], error: null }));
+          batch.forEach((p, i) =>
+            this.results.push({ frame: p.frame, timeSec: p.timeSec, predictions: reply.predictions[i], error: null }),
+          );
         },
         (err: Error) => {
           if (err instanceof GaveUp) {
@@ -89,16 +90,37 @@ export class FramePredictor {
 /** predictions.jsonl: one line per frame sent, in frame order, with its predictions or its error. */
 export function predictionLines(predictions: FramePrediction[]): string {
   return predictions
-    .map((p) => JSON.stringify(p.error === null ? { frame: p.frame, timeSec: p.timeSec, predictions: p.predictions } : { frame: p.frame, timeSec: p.timeSec, error: p.error }))
+    .map((p) =>
+      JSON.stringify(
+        p.error === null
+          ? { frame: p.frame, timeSec: p.timeSec, predictions: p.predictions }
+          : { frame: p.frame, timeSec: p.timeSec, error: p.error },
+      ),
+    )
     .map((line) => line + "\n")
     .join("");
+}
+
+/** What the manifest says of a video's inference. */
+export interface InferenceSummary {
+  endpoint: string;
+  /** The model id the endpoint reported (Vertex AI's deployedModelId), if any. */
+  deployedModelId: string | null;
+  inferenceFps: number;
+  framesSent: number;
+  framesPredicted: number;
+  framesFailed: number;
+  requests: number;
+  retries: number;
+  /** Frames predicted per second of the video's wall time (probe to manifest). */
+  framesPerSec: number;
 }
 
 /** The manifest's inference summary of a video, from its segments' request counts and its frames' results. */
 export function summariseInference(
   segments: Array<{ deployedModelId: string | null; requests: number; retries: number }>,
   predictions: FramePrediction[],
-  options: Pick<PipelineOptions, "predictionEndpoint" | "inferenceFps">,
+  options: { predictionEndpoint?: string; inferenceFps: number },
   wallSec: number,
 ): InferenceSummary {
   const predicted = predictions.filter((p) => p.error === null).length;

@@ -51,7 +51,7 @@ class HttpFailure extends Error {
 }
 
 function adcTokenSource(): TokenSource {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded when first needed (see above)
   const { GoogleAuth } = require("google-auth-library") as typeof import("google-auth-library");
   const auth = new GoogleAuth({ scopes: ["https://www.googleapis.com/auth/cloud-platform"] });
   return {
@@ -73,7 +73,8 @@ export class PredictionClient {
     readonly endpoint: Endpoint,
     private readonly options: ClientOptions,
   ) {
-    this.url = options.baseUrl && endpoint.google ? endpoint.url.replace(/^https:\/\/[^/]+/, options.baseUrl.replace(/\/$/, "")) : endpoint.url;
+    this.url =
+      options.baseUrl && endpoint.google ? endpoint.url.replace(/^https:\/\/[^/]+/, options.baseUrl.replace(/\/$/, "")) : endpoint.url;
   }
 
   /** Waits for a free request slot; `release` must be called once the request is done. */
@@ -101,19 +102,26 @@ export class PredictionClient {
       const reply = await this.post(instances);
       if (!reply.ok) {
         const retryAfter = Number(reply.retryAfter);
-        throw new HttpFailure(`HTTP ${reply.status}: ${reply.text.slice(0, 300)}`, reply.status, reply.retryAfter && Number.isFinite(retryAfter) ? retryAfter * 1000 : null);
+        throw new HttpFailure(
+          `HTTP ${reply.status}: ${reply.text.slice(0, 300)}`,
+          reply.status,
+          reply.retryAfter && Number.isFinite(retryAfter) ? retryAfter * 1000 : null,
+        );
       }
       return parseReply(reply.text, instances.length);
     };
     try {
       const reply = await retryTransient(`prediction request to ${this.endpoint.spec}`, once, {
-        budgetMs: this.options.retryBudgetMs, sleep: this.options.sleep, fields: { endpoint: this.endpoint.spec },
+        budgetMs: this.options.retryBudgetMs,
+        sleep: this.options.sleep,
+        fields: { endpoint: this.endpoint.spec },
       });
       return { ...reply, attempts };
     } catch (err) {
       if (err instanceof GaveUp) throw err;
       const status = err instanceof HttpFailure ? err.status : null;
-      if (err instanceof ReplyError || err instanceof HttpFailure) throw new PredictError(`${this.endpoint.spec}: ${err.message}`, status, attempts);
+      if (err instanceof ReplyError || err instanceof HttpFailure)
+        throw new PredictError(`${this.endpoint.spec}: ${err.message}`, status, attempts);
       throw new PredictError(`${this.endpoint.spec}: ${describe(err)}`, status, attempts);
     }
   }

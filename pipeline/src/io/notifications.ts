@@ -1,19 +1,24 @@
 /**
  * Cloud Storage notifications (Pub/Sub, payload JSON_API_V1 or NONE): parse
- * and validate them, and decide what each one asks of videoflow. Pure: the
- * listener acts on the decision.
+ * and validate them and decide what each one asks of videoflow (pure: the
+ * runtimes act on the decision), and publish a failed upload's notification
+ * to the dead-letter topic (the one call here that does I/O).
  */
 import { z } from "zod";
 import { videoKey } from "./keys";
+import { BUCKET_NAME } from "./resource-names";
 import { retryTransient } from "../failure-policy";
 import { OUTPUT_MARKER, isGcsUri, parseGcsUri } from "./storage";
-import type { VideoInput } from "../steps";
+import type { OriginalNotification, VideoInput } from "../model";
 
 export const DEFAULT_VIDEO_EXTENSIONS = ["mp4", "m4v", "mov", "avi", "mkv", "webm", "mpg", "mpeg", "ts", "mts", "wmv", "flv", "3gp", "ogv"];
 
 const attributesSchema = z.object({
   // Cloud Storage's bucket naming rules (the part parseGcsUri relies on): a name that breaks them is malformed.
-  bucketId: z.string().min(1, "is empty").regex(/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/, "is not a Cloud Storage bucket name"),
+  bucketId: z
+    .string()
+    .min(1, "is empty")
+    .regex(new RegExp(`^${BUCKET_NAME}$`), "is not a Cloud Storage bucket name"),
   objectId: z.string().min(1, "is empty"),
   objectGeneration: z.string().regex(/^\d+$/, "is not a generation number"),
   eventType: z.enum(["OBJECT_FINALIZE", "OBJECT_METADATA_UPDATE", "OBJECT_DELETE", "OBJECT_ARCHIVE"]),
@@ -37,21 +42,18 @@ export interface NotificationMessage {
   data: Buffer;
 }
 
-/**
- * A notification as it arrived, kept whole with the work it asked for, so
- * that a dead-lettered upload can be sent again exactly (videoflow redrive).
- */
-export interface OriginalNotification {
-  messageId: string;
-  /** When Pub/Sub accepted it (RFC 3339), when known. */
-  publishTime: string | null;
-  attributes: Record<string, string>;
-  /** The message's data, in base64. */
-  data: string;
-}
-
-export function originalNotification(messageId: string, publishTime: Date | null, attributes: Record<string, string>, data: Buffer): OriginalNotification {
-  return { messageId, publishTime: publishTime ? publishTime.toISOString() : null, attributes: { ...attributes }, data: data.toString("base64") };
+export function originalNotification(
+  messageId: string,
+  publishTime: Date | null,
+  attributes: Record<string, string>,
+  data: Buffer,
+): OriginalNotification {
+  return {
+    messageId,
+    publishTime: publishTime ? publishTime.toISOString() : null,
+    attributes: { ...attributes },
+    data: data.toString("base64"),
+  };
 }
 
 /**
@@ -61,13 +63,18 @@ export function originalNotification(messageId: string, publishTime: Date | null
  */
 export function decodePubsubMessage(bytes: Uint8Array): NotificationMessage & { id: string; original: OriginalNotification } {
   // Loaded here: the Pub/Sub client takes a moment to load, and only the streaming job needs it.
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded when first needed (see above)
   const { protos } = require("@google-cloud/pubsub") as typeof import("@google-cloud/pubsub");
   const message = protos.google.pubsub.v1.PubsubMessage.decode(bytes);
   const data = Buffer.from(message.data);
   const seconds = Number(message.publishTime?.seconds ?? 0);
   const publishTime = seconds > 0 ? new Date(seconds * 1000 + Math.floor((message.publishTime?.nanos ?? 0) / 1e6)) : null;
-  return { id: message.messageId, attributes: { ...message.attributes }, data, original: originalNotification(message.messageId, publishTime, message.attributes ?? {}, data) };
+  return {
+    id: message.messageId,
+    attributes: { ...message.attributes },
+    data,
+    original: originalNotification(message.messageId, publishTime, message.attributes ?? {}, data),
+  };
 }
 
 export type Decision =
@@ -119,7 +126,8 @@ export function decide(message: NotificationMessage, rules: NotificationRules): 
       return { action: "reject", reason: "the notification's JSON_API_V1 payload is not JSON", object };
     }
     const body = objectSchema.safeParse(json);
-    if (!body.success) return { action: "reject", reason: `the notification's object resource is malformed: ${describeIssues(body.error)}`, object };
+    if (!body.success)
+      return { action: "reject", reason: `the notification's object resource is malformed: ${describeIssues(body.error)}`, object };
     resource = body.data;
   }
   if (a.eventType !== "OBJECT_FINALIZE") return { action: "skip", reason: `event ${a.eventType}`, object };
@@ -163,7 +171,7 @@ export async function publishDeadLetter(
   client?: import("@google-cloud/pubsub").PubSub,
 ): Promise<void> {
   if (!client) {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded when first needed (see above)
     const { PubSub } = require("@google-cloud/pubsub") as typeof import("@google-cloud/pubsub");
     client = deadLetterClient ??= new PubSub({ projectId: topic.split("/")[1] });
   }
@@ -171,5 +179,7 @@ export async function publishDeadLetter(
   for (const n of ["bucketId", "objectId", "objectGeneration", "eventType"]) if (attributes[n] !== undefined) named[n] = attributes[n];
   const message = { json: { ...note, failedAt: new Date().toISOString() }, attributes: { ...named, stage: note.stage } };
   const publisher = client.topic(topic);
-  await retryTransient(`publishing a dead-letter message to ${topic}`, () => publisher.publishMessage(message), { fields: { source: note.source } });
+  await retryTransient(`publishing a dead-letter message to ${topic}`, () => publisher.publishMessage(message), {
+    fields: { source: note.source },
+  });
 }

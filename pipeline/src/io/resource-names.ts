@@ -18,6 +18,16 @@ export const PROJECT_NUMBER = "[1-9][0-9]{0,19}";
 /** A Pub/Sub topic or subscription id: 3 to 255 characters, starting with a letter (names starting with "goog" are refused separately). */
 export const PUBSUB_NAME = "[A-Za-z][A-Za-z0-9._~+%-]{2,254}";
 
+/**
+ * A Cloud Storage bucket name, as far as the characters go: 3 to 222 lowercase
+ * letters, digits, dots, hyphens and underscores, starting and ending with a
+ * letter or digit (Cloud Storage's further rules, on dotted names and words,
+ * it checks itself).
+ */
+export const BUCKET_NAME = "[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]";
+/** A Cloud Storage location: gs://<bucket>, optionally with a path. */
+export const GCS_LOCATION = `gs:\\/\\/${BUCKET_NAME}(\\/[^\\n\\r]*)?`;
+
 const projectId = new RegExp(`^${PROJECT_ID}$`);
 const pubsubName = new RegExp(`^${PUBSUB_NAME}$`);
 

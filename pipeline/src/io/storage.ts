@@ -7,6 +7,7 @@
  * as the local stack and the tests do.
  */
 import { createHash } from "node:crypto";
+import { BUCKET_NAME } from "./resource-names";
 import { createReadStream, createWriteStream, promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -21,8 +22,10 @@ export function isGcsUri(uri: string): boolean {
  * `gs://bucket/name`, optionally with `#generation` (gsutil's notation for one
  * version of an object: what a notification names).
  */
+const gcsUri = new RegExp(`^gs:\\/\\/(${BUCKET_NAME})(?:\\/(.*?))?(?:#(\\d+))?$`, "s");
+
 export function parseGcsUri(uri: string): { bucket: string; name: string; generation?: string } {
-  const match = /^gs:\/\/([a-z0-9][a-z0-9._-]{1,220}[a-z0-9])(?:\/(.*?))?(?:#(\d+))?$/s.exec(uri);
+  const match = gcsUri.exec(uri);
   if (!match) throw new Error(`not a Cloud Storage URI (gs://bucket/object): ${uri}`);
   return match[3] ? { bucket: match[1], name: match[2] ?? "", generation: match[3] } : { bucket: match[1], name: match[2] ?? "" };
 }
@@ -47,7 +50,7 @@ type Storage = import("@google-cloud/storage").Storage;
  */
 export function storageClient(options: { projectId?: string } = {}): Storage {
   // Loaded on first use: local-only runs never pay for the client.
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded when first needed (see above)
   const { Storage: StorageClass } = require("@google-cloud/storage") as typeof import("@google-cloud/storage");
   const emulator = process.env.STORAGE_EMULATOR_HOST;
   const apiEndpoint = emulator ? new URL(emulator.includes("://") ? emulator : `http://${emulator}`).origin : undefined;
@@ -68,7 +71,9 @@ function gcsCall<T>(what: string, uri: string, operation: () => Promise<T>): Pro
 function gcsFile(uri: string) {
   const { bucket, name, generation } = parseGcsUri(uri);
   if (!name) throw new Error(`${uri} names a bucket, not an object`);
-  return gcs().bucket(bucket).file(name, generation ? { generation: Number(generation) } : {});
+  return gcs()
+    .bucket(bucket)
+    .file(name, generation ? { generation: Number(generation) } : {});
 }
 
 /**
@@ -143,9 +148,12 @@ export class PreconditionFailed extends Error {}
 /** Writes small data (JSON, a JPEG) whole. */
 export async function writeData(uri: string, data: string | Buffer, contentType: string, conditions: WriteConditions = {}): Promise<void> {
   if (isGcsUri(uri)) {
-    const preconditionOpts = conditions.ifGenerationMatch === undefined ? {} : { preconditionOpts: { ifGenerationMatch: conditions.ifGenerationMatch } };
+    const preconditionOpts =
+      conditions.ifGenerationMatch === undefined ? {} : { preconditionOpts: { ifGenerationMatch: conditions.ifGenerationMatch } };
     try {
-      await gcsCall("writing", uri, () => gcsFile(uri).save(data, { contentType, resumable: false, metadata: { metadata: outputMetadata }, ...preconditionOpts }));
+      await gcsCall("writing", uri, () =>
+        gcsFile(uri).save(data, { contentType, resumable: false, metadata: { metadata: outputMetadata }, ...preconditionOpts }),
+      );
     } catch (err) {
       if ((err as { code?: number }).code === 412) throw new PreconditionFailed(`${uri} was written by someone else meanwhile`);
       throw err;
@@ -177,14 +185,20 @@ export async function listUris(uri: string): Promise<string[]> {
     if (err.code === "ENOENT") return [];
     throw err;
   });
-  return entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath ?? e.path, e.name)).sort();
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath ?? e.path, e.name))
+    .sort();
 }
 
 /** Copies a local file to `uri`; with `move`, a local destination takes the file by rename. */
 export async function uploadFile(localPath: string, uri: string, contentType: string, move = false): Promise<void> {
   if (isGcsUri(uri)) {
     await gcsCall("uploading", uri, () =>
-      pipeline(createReadStream(localPath), gcsFile(uri).createWriteStream({ contentType, resumable: false, metadata: { metadata: outputMetadata } })),
+      pipeline(
+        createReadStream(localPath),
+        gcsFile(uri).createWriteStream({ contentType, resumable: false, metadata: { metadata: outputMetadata } }),
+      ),
     );
     if (move) await fs.rm(localPath, { force: true });
     return;

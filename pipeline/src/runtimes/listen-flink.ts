@@ -1,5 +1,5 @@
 /**
- * `videoflow listen --runner flink`: the streaming job (pipeline.ts,
+ * `videoflow listen --runner flink`: the streaming job (beam/pipeline.ts,
  * processUploads) on a local Apache Flink cluster, reading the subscription
  * through the Java Pub/Sub read, until a signal stops it.
  *
@@ -10,7 +10,7 @@
  *   from then on the video lives in Flink's state. A stopped job's state is
  *   gone with it here (a local cluster), so an upload acknowledged but not yet
  *   processed when the job stops is not processed again by itself.
- * - Each video is processed whole within one element (pipeline.ts,
+ * - Each video is processed whole within one element (beam/pipeline.ts,
  *   StreamingShape "whole"): the read is Flink's own unbounded-source read,
  *   whose watermark does not advance, so no GroupByKey on this stream fires
  *   (see beam/workarounds.ts, 11).
@@ -19,9 +19,9 @@
  */
 import { log } from "../log";
 import type { StreamingOptions } from "../options";
-import { processUploads } from "../pipeline";
+import { processUploads } from "../beam/pipeline";
 import { readPubSubMessagesThroughJava } from "../beam/pubsub";
-import { startStreaming } from "../beam/runners";
+import { startStreaming } from "../launch/runners";
 
 /** Runs the streaming job until `stop` resolves (a signal's name); returns the exit status. */
 export async function listenOnFlink(options: StreamingOptions, stop: Promise<string>): Promise<number> {
@@ -31,7 +31,9 @@ export async function listenOnFlink(options: StreamingOptions, stop: Promise<str
     { jobName: `videoflow-listen-${process.pid}`, environmentType: options.environmentType },
   );
   log("INFO", `listening on ${options.inputSubscription} with a streaming job on local Flink, writing to ${options.outputDirectory}`, {
-    event: "listening", runner: "flink", startSec: (Date.now() - started) / 1000,
+    event: "listening",
+    runner: "flink",
+    startSec: (Date.now() - started) / 1000,
   });
   const how = await Promise.race([stop.then((signal) => ({ signal })), job.ended.then((state) => ({ state }))]);
   if ("signal" in how) {

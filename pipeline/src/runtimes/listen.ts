@@ -16,10 +16,11 @@
  */
 import { log } from "../log";
 import { retryTransient } from "../failure-policy";
-import { isCommitted } from "../video/manifest";
+import { isCommitted } from "../output/manifest";
 import { Decision, decide, originalNotification } from "../io/notifications";
 import type { StreamingOptions } from "../options";
-import { Outcome, VideoInput, announceFailure, deadLetter } from "../steps";
+import type { Outcome, VideoInput } from "../model";
+import { announceFailure, deadLetter } from "../steps";
 
 import { Duration } from "@google-cloud/pubsub";
 type PubSub = import("@google-cloud/pubsub").PubSub;
@@ -88,7 +89,10 @@ export class Listener {
     const decision = decide({ attributes: message.attributes, data: message.data }, this.options);
     const notification = originalNotification(message.id, message.publishTime ?? null, message.attributes ?? {}, message.data);
     log("DEBUG", `received message ${message.id} (${decision.object}, delivery ${message.deliveryAttempt ?? "?"})`, {
-      event: "received", id: message.id, object: decision.object, action: decision.action,
+      event: "received",
+      id: message.id,
+      object: decision.object,
+      action: decision.action,
     });
     if (decision.action === "skip") {
       this.counts.skipped++;
@@ -97,7 +101,14 @@ export class Listener {
     }
     if (decision.action === "reject") {
       this.counts.deadLettered++;
-      const failure = { source: decision.object, key: `_notifications/${message.id}`, stage: "notification" as const, reason: decision.reason, retryable: false, notification };
+      const failure = {
+        source: decision.object,
+        key: `_notifications/${message.id}`,
+        stage: "notification" as const,
+        reason: decision.reason,
+        retryable: false,
+        notification,
+      };
       await announceFailure(await deadLetter(failure, this.options), this.options, this.pubsub);
       return message.ack();
     }
@@ -121,12 +132,19 @@ export class Listener {
       done = await isCommitted(this.options.outputDirectory, key);
     } catch (err) {
       // As in the streaming job: not knowing is no reason to stop, processing it again is safe (its commit is conditional).
-      log("WARNING", `could not look for the result of ${decision.object}: ${(err as Error).message}`, { event: "lookup failed", object: decision.object });
+      log("WARNING", `could not look for the result of ${decision.object}: ${(err as Error).message}`, {
+        event: "lookup failed",
+        object: decision.object,
+      });
     }
     if (done) {
       // Its manifest (written last) exists: this upload is done; a redelivery gets no second result.
       this.counts.duplicates++;
-      log("INFO", `already processed ${decision.object}`, { event: "duplicate", object: decision.object, deliveries: work.messages.length });
+      log("INFO", `already processed ${decision.object}`, {
+        event: "duplicate",
+        object: decision.object,
+        deliveries: work.messages.length,
+      });
       return this.finish(work, "ack");
     }
     if (this.stopping) return this.finish(work, "nack");
@@ -139,7 +157,8 @@ export class Listener {
     try {
       // A run that throws (not a video's failure: those are outcomes) is tried again under the same policy.
       outcome = await retryTransient(`the run for ${work.object}`, () => this.processVideo(work.input), {
-        isTransient: () => true, fields: { object: work.object },
+        isTransient: () => true,
+        fields: { object: work.object },
       });
     } catch (err) {
       log("ERROR", `the run for ${work.object} failed: ${(err as Error).message}`, { event: "run failed", object: work.object });
@@ -149,7 +168,11 @@ export class Listener {
       this.counts.processed++;
       const latency = work.uploadedAt ? (Date.now() - work.uploadedAt) / 1000 : null;
       log("INFO", `processed ${work.object} in ${outcome.wallSec} s` + (latency !== null ? `, ${latency.toFixed(2)} s after upload` : ""), {
-        event: "processed", object: work.object, manifest: outcome.manifest, processingSec: outcome.wallSec, latencySec: latency,
+        event: "processed",
+        object: work.object,
+        manifest: outcome.manifest,
+        processingSec: outcome.wallSec,
+        latencySec: latency,
         deliveries: work.messages.length,
       });
     } else {
@@ -161,6 +184,9 @@ export class Listener {
 
   private finish(work: Work, how: "ack" | "nack"): void {
     this.inProgress.delete(work.input.key);
-    for (const m of work.messages) (how === "ack" ? m.ack() : m.nack());
+    for (const m of work.messages) {
+      if (how === "ack") m.ack();
+      else m.nack();
+    }
   }
 }

@@ -10,7 +10,7 @@
 import { retryTransient } from "../failure-policy";
 import { log } from "../log";
 import type { RedriveOptions } from "../options";
-import { DEAD_LETTER_FOLDER, DeadLetter } from "../video/manifest";
+import { DEAD_LETTER_FOLDER, DeadLetter } from "../output/manifest";
 import { joinUri, listUris, parseGcsUri, readData } from "../io/storage";
 
 type PubSub = import("@google-cloud/pubsub").PubSub;
@@ -24,9 +24,12 @@ export interface RedriveResult {
 
 /** Why a dead-letter record is not to be sent again under these options, or null when it is. */
 export function reasonToSkip(record: DeadLetter, options: Pick<RedriveOptions, "stage" | "objectPrefix">): string | null {
-  if (!record.notification) return "it kept no notification (written by videoflow process, or by a version before redrive): process its source again";
+  if (!record.notification)
+    return "it kept no notification (written by videoflow process, or by a version before redrive): process its source again";
   if (options.stage ? record.stage !== options.stage : record.stage === "notification") {
-    return options.stage ? `it failed at ${record.stage}, not ${options.stage}` : "its notification itself was rejected (--stage notification sends those too)";
+    return options.stage
+      ? `it failed at ${record.stage}, not ${options.stage}`
+      : "its notification itself was rejected (--stage notification sends those too)";
   }
   if (options.objectPrefix !== undefined) {
     let name: string;
@@ -65,7 +68,10 @@ export async function redrive(options: RedriveOptions, pubsub: PubSub): Promise<
     );
     result.sent.push(uri);
     log("INFO", `sent ${record.source} again (failed at ${record.stage}: ${record.reason})`, {
-      event: "redriven", record: uri, source: record.source, stage: record.stage,
+      event: "redriven",
+      record: uri,
+      source: record.source,
+      stage: record.stage,
     });
   }
   await topic.flush();

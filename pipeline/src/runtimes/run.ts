@@ -7,13 +7,12 @@
 import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as beam from "apache-beam";
-import { runToCompletion } from "../beam/runners";
-import { asyncMap, steps } from "../beam/workarounds";
+import { runToCompletion } from "../launch/runners";
 import { videoKey } from "../io/keys";
 import { PipelineOptions, StreamingOptions, UsageError } from "../options";
-import { StreamingShape, processUploads, processVideos } from "../pipeline";
+import { StreamingShape, processUploads, processVideos, reportOutcomes } from "../beam/pipeline";
 import { replayPubSubMessages } from "../beam/pubsub";
-import type { Outcome, VideoAttempt, VideoInput } from "../steps";
+import type { Outcome, VideoAttempt, VideoInput } from "../model";
 import { scratchDir } from "../io/storage";
 
 export function videoInputs(sources: string[]): VideoInput[] {
@@ -22,7 +21,9 @@ export function videoInputs(sources: string[]): VideoInput[] {
   for (const { source, key } of inputs) {
     const other = seen.get(key);
     if (other !== undefined) {
-      throw new UsageError(`${other} and ${source} would both write to the output folder "${key}": process them in separate runs or rename one`);
+      throw new UsageError(
+        `${other} and ${source} would both write to the output folder "${key}": process them in separate runs or rename one`,
+      );
     }
     seen.set(key, source);
   }
@@ -38,12 +39,16 @@ export function attemptsAt(inputs: VideoInput[]): VideoAttempt[] {
 export async function processOnce(inputs: VideoInput[], options: PipelineOptions): Promise<Outcome[]> {
   const attempts = attemptsAt(inputs);
   const outcomes = await withReport((report) =>
-    runToCompletion(options.runner, (root: beam.Root) => {
-      root
-        .apply(beam.withName("videos", beam.create(attempts, false)))
-        .apply(processVideos(options))
-        .apply(asyncMap("report", (outcome: Outcome) => steps.recordOutcome(report, outcome)));
-    }, { environmentType: options.environmentType }),
+    runToCompletion(
+      options.runner,
+      (root: beam.Root) => {
+        root
+          .apply(beam.withName("videos", beam.create(attempts, false)))
+          .apply(processVideos(options))
+          .apply(reportOutcomes(report));
+      },
+      { environmentType: options.environmentType },
+    ),
   );
   const missing = inputs.filter((i) => !outcomes.some((o) => o.key === i.key));
   if (missing.length > 0) throw new Error(`the pipeline reported nothing for ${missing.map((m) => m.source).join(", ")}`);
@@ -51,7 +56,7 @@ export async function processOnce(inputs: VideoInput[], options: PipelineOptions
 }
 
 /**
- * The streaming job's graph (pipeline.ts, processUploads: "segments" is what
+ * The streaming job's graph (beam/pipeline.ts, processUploads: "segments" is what
  * Dataflow runs) over recorded notifications (serialized PubsubMessages),
  * read as Dataflow's read gives them, to the end; returns every outcome the
  * job announced. On Flink it runs with Flink's streaming translation.
@@ -64,10 +69,7 @@ export async function runStreamingGraph(
   return withReport((report) =>
     runToCompletion(
       options.runner,
-      async (root: beam.Root) =>
-        (await processUploads(options, replayPubSubMessages(messages), shape)(root)).apply(
-          asyncMap("report", (outcome: Outcome) => steps.recordOutcome(report, outcome)),
-        ),
+      async (root: beam.Root) => (await processUploads(options, replayPubSubMessages(messages), shape)(root)).apply(reportOutcomes(report)),
       { environmentType: options.environmentType, streaming: true },
     ),
   );
@@ -80,7 +82,10 @@ async function withReport(run: (report: string) => Promise<void>): Promise<Outco
   try {
     await run(report);
     const text = await fs.readFile(report, "utf8").catch(() => "");
-    return text.split("\n").filter(Boolean).map((line) => JSON.parse(line) as Outcome);
+    return text
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Outcome);
   } finally {
     await fs.rm(report, { force: true });
   }

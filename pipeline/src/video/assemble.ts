@@ -43,7 +43,11 @@ export interface SegmentFile {
  */
 export function concatList(files: SegmentFile[]): string {
   return files
-    .map((f) => `file '${path.resolve(f.path).replace(/'/g, "'\\''")}'\ninpoint 0\n` + (f.spanSec === null ? "" : `duration ${f.spanSec.toFixed(6)}\n`))
+    .map(
+      (f) =>
+        `file '${path.resolve(f.path).replace(/'/g, "'\\''")}'\ninpoint 0\n` +
+        (f.spanSec === null ? "" : `duration ${f.spanSec.toFixed(6)}\n`),
+    )
     .join("");
 }
 
@@ -66,7 +70,7 @@ export interface JoinTiming {
  */
 export function endAt(endSec: number): string {
   const end = endSec.toFixed(6);
-  return `setts=duration='if(gt((PTS+DURATION)*TB\,${end})\,max(1\,round((${end}-PTS*TB)/TB))\,DURATION)'`;
+  return `setts=duration='if(gt((PTS+DURATION)*TB,${end}),max(1,round((${end}-PTS*TB)/TB)),DURATION)'`;
 }
 
 /**
@@ -86,14 +90,38 @@ export async function joinSegments(
   await fs.writeFile(list, concatList(files));
   try {
     const result = await runTool(ffmpegPath, [
-      "-hide_banner", "-nostdin", "-v", "error", "-copyts",
-      "-itsoffset", timing.startSec.toFixed(6), "-f", "concat", "-safe", "0", "-i", list,
+      "-hide_banner",
+      "-nostdin",
+      "-v",
+      "error",
+      "-copyts",
+      "-itsoffset",
+      timing.startSec.toFixed(6),
+      "-f",
+      "concat",
+      "-safe",
+      "0",
+      "-i",
+      list,
       ...(audio ? ["-itsoffset", (-audio.originSec).toFixed(6), "-i", audio.source] : []),
-      "-map", "0:v:0", "-c:v", "copy", ...(timing.endSec === null ? [] : ["-bsf:v", endAt(timing.endSec)]), ...audioArgs(1, audio?.plan ?? null),
-      "-movflags", "+faststart", "-f", "mp4", "-y", output,
+      "-map",
+      "0:v:0",
+      "-c:v",
+      "copy",
+      ...(timing.endSec === null ? [] : ["-bsf:v", endAt(timing.endSec)]),
+      ...audioArgs(1, audio?.plan ?? null),
+      "-movflags",
+      "+faststart",
+      "-f",
+      "mp4",
+      "-y",
+      output,
     ]);
     if (result.code !== 0) {
-      throw new VideoError("assemble", `joining ${files.length} segment${files.length > 1 ? "s" : ""} failed: ${firstErrorLine(result.stderr)}`);
+      throw new VideoError(
+        "assemble",
+        `joining ${files.length} segment${files.length > 1 ? "s" : ""} failed: ${firstErrorLine(result.stderr)}`,
+      );
     }
   } finally {
     await fs.rm(list, { force: true });

@@ -104,7 +104,8 @@ export function segmentArgs(job: SegmentJob): string[] {
   // showinfo logs each sample's timestamp (stderr, before the frame is written): how Node knows which frame it got.
   let graph: string;
   if (!sampled) graph = `${frames},${gray.extractLuma ? "extractplanes=y" : "format=gray"},${retime}[enc]`;
-  else if (gray.extractLuma) graph = `${frames},split=2[dec][smp];[dec]extractplanes=y,${retime}[enc];[smp]${select}format=gray,showinfo[samples]`;
+  else if (gray.extractLuma)
+    graph = `${frames},split=2[dec][smp];[dec]extractplanes=y,${retime}[enc];[smp]${select}format=gray,showinfo[samples]`;
   else graph = `${frames},format=gray,split=2[gray][smp];[gray]${retime}[enc];[smp]${select}showinfo[samples]`;
   const args = ["-hide_banner", "-nostdin", "-loglevel", `level+${sampled ? "info" : "warning"}`, "-nostats", "-progress", "pipe:3"];
   if (job.seekSec > 0) args.push("-noaccurate_seek", "-ss", job.seekSec.toFixed(6));
@@ -115,7 +116,14 @@ export function segmentArgs(job: SegmentJob): string[] {
     // The null muxer still counts every frame in -progress: the frames are counted without a file.
     args.push("-f", "null", "-");
   } else {
-    const x264 = ["-c:v", "libx264", "-preset", job.x264Preset ?? "veryfast", ...(job.bFrames === false ? ["-bf", "0"] : []), ...(job.interlaced ? ["-flags", "+ildct"] : [])];
+    const x264 = [
+      "-c:v",
+      "libx264",
+      "-preset",
+      job.x264Preset ?? "veryfast",
+      ...(job.bFrames === false ? ["-bf", "0"] : []),
+      ...(job.interlaced ? ["-flags", "+ildct"] : []),
+    ];
     args.push(...x264, "-color_range", gray.range, "-f", "mp4", "-y", job.output);
   }
   // The samples go through the fifo muxer: a queue and a thread of their own, so that ffmpeg keeps decoding while
@@ -152,7 +160,8 @@ export class CoreBudget {
 
   async run<T>(cores: number, work: () => Promise<T>): Promise<T> {
     const share = Math.min(Math.max(1, cores), this.cores);
-    if (this.queue.length > 0 || this.used + share > this.cores) await new Promise<void>((start) => this.queue.push({ cores: share, start }));
+    if (this.queue.length > 0 || this.used + share > this.cores)
+      await new Promise<void>((start) => this.queue.push({ cores: share, start }));
     else this.used += share;
     try {
       return await work();
@@ -191,7 +200,7 @@ export interface SegmentCallbacks {
 /**
  * Decodes one segment (encoding it when it has an output) and resolves with
  * the number of frames decoded; a file that cannot be decoded at all rejects.
- * Whether frames are missing is the caller's to judge (steps.ts), over the
+ * Whether frames are missing is the caller's to judge (steps/video.ts), over the
  * whole video.
  */
 export function decodeSegment(job: SegmentJob, callbacks: SegmentCallbacks = {}): Promise<number> {
@@ -237,7 +246,12 @@ function runFfmpeg(job: SegmentJob, callbacks: SegmentCallbacks): Promise<number
       if (failure) return reject(failure);
       if (code === 0) return resolve(progress.frames);
       const why = firstErrorLine(problems.join("\n")) || `ffmpeg exited with ${code ?? signal}`;
-      reject(new VideoError("segment", `ffmpeg could not decode the segment from ${job.seekSec.toFixed(3)} s (${progress.frames} frames decoded): ${why}`));
+      reject(
+        new VideoError(
+          "segment",
+          `ffmpeg could not decode the segment from ${job.seekSec.toFixed(3)} s (${progress.frames} frames decoded): ${why}`,
+        ),
+      );
     });
   });
 }

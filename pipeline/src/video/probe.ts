@@ -124,7 +124,7 @@ export function parseProbe(json: unknown, source: string): StreamInfo {
   const [width, height] = Math.abs(rotation) === 90 ? [codedHeight, codedWidth] : [codedWidth, codedHeight];
   const nominal = fractionValue(video.r_frame_rate);
   const average = fractionValue(video.avg_frame_rate);
-  const fpsFraction = nominal > 0 ? video.r_frame_rate! : video.avg_frame_rate ?? "0/1";
+  const fpsFraction = nominal > 0 ? video.r_frame_rate! : (video.avg_frame_rate ?? "0/1");
   const fps = fractionValue(fpsFraction);
   if (!(fps > 0) || fps > 1000) throw new VideoError("probe", `${source}: the video stream has no usable frame rate (${fpsFraction})`);
   const [num, den] = (video.time_base ?? "0/1").split("/").map(Number);
@@ -191,7 +191,8 @@ export function describeFrames(stream: StreamInfo, scan: PacketScan | null, sour
   // The last picture lasts as long as its packet says (a container that says nothing: the typical step),
   // or until the stream's declared end where that comes first and after it (an MP4 edit list ends it there).
   const packetEnd = scan.endPts > last ? scan.endPts : last + step;
-  const declaredEnd = stream.streamEndSec === null ? Infinity : Math.round((stream.streamEndSec * stream.timeBase.den) / stream.timeBase.num);
+  const declaredEnd =
+    stream.streamEndSec === null ? Infinity : Math.round((stream.streamEndSec * stream.timeBase.den) / stream.timeBase.num);
   const end = declaredEnd > last ? Math.min(packetEnd, declaredEnd) : packetEnd;
   const durationSec = secondsOf(end - first, stream.timeBase);
   // On a fixed grid, the gaps between pictures are held frames.
@@ -260,7 +261,12 @@ async function probeNow(localPath: string, source: string): Promise<VideoInfo> {
   }
   const stream = parseProbe(json, source);
   const packets = await ffprobeText(localPath, source, [
-    "-select_streams", String(stream.streamIndex), "-show_entries", "packet=pts,dts,duration,size,flags", "-of", "csv=p=0",
+    "-select_streams",
+    String(stream.streamIndex),
+    "-show_entries",
+    "packet=pts,dts,duration,size,flags",
+    "-of",
+    "csv=p=0",
   ]);
   return describeFrames(stream, parsePacketScan(packets), source);
 }
@@ -268,8 +274,17 @@ async function probeNow(localPath: string, source: string): Promise<VideoInfo> {
 /** Counts the frames (packets) of a video file's first video stream. */
 export async function countFrames(localPath: string): Promise<number> {
   const result = await runTool(ffprobePath, [
-    "-v", "error", "-count_packets", "-select_streams", "v:0",
-    "-show_entries", "stream=nb_read_packets", "-of", "csv=p=0", "-i", localPath,
+    "-v",
+    "error",
+    "-count_packets",
+    "-select_streams",
+    "v:0",
+    "-show_entries",
+    "stream=nb_read_packets",
+    "-of",
+    "csv=p=0",
+    "-i",
+    localPath,
   ]);
   const n = Number(result.stdout.trim());
   return result.code === 0 && Number.isFinite(n) ? n : 0;

@@ -11,7 +11,7 @@
  *   Those are held frames: no picture of their own, the previous picture stays
  *   on screen. Players show them by timing; so does gray.mp4.
  * - A picture the decoder cannot decode is undecodable: counted, not fatal
- *   up to maxUndecodableFrames (see steps.ts).
+ *   up to maxUndecodableFrames (see steps/video.ts).
  * - A packet an MP4 edit list leaves out is discarded: the container lists
  *   it, players do not show it, and neither does gray.mp4 (ffmpeg of 2018
  *   still decodes it, so its frame is dropped by timestamp).
@@ -43,7 +43,7 @@ export interface Timeline {
 /** Compresses sorted, distinct timestamps into runs of equal steps. */
 export function toRuns(sorted: number[]): PtsRuns {
   const runs: PtsRuns = [];
-  for (let i = 0; i < sorted.length; ) {
+  for (let i = 0; i < sorted.length;) {
     if (i + 1 === sorted.length) {
       runs.push([sorted[i], 1, 1]);
       break;
@@ -179,6 +179,9 @@ export function rangesBetween(timestamps: number[], pictures: number[]): Array<[
 /** The typical step between pictures, in ticks (the median gap), or 0 with fewer than two. */
 export function typicalStep(pictures: number[]): number {
   if (pictures.length < 2) return 0;
-  const gaps = pictures.slice(1).map((t, i) => t - pictures[i]).sort((a, b) => a - b);
+  const gaps = pictures
+    .slice(1)
+    .map((t, i) => t - pictures[i])
+    .sort((a, b) => a - b);
   return gaps[Math.floor(gaps.length / 2)];
 }

@@ -23,13 +23,13 @@ export function opencv(): CV {
   if (!cvModule) {
     const lib = path.dirname(require.resolve("@u4/opencv4nodejs"));
     try {
-      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded when first needed (see above)
       const binding = require(path.join(lib, "..", "..", "build", "Release", "opencv4nodejs.node"));
       // The package's own promisify (plain JavaScript): its xxxAsync methods return Promises, as typed.
-      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded when first needed (see above)
       cvModule = require(path.join(lib, "promisify.js")).default(binding) as CV;
     } catch (err) {
-      throw new Error(`the OpenCV binding is not built (${(err as Error).message.split("\n")[0]}); run \`make deps\``);
+      throw new Error(`the OpenCV binding is not built (${(err as Error).message.split("\n")[0]}); run \`make deps\``, { cause: err });
     }
   }
   return cvModule;
@@ -45,14 +45,7 @@ export interface Thumbnail {
 }
 
 /** Scales a gray frame to fit `maxWidth` (never up) and JPEG-encodes it. */
-export function makeThumbnail(
-  gray: Buffer,
-  width: number,
-  height: number,
-  frame: number,
-  timeSec: number,
-  maxWidth = 320,
-): Thumbnail {
+export function makeThumbnail(gray: Buffer, width: number, height: number, frame: number, timeSec: number, maxWidth = 320): Thumbnail {
   const cv = opencv();
   const mat = new cv.Mat(gray, height, width, cv.CV_8UC1);
   const scale = Math.min(1, maxWidth / width);
@@ -116,10 +109,26 @@ export function drawContactSheet(thumbnails: Thumbnail[], columns = 4, boxesOf: 
       const p2 = new cv.Point2(x + clamp(box.xMax, image.cols), y + clamp(box.yMax, image.rows));
       sheet.drawRectangle(p1, p2, new cv.Vec3(255, 255, 255), 2);
       const text = box.label ? `${box.label} ${box.score.toFixed(2)}` : box.score.toFixed(2);
-      sheet.putText(text, new cv.Point2(p1.x + 2, Math.max(y + 10, p1.y - 3)), cv.FONT_HERSHEY_SIMPLEX, 0.35, new cv.Vec3(255, 255, 255), 1, cv.LINE_AA);
+      sheet.putText(
+        text,
+        new cv.Point2(p1.x + 2, Math.max(y + 10, p1.y - 3)),
+        cv.FONT_HERSHEY_SIMPLEX,
+        0.35,
+        new cv.Vec3(255, 255, 255),
+        1,
+        cv.LINE_AA,
+      );
     }
     const label = `#${thumb.frame}  ${formatTimestamp(thumb.timeSec)}`;
-    sheet.putText(label, new cv.Point2(x + 3, y + image.rows + 16), cv.FONT_HERSHEY_SIMPLEX, 0.45, new cv.Vec3(255, 255, 255), 1, cv.LINE_AA);
+    sheet.putText(
+      label,
+      new cv.Point2(x + 3, y + image.rows + 16),
+      cv.FONT_HERSHEY_SIMPLEX,
+      0.45,
+      new cv.Vec3(255, 255, 255),
+      1,
+      cv.LINE_AA,
+    );
   });
   return cv.imencode(".jpg", sheet, [cv.IMWRITE_JPEG_QUALITY, 90]);
 }

@@ -23,7 +23,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Severity, log } from "../log";
 import type { EnvironmentType, RunnerName } from "../options";
-import { ProcessService } from "./services";
+import { ProcessService } from "../util/processes";
+import { routeSdkConsole } from "../beam/workarounds";
 
 const repoRoot = path.resolve(__dirname, "..", "..", "..", "..");
 
@@ -32,7 +33,16 @@ const repoRoot = path.resolve(__dirname, "..", "..", "..", "..");
  * reach into java.base by reflection (streaming fails to translate without
  * them; see docs/research/flink/FINDINGS.md).
  */
-export const FLINK_JVM_OPENS = ["java.lang", "java.util", "java.lang.reflect", "java.io", "java.net", "java.nio", "sun.nio.ch", "java.util.concurrent"]
+export const FLINK_JVM_OPENS = [
+  "java.lang",
+  "java.util",
+  "java.lang.reflect",
+  "java.io",
+  "java.net",
+  "java.nio",
+  "sun.nio.ch",
+  "java.util.concurrent",
+]
   .map((p) => `--add-opens=java.base/${p}=ALL-UNNAMED`)
   .join(" ");
 
@@ -52,9 +62,21 @@ export function flinkJobServer(artifactsDir: string, onLine?: (line: string) => 
     name: "Flink job server",
     command: "java",
     args: [
-      "-cp", flinkClassPath(), "org.apache.beam.runners.flink.FlinkJobServerDriver",
-      "--flink-master", "[local]", "--job-host", "127.0.0.1", "--job-port", "{{PORT}}",
-      "--artifact-port", "0", "--expansion-port", "0", "--artifacts-dir", artifactsDir,
+      "-cp",
+      flinkClassPath(),
+      "org.apache.beam.runners.flink.FlinkJobServerDriver",
+      "--flink-master",
+      "[local]",
+      "--job-host",
+      "127.0.0.1",
+      "--job-port",
+      "{{PORT}}",
+      "--artifact-port",
+      "0",
+      "--expansion-port",
+      "0",
+      "--artifacts-dir",
+      artifactsDir,
     ],
     env: { JDK_JAVA_OPTIONS: [process.env.JDK_JAVA_OPTIONS, FLINK_JVM_OPENS].filter(Boolean).join(" ") },
   });
@@ -76,7 +98,14 @@ export function legacyReadExpansionService(): ProcessService {
   return new ProcessService({
     name: "Java expansion service",
     command: "java",
-    args: ["-cp", flinkClassPath(), "org.apache.beam.sdk.expansion.service.ExpansionService", "{{PORT}}", "--experiments=use_deprecated_read", "--defaultEnvironmentType=EMBEDDED"],
+    args: [
+      "-cp",
+      flinkClassPath(),
+      "org.apache.beam.sdk.expansion.service.ExpansionService",
+      "{{PORT}}",
+      "--experiments=use_deprecated_read",
+      "--defaultEnvironmentType=EMBEDDED",
+    ],
     env: { JDK_JAVA_OPTIONS: [process.env.JDK_JAVA_OPTIONS, FLINK_JVM_OPENS].filter(Boolean).join(" ") },
   });
 }
@@ -192,13 +221,19 @@ export function followWorkerLogs(file: string): () => void {
 }
 
 /** Starts Beam's Flink job server (and with it a local Flink cluster), logging where and how long it took. */
-async function startFlinkJobServer(artifactsDir: string, onLine?: (line: string) => void): Promise<{ jobServer: ProcessService; address: string }> {
+async function startFlinkJobServer(
+  artifactsDir: string,
+  onLine?: (line: string) => void,
+): Promise<{ jobServer: ProcessService; address: string }> {
   const jobServer = flinkJobServer(artifactsDir, onLine);
   const started = Date.now();
   const address = await jobServer.start();
   const startSec = (Date.now() - started) / 1000;
   log("INFO", `running on local Flink: Beam's Flink job server at ${address} (started in ${startSec.toFixed(1)} s)`, {
-    event: "runner", runner: "flink", jobServer: address, startSec,
+    event: "runner",
+    runner: "flink",
+    jobServer: address,
+    startSec,
   });
   return { jobServer, address };
 }
@@ -211,8 +246,13 @@ async function startFlinkJobServer(artifactsDir: string, onLine?: (line: string)
 export async function runToCompletion(
   runner: RunnerName,
   build: (root: beam.Root) => void | Promise<unknown>,
-  { jobName = "videoflow", environmentType = "LOOPBACK", streaming = false }: { jobName?: string; environmentType?: EnvironmentType; streaming?: boolean } = {},
+  {
+    jobName = "videoflow",
+    environmentType = "LOOPBACK",
+    streaming = false,
+  }: { jobName?: string; environmentType?: EnvironmentType; streaming?: boolean } = {},
 ): Promise<void> {
+  routeSdkConsole();
   if (runner === "direct") {
     await createRunner({ runner: "direct" }).run(build as (root: beam.Root) => Promise<beam.PValue<unknown>>);
     return;
@@ -225,7 +265,12 @@ export async function runToCompletion(
     const started = await startFlinkJobServer(path.join(workDir, "artifacts"));
     jobServer = started.jobServer;
     // Options go to the constructor: run() drops the ones given to it (see workarounds.ts).
-    const options = { jobEndpoint: started.address, jobName, parallelism: os.availableParallelism(), ...(streaming ? { streaming: true } : {}) };
+    const options = {
+      jobEndpoint: started.address,
+      jobName,
+      parallelism: os.availableParallelism(),
+      ...(streaming ? { streaming: true } : {}),
+    };
     await new LocalFlinkRunner(options, environmentType, workerLogs).run(build as (root: beam.Root) => Promise<beam.PValue<unknown>>);
   } finally {
     stopFollowing();
@@ -256,6 +301,7 @@ export async function startStreaming(
   build: (expansionAddress: string) => (root: beam.Root) => Promise<beam.PValue<unknown>>,
   { jobName = "videoflow", environmentType = "LOOPBACK" }: { jobName?: string; environmentType?: EnvironmentType } = {},
 ): Promise<StreamingJob> {
+  routeSdkConsole();
   const workDir = mkdtempSync(path.join(os.tmpdir(), "videoflow-flink-"));
   const flinkRest: string[] = [];
   let jobServer: ProcessService | undefined;
@@ -274,12 +320,17 @@ export async function startStreaming(
       const rest = /Rest endpoint listening at (\S+?):(\d+)/.exec(line);
       if (rest) {
         flinkRest.push(`${rest[1]}:${rest[2]}`);
-        log("INFO", `Flink's web UI (the job, its counters and checkpoints): http://${rest[1]}:${rest[2]}`, { event: "flink web ui", url: `http://${rest[1]}:${rest[2]}` });
+        log("INFO", `Flink's web UI (the job, its counters and checkpoints): http://${rest[1]}:${rest[2]}`, {
+          event: "flink web ui",
+          url: `http://${rest[1]}:${rest[2]}`,
+        });
       }
       const checkpoint = /Completed checkpoint (\d+) for job \S+ \((\d+) bytes/.exec(line);
       if (checkpoint) {
         log("DEBUG", `checkpoint ${checkpoint[1]} completed (${checkpoint[2]} bytes of state): what was read before it is acknowledged`, {
-          event: "checkpoint", checkpoint: Number(checkpoint[1]), stateBytes: Number(checkpoint[2]),
+          event: "checkpoint",
+          checkpoint: Number(checkpoint[1]),
+          stateBytes: Number(checkpoint[2]),
         });
       }
     };
@@ -292,12 +343,20 @@ export async function startStreaming(
     const options = {
       // One slot: the job's videos go one at a time (on 2 cores, x264 already uses both). One element a bundle:
       // an element that arrives while no other follows must not wait in an open bundle for one that does.
-      jobEndpoint: started.address, jobName, parallelism: 1, streaming: true, maxBundleSize: 1,
-      checkpointingInterval: CHECKPOINT_INTERVAL_MS, stateBackend: "filesystem", stateBackendStoragePath: `file://${path.join(workDir, "checkpoints")}`,
+      jobEndpoint: started.address,
+      jobName,
+      parallelism: 1,
+      streaming: true,
+      maxBundleSize: 1,
+      checkpointingInterval: CHECKPOINT_INTERVAL_MS,
+      stateBackend: "filesystem",
+      stateBackendStoragePath: `file://${path.join(workDir, "checkpoints")}`,
       ...(emulator ? { pubsubRootUrl: `http://${emulator}` } : {}),
     };
     // runAsync's result is the PortableRunner's, which can be cancelled (its declared type cannot).
-    const result = (await new LocalFlinkRunner(options, environmentType, workerLogs).runAsync(build(await expansionAddress))) as unknown as {
+    const result = (await new LocalFlinkRunner(options, environmentType, workerLogs).runAsync(
+      build(await expansionAddress),
+    )) as unknown as {
       cancel(): Promise<void>;
       waitUntilFinish(): Promise<JobState_Enum>;
     };
@@ -310,7 +369,8 @@ export async function startStreaming(
       async stop() {
         // Beam's Cancel marks the job cancelled but leaves it running in Flink, which then fails over and
         // replays what it read since its last checkpoint: cancel it in Flink first, and wait.
-        for (const rest of flinkRest) await cancelFlinkJobs(rest).catch((err: unknown) => log("DEBUG", `Flink cancel: ${(err as Error).message}`));
+        for (const rest of flinkRest)
+          await cancelFlinkJobs(rest).catch((err: unknown) => log("DEBUG", `Flink cancel: ${(err as Error).message}`));
         await result.cancel().catch((err: unknown) => log("DEBUG", `cancel: ${(err as Error).message}`));
         await cleanUp();
       },

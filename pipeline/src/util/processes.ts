@@ -115,7 +115,9 @@ export class ProcessService implements Service {
         child.stdin!.destroy(); // the shell's watcher stops the service
         child.kill("SIGKILL");
         await exited;
-        throw new Error(`${name} did not listen on port ${port} within ${(this.spec.readyTimeoutMs ?? 120000) / 1000} s: ${this.output.slice(-2000)}`);
+        throw new Error(
+          `${name} did not listen on port ${port} within ${(this.spec.readyTimeoutMs ?? 120000) / 1000} s: ${this.output.slice(-2000)}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 200));
     }

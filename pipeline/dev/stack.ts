@@ -10,7 +10,7 @@
  * The input buckets notify every event type (a bucket configured without
  * --event-types does), so deletes and overwrites reach the listener too.
  */
-import { storageClient } from "../io/storage";
+import { storageClient } from "../src/io/storage";
 import { startPubSubEmulator } from "./pubsub-emulator";
 import { startStorageEmulator } from "./storage-emulator";
 
@@ -70,7 +70,7 @@ export async function startLocalStack(
     METADATA_SERVER_DETECTION: "none",
   };
   Object.assign(process.env, env);
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded when first needed (see above)
   const { PubSub } = require("@google-cloud/pubsub") as typeof import("@google-cloud/pubsub");
   const pubsub = new PubSub({ projectId });
   const storage = storageClient({ projectId });
@@ -109,14 +109,21 @@ export async function startLocalStack(
       reader.on("message", (m: Message) => {
         m.ack();
         received.push(m);
-        for (const w of [...waiting]) if (w.test(m)) waiting.splice(waiting.indexOf(w), 1), w.resolve(m);
+        for (const w of [...waiting]) {
+          if (!w.test(m)) continue;
+          waiting.splice(waiting.indexOf(w), 1);
+          w.resolve(m);
+        }
       });
       recorders.push(() => reader.close());
       const waitFor = (test: (m: Message) => boolean, what: string, timeoutMs = 10000) => {
         const seen = received.find(test);
         if (seen) return Promise.resolve(seen);
         return new Promise<Message>((resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error(`no notification ${what} of bucket ${bucket} within ${timeoutMs / 1000} s`)), timeoutMs);
+          const timer = setTimeout(
+            () => reject(new Error(`no notification ${what} of bucket ${bucket} within ${timeoutMs / 1000} s`)),
+            timeoutMs,
+          );
           waiting.push({ test, resolve: (m) => (clearTimeout(timer), resolve(m)) });
         });
       };
@@ -125,7 +132,11 @@ export async function startLocalStack(
         received,
         waitFor,
         next: (objectId, eventType = "OBJECT_FINALIZE", timeoutMs = 10000) =>
-          waitFor((m) => m.attributes.objectId === objectId && m.attributes.eventType === eventType, `${eventType} of ${objectId}`, timeoutMs),
+          waitFor(
+            (m) => m.attributes.objectId === objectId && m.attributes.eventType === eventType,
+            `${eventType} of ${objectId}`,
+            timeoutMs,
+          ),
       };
     },
     async stop() {

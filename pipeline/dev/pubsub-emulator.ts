@@ -71,7 +71,7 @@ export async function startPubSubEmulator(options: { host?: string; port?: numbe
     await waitUntilServing(host, port, child, 30000);
   } catch (err) {
     child.kill("SIGKILL");
-    throw new Error(`${(err as Error).message}\n${stderr}`);
+    throw new Error(`${(err as Error).message}\n${stderr}`, { cause: err });
   }
   let stopping: Promise<void> | undefined;
   return {

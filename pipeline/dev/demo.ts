@@ -18,7 +18,7 @@ const OUTPUT_BUCKET = "videoflow-demo-results";
 const OUTPUT = `gs://${OUTPUT_BUCKET}/videoflow`;
 
 async function main(): Promise<void> {
-  const repoRoot = path.resolve(__dirname, "..", "..", "..", "..");
+  const repoRoot = path.resolve(__dirname, "..", "..", "..");
   const videos = process.argv.slice(2);
   if (videos.length === 0) throw new Error("usage: demo <video...>");
   process.stderr.write("starting the local stack (Pub/Sub emulator, Cloud Storage emulator with the uploads bucket's notifications)\n");
@@ -27,8 +27,18 @@ async function main(): Promise<void> {
   process.stderr.write(`local model (people detector) at ${model.predictUrl}\n`);
   const listener = new ListenerProcess(
     [
-      "--inputSubscription", stack.subscription, "--output", OUTPUT, "--deadLetterTopic", stack.deadLetterTopic,
-      "--predictionEndpoint", model.predictUrl, "--inferenceFps", "2", "--inferenceSize", "384x288",
+      "--inputSubscription",
+      stack.subscription,
+      "--output",
+      OUTPUT,
+      "--deadLetterTopic",
+      stack.deadLetterTopic,
+      "--predictionEndpoint",
+      model.predictUrl,
+      "--inferenceFps",
+      "2",
+      "--inferenceSize",
+      "384x288",
     ],
     stack.env,
     (e) => e.event !== "skipped" && process.stderr.write(`  listener: ${e.message}\n`),
@@ -59,10 +69,15 @@ async function main(): Promise<void> {
       mkdirSync(folder, { recursive: true });
       const match = /^gs:\/\/([^/]+)\/(.*)manifest\.json$/.exec(String(e.manifest))!;
       for (const file of ["gray.mp4", "preview.jpg", "predictions.jsonl", "manifest.json"]) {
-        await stack.storage.bucket(match[1]).file(`${match[2]}${file}`).download({ destination: path.join(folder, file) });
+        await stack.storage
+          .bucket(match[1])
+          .file(`${match[2]}${file}`)
+          .download({ destination: path.join(folder, file) });
       }
     }
-    process.stdout.write(`\nlocal copies of the results: ${path.relative(process.cwd(), out)}/<video>/{gray.mp4,preview.jpg,predictions.jsonl,manifest.json}\n`);
+    process.stdout.write(
+      `\nlocal copies of the results: ${path.relative(process.cwd(), out)}/<video>/{gray.mp4,preview.jpg,predictions.jsonl,manifest.json}\n`,
+    );
   } finally {
     await listener.stop();
     await model.stop();

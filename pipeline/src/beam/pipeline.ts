@@ -25,11 +25,15 @@ import * as beam from "apache-beam";
 import { reshuffle } from "apache-beam/transforms/utils";
 import { windowInto } from "apache-beam/transforms/window";
 import { fixedWindows } from "apache-beam/transforms/windowings";
-import { asyncMap, steps } from "./beam/workarounds";
-import type { PipelineOptions, StreamingOptions } from "./options";
-import type { Failure, JobMetrics, Outcome, ProbedVideo, SegmentDone, SegmentTask, VideoAttempt } from "./steps";
+import { asyncMap, steps } from "./workarounds";
+import type { PipelineOptions, StreamingOptions } from "../options";
+import type { Failure, Outcome, VideoAttempt } from "../model";
+import type { JobMetrics, ProbedVideo, SegmentDone, SegmentTask } from "../steps";
 // A type query, not `import type` (see workarounds.ts, 3).
-type AsyncPTransform<I extends beam.PValue<unknown>, O extends beam.PValue<unknown>> = import("apache-beam/transforms/transform").AsyncPTransform<I, O>;
+type AsyncPTransform<
+  I extends beam.PValue<unknown>,
+  O extends beam.PValue<unknown>,
+> = import("apache-beam/transforms/transform").AsyncPTransform<I, O>;
 
 /**
  * Seconds of the fixed windows the streaming job gives its uploads: the
@@ -51,7 +55,12 @@ export function processVideos(options: PipelineOptions) {
       .apply(beam.withName("redistributeSegments", reshuffle<SegmentTask>()))
       .apply(asyncMap("processSegment", (task: SegmentTask) => steps.processSegment(task, options)))
       // By attempt, not by video: two attempts at one upload never mix their segments.
-      .apply(beam.withName("regroupByVideo", beam.groupBy((done: SegmentDone) => `${done.input.attempt}/${done.key}`)))
+      .apply(
+        beam.withName(
+          "regroupByVideo",
+          beam.groupBy((done: SegmentDone) => `${done.input.attempt}/${done.key}`),
+        ),
+      )
       .apply(asyncMap("assemble", (group: beam.KV<string, Iterable<SegmentDone>>) => steps.assemble([...group.value], options)))
       .apply(beam.withName("routeAssembled", beam.split<Routed<Outcome>>(["ok", "failed"])));
 
@@ -93,15 +102,29 @@ export function processUploads(
     const metrics = steps.jobMetrics(beam.counter, beam.distribution);
     const decided = windowed(await root.applyAsync(readNotifications as AsyncPTransform<beam.Root, beam.PCollection<Uint8Array>>))
       .map(beam.withName("decide", (message: Uint8Array) => steps.decideNotification(message, options)))
-      .apply(beam.withName("routeNotifications", beam.split<{ ok: VideoAttempt; failed: Failure; skipped: unknown }>(["ok", "failed", "skipped"])));
-    decided.skipped.map(beam.withName("countSkipped", (skipped: unknown, m: JobMetrics) => steps.countSkipped(skipped, m)), metrics);
+      .apply(
+        beam.withName(
+          "routeNotifications",
+          beam.split<{ ok: VideoAttempt; failed: Failure; skipped: unknown }>(["ok", "failed", "skipped"]),
+        ),
+      );
+    decided.skipped.map(
+      beam.withName("countSkipped", (skipped: unknown, m: JobMetrics) => steps.countSkipped(skipped, m)),
+      metrics,
+    );
 
     const uploads = decided.ok
       .apply(copiesOfUpload)
-      .map(beam.withName("countCopies", (copies: VideoAttempt[], m: JobMetrics) => steps.countCopies(copies, m)), metrics)
+      .map(
+        beam.withName("countCopies", (copies: VideoAttempt[], m: JobMetrics) => steps.countCopies(copies, m)),
+        metrics,
+      )
       .apply(asyncMap("oneAttemptPerUpload", (copies: VideoAttempt[]) => steps.oneAttemptPerUpload(copies, options)))
       .apply(beam.withName("routeUploads", beam.split<{ ok: VideoAttempt; skipped: { deliveries: number } }>(["ok", "skipped"])));
-    uploads.skipped.map(beam.withName("countDone", (done: { deliveries: number }, m: JobMetrics) => steps.countDone(done, m)), metrics);
+    uploads.skipped.map(
+      beam.withName("countDone", (done: { deliveries: number }, m: JobMetrics) => steps.countDone(done, m)),
+      metrics,
+    );
 
     const processed = uploads.ok.apply(processUploaded);
     const rejected = decided.failed.apply(asyncMap("writeRejectedNotification", (failure: Failure) => steps.deadLetter(failure, options)));
@@ -110,18 +133,23 @@ export function processUploads(
       .P([processed, rejected])
       .apply(beam.withName("uploadOutcomes", beam.flatten()))
       .apply(asyncMap("announce", (outcome: Outcome) => steps.announceOutcome(outcome, options)))
-      .map(beam.withName("countOutcomes", (outcome: Outcome, m: JobMetrics) => steps.countOutcome(outcome, m)), metrics);
+      .map(
+        beam.withName("countOutcomes", (outcome: Outcome, m: JobMetrics) => steps.countOutcome(outcome, m)),
+        metrics,
+      );
   };
 }
 
 /** The steps of the "segments" shape: windows, the copies of an upload in one window, the fan-out. */
 function segmentedUploads(options: StreamingOptions) {
   return {
-    windowed: (messages: beam.PCollection<Uint8Array>) => messages.apply(beam.withName("perVideoWindows", windowInto(fixedWindows(UPLOAD_WINDOW_SECONDS)))),
+    windowed: (messages: beam.PCollection<Uint8Array>) =>
+      messages.apply(beam.withName("perVideoWindows", windowInto(fixedWindows(UPLOAD_WINDOW_SECONDS)))),
     copiesOfUpload: beam.withName("byUpload", (attempts: beam.PCollection<VideoAttempt>) =>
       attempts
         .apply(beam.groupBy((attempt: VideoAttempt) => attempt.key))
-        .map(beam.withName("copies", (group: beam.KV<string, Iterable<VideoAttempt>>) => [...group.value]))),
+        .map(beam.withName("copies", (group: beam.KV<string, Iterable<VideoAttempt>>) => [...group.value])),
+    ),
     processUploaded: processVideos(options),
   };
 }
@@ -131,7 +159,16 @@ function wholeUploads(options: StreamingOptions) {
   return {
     windowed: (messages: beam.PCollection<Uint8Array>) => messages,
     copiesOfUpload: beam.withName("eachAlone", (attempts: beam.PCollection<VideoAttempt>) =>
-      attempts.map(beam.withName("copies", (attempt: VideoAttempt) => [attempt]))),
+      attempts.map(beam.withName("copies", (attempt: VideoAttempt) => [attempt])),
+    ),
     processUploaded: asyncMap("processWholeVideo", (attempt: VideoAttempt) => steps.processWholeVideo(attempt, options)),
   };
+}
+
+/**
+ * Records each outcome in a local run's report file (runtimes/run.ts): how
+ * the command learns what became of each video, whichever runner ran it.
+ */
+export function reportOutcomes(report: string) {
+  return asyncMap("report", (outcome: Outcome) => steps.recordOutcome(report, outcome));
 }

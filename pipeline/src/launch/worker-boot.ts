@@ -25,7 +25,7 @@ import { ProvisionServiceClient } from "apache-beam/proto/beam_provision_api.cli
 import { Struct } from "apache-beam/proto/google/protobuf/struct";
 import { Worker } from "apache-beam/worker/worker";
 import { log } from "../log";
-import { STEPS_MODULE } from "./workarounds";
+import { STEPS_MODULE, routeSdkConsole } from "../beam/workarounds";
 
 /** Beam's container flags, `--name=value` or `--name value`. */
 export function parseBootFlags(argv: string[]): Record<string, string> {
@@ -71,15 +71,19 @@ export async function planWorkers(flags: Record<string, string>): Promise<Worker
 }
 
 async function main(): Promise<void> {
+  routeSdkConsole();
   const flags = parseBootFlags(process.argv.slice(2));
   const plan = await planWorkers(flags);
   const registered = (plan.options["beam:option:registered_node_modules:v1"] ?? plan.options.registered_node_modules ?? []) as string[];
   for (const name of registered) {
     // Our own steps module is already loaded (imported above); anything else is required, as worker_main does.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a module name known only at run time
     if (name !== STEPS_MODULE) require(name);
   }
   log("INFO", `starting ${plan.ids.length} worker(s) ${plan.ids.join(", ")} against ${plan.controlUrl}`, {
-    event: "workers starting", ids: plan.ids, control: plan.controlUrl,
+    event: "workers starting",
+    ids: plan.ids,
+    control: plan.controlUrl,
   });
   const workers = plan.ids.map((id) => new Worker(id, { controlUrl: plan.controlUrl }, plan.options));
   await Promise.all(workers.map((w) => w.wait()));
@@ -90,7 +94,7 @@ if (require.main === module) {
   main().then(
     () => process.exit(0),
     (err) => {
-      log("ERROR", `worker boot failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`, { event: "boot failed" });
+      log("ERROR", `worker boot failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`, { event: "boot failed" });
       process.exit(1);
     },
   );

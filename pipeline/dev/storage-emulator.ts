@@ -14,7 +14,7 @@
  */
 import { existsSync } from "node:fs";
 import * as path from "node:path";
-import { ProcessService } from "../beam/services";
+import { ProcessService } from "../src/util/processes";
 
 export interface StorageEmulator {
   /** http://127.0.0.1:PORT: STORAGE_EMULATOR_HOST for videoflow's processes. */
@@ -22,13 +22,15 @@ export interface StorageEmulator {
   stop(): Promise<void>;
 }
 
-const repoRoot = path.resolve(__dirname, "..", "..", "..", "..");
+const repoRoot = path.resolve(__dirname, "..", "..", "..");
 
 /** The emulator's binary: $FAKE_GCS_SERVER, or the one the project's set-up built. */
 export function fakeGcsServerBinary(): string {
   const binary = process.env.FAKE_GCS_SERVER || path.join(repoRoot, ".cache", "runners", "fake-gcs-server", "fake-gcs-server");
   if (!existsSync(binary)) {
-    throw new Error(`the storage emulator is not set up (${binary} is missing): run scripts/setup-runners.sh fakegcs (make test and make demo do)`);
+    throw new Error(
+      `the storage emulator is not set up (${binary} is missing): run scripts/setup-runners.sh fakegcs (make test and make demo do)`,
+    );
   }
   return binary;
 }
@@ -41,7 +43,20 @@ export async function startStorageEmulator(options: { pubsubEmulatorHost?: strin
   const service = new ProcessService({
     name: "storage emulator",
     command: fakeGcsServerBinary(),
-    args: ["-scheme", "http", "-host", "127.0.0.1", "-port", "{{PORT}}", "-backend", "memory", "-external-url", "http://127.0.0.1:{{PORT}}", "-log-level", "warn"],
+    args: [
+      "-scheme",
+      "http",
+      "-host",
+      "127.0.0.1",
+      "-port",
+      "{{PORT}}",
+      "-backend",
+      "memory",
+      "-external-url",
+      "http://127.0.0.1:{{PORT}}",
+      "-log-level",
+      "warn",
+    ],
     env: {
       GOOGLE_CLOUD_PROJECT: options.projectId ?? process.env.GOOGLE_CLOUD_PROJECT ?? "videoflow-local",
       ...(options.pubsubEmulatorHost ? { PUBSUB_EMULATOR_HOST: options.pubsubEmulatorHost } : {}),

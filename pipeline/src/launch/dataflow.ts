@@ -26,7 +26,8 @@ import { existsSync, mkdirSync } from "node:fs";
 import * as path from "node:path";
 import { log } from "../log";
 import { withTypeScriptEnvironment } from "./runners";
-import { ProcessService } from "./services";
+import { ProcessService } from "../util/processes";
+import { routeSdkConsole } from "../beam/workarounds";
 
 const repoRoot = path.resolve(__dirname, "..", "..", "..", "..");
 
@@ -67,9 +68,14 @@ function usesCloudStorage(s: DataflowSubmission): boolean {
  * outlives the command that submits it.
  */
 export async function submitToDataflow(build: (root: beam.Root) => unknown, submission: DataflowSubmission): Promise<void> {
+  routeSdkConsole();
   const pipeline = new Pipeline();
   await build(new beam.Root(pipeline));
-  const proto = withTypeScriptEnvironment(pipeline.getProto(), "beam:env:docker:v1", runnerApi.DockerPayload.toBinary({ containerImage: submission.sdkContainerImage }));
+  const proto = withTypeScriptEnvironment(
+    pipeline.getProto(),
+    "beam:env:docker:v1",
+    runnerApi.DockerPayload.toBinary({ containerImage: submission.sdkContainerImage }),
+  );
   const jobService = new ProcessService({
     name: "Dataflow job service",
     command: venvPython(),
@@ -92,8 +98,10 @@ export async function submitToDataflow(build: (root: beam.Root) => unknown, subm
     ...(usesCloudStorage(submission) ? {} : { noAuth: true }),
   };
   // Beam stages to local paths as they are: their folders must exist (an offline check).
-  for (const location of [submission.tempLocation, submission.stagingLocation]) if (!location.startsWith("gs://")) mkdirSync(location, { recursive: true });
-  if (submission.templateLocation && !submission.templateLocation.startsWith("gs://")) mkdirSync(path.dirname(submission.templateLocation), { recursive: true });
+  for (const location of [submission.tempLocation, submission.stagingLocation])
+    if (!location.startsWith("gs://")) mkdirSync(location, { recursive: true });
+  if (submission.templateLocation && !submission.templateLocation.startsWith("gs://"))
+    mkdirSync(path.dirname(submission.templateLocation), { recursive: true });
   // Option values go through protobuf's Struct, which has no undefined.
   for (const key of Object.keys(options)) if (options[key] === undefined) delete options[key];
   try {
@@ -106,11 +114,20 @@ export async function submitToDataflow(build: (root: beam.Root) => unknown, subm
     }
     const created = /Dataflow job created: id=(\S+)/.exec(jobService.recentOutput());
     if (submission.templateLocation) {
-      log("INFO", `wrote the Dataflow job request to ${submission.templateLocation}`, { event: "job request written", templateLocation: submission.templateLocation });
-    } else {
-      log("INFO", `submitted Dataflow job ${created?.[1] ?? "(id not reported)"} (${submission.jobName}) in ${submission.project}/${submission.region}`, {
-        event: "job submitted", jobId: created?.[1] ?? null, jobName: submission.jobName,
+      log("INFO", `wrote the Dataflow job request to ${submission.templateLocation}`, {
+        event: "job request written",
+        templateLocation: submission.templateLocation,
       });
+    } else {
+      log(
+        "INFO",
+        `submitted Dataflow job ${created?.[1] ?? "(id not reported)"} (${submission.jobName}) in ${submission.project}/${submission.region}`,
+        {
+          event: "job submitted",
+          jobId: created?.[1] ?? null,
+          jobName: submission.jobName,
+        },
+      );
     }
   } finally {
     await jobService.stop();

@@ -7,7 +7,7 @@ import * as path from "node:path";
 
 export type LogEvent = Record<string, unknown> & { event?: string; message: string; severity: string };
 
-const cli = path.resolve(__dirname, "..", "main.js");
+const cli = path.resolve(__dirname, "..", "src", "main.js");
 
 export class ListenerProcess {
   readonly events: LogEvent[] = [];
@@ -17,7 +17,11 @@ export class ListenerProcess {
   stderr = "";
 
   /** `onEvent` sees each log event as it comes (the demo echoes them). */
-  constructor(args: string[], env: Record<string, string>, private readonly onEvent?: (e: LogEvent) => void) {
+  constructor(
+    args: string[],
+    env: Record<string, string>,
+    private readonly onEvent?: (e: LogEvent) => void,
+  ) {
     this.child = spawn(process.execPath, [cli, "listen", ...args], {
       env: { ...process.env, ...env, VIDEOFLOW_JSON_LOGS: "1" },
       stdio: ["ignore", "pipe", "pipe"],
@@ -49,7 +53,13 @@ export class ListenerProcess {
     const seen = this.events.find(test);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ${what} within ${timeoutMs / 1000} s; events: ${this.events.map((e) => e.message).join(" | ")}\n${this.stderr}`)), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(`no ${what} within ${timeoutMs / 1000} s; events: ${this.events.map((e) => e.message).join(" | ")}\n${this.stderr}`),
+          ),
+        timeoutMs,
+      );
       this.waiters.push({ test, resolve: (e) => (clearTimeout(timer), resolve(e)) });
     });
   }

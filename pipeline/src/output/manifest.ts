@@ -3,9 +3,11 @@
  * last, the commit marker) and the dead-letter record.
  */
 import { Stage } from "../errors";
-import type { VideoInfo } from "./probe";
-import type { OriginalNotification } from "../io/notifications";
+import type { VideoInfo } from "../video/probe";
+import type { InferenceSummary } from "../inference/predict-frames";
+import type { OriginalNotification } from "../model";
 import { PreconditionFailed, joinUri, removeUri, sizeOf, writeData } from "../io/storage";
+import { round } from "../util/numbers";
 
 export const DEAD_LETTER_FOLDER = "_deadletter";
 export const WORK_FOLDER = "_work";
@@ -68,20 +70,6 @@ export interface Manifest {
   createdAt: string;
 }
 
-export interface InferenceSummary {
-  endpoint: string;
-  /** The model id the endpoint reported (Vertex AI's deployedModelId), if any. */
-  deployedModelId: string | null;
-  inferenceFps: number;
-  framesSent: number;
-  framesPredicted: number;
-  framesFailed: number;
-  requests: number;
-  retries: number;
-  /** Frames predicted per second of the video's wall time (probe to manifest). */
-  framesPerSec: number;
-}
-
 export interface DeadLetter {
   source: string;
   key: string;
@@ -127,8 +115,17 @@ export function buildManifest(args: {
     key: args.key,
     status: "ok",
     video: {
-      codec, width, height, rotation, fps: round(fps, 3), durationSec: round(durationSec, 3),
-      frames, framesListed, framesHeld, framesUndecodable: args.undecodable, timing: constantRate ? "constant" : "variable",
+      codec,
+      width,
+      height,
+      rotation,
+      fps: round(fps, 3),
+      durationSec: round(durationSec, 3),
+      frames,
+      framesListed,
+      framesHeld,
+      framesUndecodable: args.undecodable,
+      timing: constantRate ? "constant" : "variable",
     },
     outputs,
     segments: args.segments,
@@ -143,12 +140,6 @@ export function buildManifest(args: {
   };
 }
 
-/** `x` to `digits` decimal places (figures in manifests and logs). */
-export function round(x: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}
-
 /**
  * Writes the manifest (last, as the commit marker) and clears a dead letter
  * left by an earlier failed run. In Cloud Storage, `generation` is the
@@ -157,7 +148,12 @@ export function round(x: number, digits: number): number {
  */
 export async function writeManifest(manifest: Manifest, layout: OutputLayout, generation: number | null = null): Promise<boolean> {
   try {
-    await writeData(layout.manifest, JSON.stringify(manifest, null, 2) + "\n", "application/json", generation === null ? {} : { ifGenerationMatch: generation });
+    await writeData(
+      layout.manifest,
+      JSON.stringify(manifest, null, 2) + "\n",
+      "application/json",
+      generation === null ? {} : { ifGenerationMatch: generation },
+    );
   } catch (err) {
     if (err instanceof PreconditionFailed) return false;
     throw err;

@@ -19,7 +19,7 @@ import * as os from "node:os";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { opencv } from "../video/vision";
+import { opencv } from "../src/video/vision";
 
 type CV = typeof import("@u4/opencv4nodejs");
 type Mat = InstanceType<CV["Mat"]>;
@@ -119,7 +119,13 @@ export async function startModelServer(options: { port?: number; faults?: Faults
     const out = { displayNames: [] as string[], confidences: [] as number[], bboxes: [] as number[][] };
     const minSize = new cv.Size(Math.max(12, Math.round(mat.cols / 32)), Math.max(24, Math.round(mat.rows / 16)));
     for (const d of detectors) {
-      const found = await d.classifier.detectMultiScaleAsync(mat, 1.1, d.minNeighbors, 0, d.label === "face" ? new cv.Size(12, 12) : minSize);
+      const found = await d.classifier.detectMultiScaleAsync(
+        mat,
+        1.1,
+        d.minNeighbors,
+        0,
+        d.label === "face" ? new cv.Size(12, 12) : minSize,
+      );
       found.objects.forEach((r, i) => {
         const n = found.numDetections[i] ?? d.minNeighbors;
         out.displayNames.push(d.label);
@@ -130,8 +136,12 @@ export async function startModelServer(options: { port?: number; faults?: Faults
     return out;
   }
 
-  async function answer(req: http.IncomingMessage, body: string): Promise<{ status: number; text: string; headers?: Record<string, string>; instances: number }> {
-    if (req.method !== "POST" || !req.url?.endsWith(":predict")) return { status: 404, text: JSON.stringify({ error: "POST .../<model>:predict" }), instances: 0 };
+  async function answer(
+    req: http.IncomingMessage,
+    body: string,
+  ): Promise<{ status: number; text: string; headers?: Record<string, string>; instances: number }> {
+    if (req.method !== "POST" || !req.url?.endsWith(":predict"))
+      return { status: 404, text: JSON.stringify({ error: "POST .../<model>:predict" }), instances: 0 };
     let instances: unknown[];
     try {
       const json = JSON.parse(body);
@@ -141,14 +151,25 @@ export async function startModelServer(options: { port?: number; faults?: Faults
       return { status: 400, text: JSON.stringify({ error: `bad request: ${(err as Error).message}` }), instances: 0 };
     }
     if (faults.latencyMs) await new Promise((r) => setTimeout(r, faults.latencyMs));
-    if (faults.failAll) return { status: faults.failAll.status, text: JSON.stringify({ error: faults.failAll.message }), instances: instances.length };
+    if (faults.failAll)
+      return { status: faults.failAll.status, text: JSON.stringify({ error: faults.failAll.message }), instances: instances.length };
     if (faults.failNext && faults.failNext.count > 0) {
       faults.failNext.count--;
-      return { status: faults.failNext.status, text: JSON.stringify({ error: "the model is unavailable (injected)" }), instances: instances.length };
+      return {
+        status: faults.failNext.status,
+        text: JSON.stringify({ error: "the model is unavailable (injected)" }),
+        instances: instances.length,
+      };
     }
     const dice = roll();
     let edge = faults.rate429 ?? 0;
-    if (dice < edge) return { status: 429, text: JSON.stringify({ error: "Too many requests" }), headers: { "retry-after": "0" }, instances: instances.length };
+    if (dice < edge)
+      return {
+        status: 429,
+        text: JSON.stringify({ error: "Too many requests" }),
+        headers: { "retry-after": "0" },
+        instances: instances.length,
+      };
     edge += faults.errorRate ?? 0;
     if (dice < edge) return { status: 500, text: JSON.stringify({ error: "injected server error" }), instances: instances.length };
     edge += faults.malformedRate ?? 0;
@@ -171,7 +192,12 @@ export async function startModelServer(options: { port?: number; faults?: Faults
       answer(req, Buffer.concat(chunks).toString())
         .catch((err) => ({ status: 500, text: JSON.stringify({ error: String(err) }), instances: 0 }))
         .then((reply: { status: number; text: string; headers?: Record<string, string>; instances: number }) => {
-          requests.push({ path: req.url ?? "", authorization: req.headers.authorization ?? null, instances: reply.instances, status: reply.status });
+          requests.push({
+            path: req.url ?? "",
+            authorization: req.headers.authorization ?? null,
+            instances: reply.instances,
+            status: reply.status,
+          });
           if (requests.length > 10000) requests.shift();
           res.writeHead(reply.status, { "content-type": "application/json", ...reply.headers });
           res.end(reply.text);
@@ -213,6 +239,12 @@ if (require.main === module) {
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
   startModelServer({
     port: Number(values.port),
-    faults: { latencyMs: num(values.latencyMs), errorRate: num(values.errorRate), rate429: num(values.rate429), malformedRate: num(values.malformedRate), shortRate: num(values.shortRate) },
+    faults: {
+      latencyMs: num(values.latencyMs),
+      errorRate: num(values.errorRate),
+      rate429: num(values.rate429),
+      malformedRate: num(values.malformedRate),
+      shortRate: num(values.shortRate),
+    },
   }).then((s) => process.stderr.write(`model server: ${s.predictUrl}\n`));
 }

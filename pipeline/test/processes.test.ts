@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { describe, it } from "node:test";
 import { tempDir } from "./helpers";
 
-const services = path.resolve(__dirname, "..", "src", "beam", "services.js");
+const services = path.resolve(__dirname, "..", "src", "util", "processes.js");
 
 function alive(pid: number): boolean {
   try {
@@ -26,13 +26,17 @@ describe("ProcessService", () => {
     // Arrange: a Node process that starts a service (a server on the chosen port, writing its pid to a file).
     const pidFile = path.join(tempDir(), "service.pid");
     const service = `require("fs").writeFileSync(process.argv[2], String(process.pid)); require("net").createServer().listen(Number(process.argv[1]), "127.0.0.1")`;
-    const parent = spawn(process.execPath, [
-      "-e",
-      `const { ProcessService } = require(${JSON.stringify(services)});
+    const parent = spawn(
+      process.execPath,
+      [
+        "-e",
+        `const { ProcessService } = require(${JSON.stringify(services)});
        new ProcessService({ name: "probe", command: process.execPath, args: ["-e", ${JSON.stringify(service)}, "{{PORT}}", ${JSON.stringify(pidFile)}] })
          .start().then(() => console.log("started"));
        setInterval(() => {}, 1000);`,
-    ], { stdio: ["ignore", "pipe", "inherit"] });
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
     await new Promise<void>((resolve) => parent.stdout!.on("data", (d: Buffer) => d.toString().includes("started") && resolve()));
     const pid = Number(readFileSync(pidFile, "utf8"));
     assert.ok(alive(pid), "the service runs");

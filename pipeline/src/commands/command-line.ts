@@ -1,0 +1,115 @@
+/**
+ * The command line's shared parts: the usage text (from the parameter
+ * tables in options.ts) and the parser every command uses.
+ */
+import { log } from "../log";
+import {
+  ParameterSpec,
+  UsageError,
+  camelCase,
+  costParameters,
+  dataflowParameters,
+  parameters,
+  pipelineParameters,
+  redriveParameters,
+  streamingParameters,
+} from "../options";
+
+export function usage(): string {
+  const flags = (specs: readonly ParameterSpec[]) =>
+    specs.map((p) => {
+      const names = p.cliAlias ? `--${p.cliAlias}, --${p.name}` : `--${p.name}`;
+      return `  ${names}${p.isOptional ? "" : "  (required)"}\n      ${p.helpText}`;
+    });
+  const pipeline = pipelineParameters as readonly ParameterSpec[];
+  return [
+    "usage: videoflow process <input...> --output <dir | gs://bucket/prefix> [options]",
+    "       videoflow listen --inputSubscription projects/P/subscriptions/S --output gs://bucket/prefix [options]",
+    "       videoflow listen --runner dataflow --project P --region R --tempLocation gs://... --stagingLocation gs://... \\",
+    "         --sdkContainerImage IMAGE --inputSubscription ... --output gs://... [--templateLocation PATH] [options]",
+    "       videoflow redrive --output gs://bucket/prefix --inputTopic projects/P/topics/T [--stage S] [--objectPrefix P]",
+    "       videoflow cost [--workers N] [--machineType T] [--diskSizeGb G] [--streaming true|false] [--framesPerSecond F]",
+    "",
+    "process: processes each input video (a local path or a gs:// object) once: a grayscale gray.mp4, a",
+    "preview.jpg and a manifest.json under <output>/<video key>/. Exit status: 0 all done, 1 some went to",
+    "the dead letter (<output>/_deadletter/), 2 usage error.",
+    "listen: processes the videos uploaded to a bucket, from its Cloud Storage notifications in a Pub/Sub",
+    "subscription, until SIGINT or SIGTERM (then exits 0). Outputs go under <output>/<object name>/<generation>/.",
+    "With --runner dataflow it submits the same streaming job to Google Cloud Dataflow (or, with --templateLocation,",
+    "writes the job request there) and exits. With --runner flink it runs the streaming job on a local Flink",
+    "cluster instead (for development: see the README).",
+    "redrive: sends the uploads dead-lettered under <output>/_deadletter/ back through the input bucket's topic with",
+    "their original notifications, once the cause is fixed; a success removes the dead-letter record.",
+    "Uses Application Default Credentials, or the emulators named by PUBSUB_EMULATOR_HOST and STORAGE_EMULATOR_HOST.",
+    "cost: what a Dataflow deployment costs a month (and, with --framesPerSecond, per hour of video), from the",
+    "dated price table pipeline/data/dataflow-prices.json. With no options: the original design's deployment.",
+    "",
+    "options (process and listen):",
+    ...flags(pipeline),
+    "",
+    "options (listen):",
+    ...flags(streamingParameters as readonly ParameterSpec[]),
+    "",
+    "options (listen --runner dataflow: Dataflow's own; snake_case spellings and --name=value are accepted, unknown flags ignored):",
+    ...flags(dataflowParameters as readonly ParameterSpec[]),
+    "",
+    "options (redrive):",
+    ...flags(redriveParameters as readonly ParameterSpec[]),
+    "",
+    "options (cost):",
+    ...flags(costParameters as readonly ParameterSpec[]),
+  ].join("\n");
+}
+
+/**
+ * The command line's parameters and positional arguments. Flags are
+ * `--name value` or `--name=value`, in camelCase or snake_case (as Dataflow's
+ * launchers write them). Unknown flags are an error, except with
+ * `tolerateUnknown` (a Flex Template launcher adds flags of its own), when
+ * they are logged and left out.
+ */
+export function parseCommandLine(
+  args: string[],
+  tolerateUnknown = false,
+  specs: readonly ParameterSpec[] = parameters,
+): { raw: Record<string, string | undefined>; positionals: string[] } {
+  const known = new Map<string, string>();
+  for (const p of specs) {
+    known.set(p.name, p.name);
+    if (p.cliAlias) known.set(p.cliAlias, p.name);
+  }
+  const raw: Record<string, string | undefined> = {};
+  const positionals: string[] = [];
+  const ignored: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (!arg.startsWith("--") || arg === "--") {
+      positionals.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf("=");
+    const flag = camelCase(eq >= 0 ? arg.slice(2, eq) : arg.slice(2));
+    let value = eq >= 0 ? arg.slice(eq + 1) : undefined;
+    if (value === undefined && i + 1 < args.length && !args[i + 1].startsWith("--")) value = args[++i];
+    const name = known.get(flag);
+    if (name === undefined) {
+      if (!tolerateUnknown) throw new UsageError(`unknown option --${flag}`, true);
+      ignored.push(`--${flag}`);
+      continue;
+    }
+    if (value === undefined) throw new UsageError(`option --${flag} needs a value`, true);
+    raw[name] = value;
+  }
+  if (ignored.length > 0)
+    log("INFO", `ignored flags videoflow does not use: ${ignored.join(", ")}`, { event: "ignored flags", flags: ignored });
+  return { raw, positionals };
+}
+
+/** The runner named anywhere on the command line, before the rest is parsed. */
+export function runnerOf(args: string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const match = /^--runner(?:=(.*))?$/.exec(args[i]);
+    if (match) return match[1] ?? args[i + 1];
+  }
+  return undefined;
+}

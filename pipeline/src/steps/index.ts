@@ -1,0 +1,10 @@
+/**
+ * What each step of the pipeline does to one element, built from the stage
+ * modules. Every function takes and returns plain JSON-like data (no
+ * Buffers, no undefined: real runners encode elements with BSON) and never
+ * throws for a problem with one video: it returns a Failure, which the graph
+ * routes to the dead letter. The Beam layer (beam/pipeline.ts) only wires these.
+ */
+export * from "./video";
+export * from "./notifications";
+export * from "./outcomes";

@@ -1,0 +1,451 @@
+/**
+ * The video steps: probe a video, plan its segments, process each segment
+ * (decode, gray, encode, sample for the preview and inference), assemble
+ * the outputs and commit them with the manifest; or all of it within one
+ * element (processWholeVideo). The elements they pass (ProbedVideo,
+ * SegmentTask, SegmentDone) are made of the video stages' types.
+ */
+import { createHash } from "node:crypto";
+import { deadLetter } from "./outcomes";
+import { promises as fs } from "node:fs";
+import { SegmentFile, audioPlan, joinSegments } from "../video/assemble";
+import { decodeSegment, grayPlan } from "../video/decode";
+import { Stage, VideoError, asVideoError, isRetryable } from "../errors";
+import { setMaxRetrySeconds } from "../failure-policy";
+import { endProgress, log, reportFrames } from "../log";
+import { buildManifest, outputLayout, writeManifest } from "../output/manifest";
+import type { Failure, Outcome, Routed, VideoAttempt, VideoInput } from "../model";
+import { round } from "../util/numbers";
+import type { PipelineOptions } from "../options";
+import { VideoInfo, countFrames, probeVideo } from "../video/probe";
+import {
+  SegmentPlan,
+  endsEvenly,
+  pictureOf,
+  picturesIn,
+  planEvery,
+  planSamples,
+  planSegments,
+  sampleWindows,
+  spreadIndices,
+} from "../video/segment";
+import {
+  committedSince,
+  downloadFile,
+  isGcsUri,
+  joinUri,
+  releaseInput,
+  removeEmptyParents,
+  removeTree,
+  scratchDir,
+  sizeOf,
+  stageInput,
+  uploadFile,
+  writeData,
+} from "../io/storage";
+import { TimeBase, Timeline, secondsOf, timeOf } from "../video/timeline";
+import { Thumbnail, drawContactSheet, makeThumbnail, opencv, prepareForInference } from "../video/vision";
+import { boxesOf, parseEndpoint, toInstance } from "../inference/inference";
+import { clientFor } from "../inference/prediction-client";
+import { FramePrediction, FramePredictor, InferenceSummary, predictionLines, summariseInference } from "../inference/predict-frames";
+
+export interface ProbedVideo extends VideoAttempt {
+  video: VideoInfo;
+  sizeBytes: number;
+  startedAt: number;
+}
+
+/** A video's facts without its list of pictures: what travels with each of its segments. */
+export type VideoFacts = Omit<VideoInfo, "timeline"> & Pick<Timeline, "timeBase" | "originSec" | "endPts" | "discarded">;
+
+export interface SegmentTask {
+  input: VideoAttempt;
+  video: VideoFacts;
+  startedAt: number;
+  segment: SegmentPlan;
+  segments: number;
+  /** Pictures (indices into the video's) the preview shows, of this segment. */
+  preview: number[];
+  /** Pictures sent for inference, of this segment: none without an endpoint, "all" for every one. */
+  infer: number[] | "all";
+  /** Encode with B-frames (see endsEvenly). */
+  bFrames: boolean;
+}
+
+export interface SegmentDone {
+  key: string;
+  input: VideoAttempt;
+  video: VideoFacts;
+  startedAt: number;
+  index: number;
+  segments: number;
+  fromPts: number;
+  untilPts: number | null;
+  /** Encoded with B-frames (see endsEvenly); without, the last packet is the last frame. */
+  bFrames: boolean;
+  /** Where the segment's gray video waits for assembly; null when no gray video is written. */
+  segmentUri: string | null;
+  /** Frames decoded. */
+  decoded: number;
+  thumbnails: Thumbnail[];
+  encodeSec: number;
+  error: { stage: Stage; reason: string; retryable: boolean } | null;
+  /** One per frame sent for inference (none without an endpoint). */
+  predictions: FramePrediction[];
+  inference: { deployedModelId: string | null; requests: number; retries: number };
+}
+
+/** The input's own fields, for a Failure: a notification only when there is one (BSON drops undefined fields anyway). */
+function named(input: VideoInput): VideoInput {
+  return input.notification
+    ? { source: input.source, key: input.key, notification: input.notification }
+    : { source: input.source, key: input.key };
+}
+
+function failed(input: VideoInput, err: unknown, stage: Stage): { failed: Failure } {
+  const error = asVideoError(stage, err);
+  return { failed: { ...named(input), stage: error.stage, reason: error.reason, retryable: isRetryable(err) } };
+}
+
+function formatBytes(n: number): string {
+  const units = ["bytes", "KiB", "MiB", "GiB", "TiB"];
+  let i = 0;
+  for (; n >= 1024 && i < units.length - 1; i++) n /= 1024;
+  return `${i === 0 ? n : n.toFixed(1)} ${units[i]}`;
+}
+
+/** Checks the source exists and is not empty or too large, stages it locally and probes it. */
+export async function probe(input: VideoAttempt, options: PipelineOptions): Promise<Routed<ProbedVideo>> {
+  setMaxRetrySeconds(options.maxRetrySeconds);
+  const startedAt = Date.now();
+  try {
+    const size = await sizeOf(input.source);
+    if (size === undefined) throw new VideoError("input", `${input.source} does not exist`);
+    if (size === 0) throw new VideoError("input", `${input.source} is empty (0 bytes)`);
+    if (size > options.maxInputBytes) {
+      throw new VideoError(
+        "input",
+        `${input.source} is ${formatBytes(size)}, larger than the ${formatBytes(options.maxInputBytes)} allowed (maxInputBytes)`,
+      );
+    }
+    const local = await stageInput(input.source, input.attempt);
+    const video = await probeVideo(local, input.source);
+    const { timeline, ...facts } = video;
+    log("INFO", `probed ${input.key}: ${video.codec} ${video.width}x${video.height}, ${round(video.fps, 2)} fps, ${video.frames} frames`, {
+      event: "probed",
+      video: input.key,
+      ...facts,
+    });
+    return { ok: { ...input, video, sizeBytes: size, startedAt } };
+  } catch (err) {
+    await releaseInput(input.source, input.attempt);
+    return failed(input, err, "probe");
+  }
+}
+
+/**
+ * One task per segment of the video, each with the pictures of it that the
+ * preview and inference want. The preview's pictures are evenly spaced over
+ * the video or, with inference, over the pictures sent (so the preview can
+ * show their boxes).
+ */
+export function planSegmentTasks(probed: ProbedVideo, options: PipelineOptions): SegmentTask[] {
+  const { video, startedAt } = probed;
+  const { timeline, ...rest } = video;
+  const { timeBase, originSec, endPts, discarded } = timeline;
+  const facts: VideoFacts = { ...rest, timeBase, originSec, endPts, discarded };
+  const input: VideoAttempt = { ...named(probed), attempt: probed.attempt };
+  const sent = options.predictionEndpoint ? planEvery(timeline, options.inferenceFps, video.fps) : [];
+  const preview =
+    sent === "all" || sent.length === 0
+      ? planSamples(timeline, options.previewFrames)
+      : spreadIndices(sent.length, options.previewFrames).map((i) => sent[i]);
+  const plan = planSegments(timeline, options.segmentSeconds);
+  const evenEnd = endsEvenly(timeline);
+  return plan.map((segment) => ({
+    input,
+    video: facts,
+    startedAt,
+    segment,
+    segments: plan.length,
+    preview: picturesIn(segment, preview),
+    infer: sent === "all" ? "all" : picturesIn(segment, sent),
+    // All segments alike: the joined track's timing comes out right only when they agree.
+    bFrames: evenEnd,
+  }));
+}
+
+/** A scratch file of this attempt: named by a hash of the key (never the key itself), the process and the attempt. */
+function scratchName(input: VideoAttempt, suffix: string): string {
+  return scratchDir(
+    "work",
+    `${createHash("sha256").update(input.key).digest("hex").slice(0, 24)}-${process.pid}-${input.attempt}-${suffix}`,
+  );
+}
+
+/** Where this attempt's segments wait for assembly. */
+function workFolder(input: VideoAttempt, options: PipelineOptions): string {
+  return joinUri(outputLayout(options.outputDirectory, input.key).work, input.attempt);
+}
+
+/** Encodes one segment to gray H.264 (when wanted), predicts its frames and makes the preview thumbnails inside it. */
+export async function processSegment(task: SegmentTask, options: PipelineOptions): Promise<SegmentDone> {
+  setMaxRetrySeconds(options.maxRetrySeconds);
+  const { input, video, segment } = task;
+  const { width, height } = video;
+  const segmentUri = options.writeGrayVideo
+    ? joinUri(workFolder(input, options), `segment-${String(segment.index).padStart(5, "0")}.mp4`)
+    : null;
+  const done: SegmentDone = {
+    key: input.key,
+    input,
+    video,
+    startedAt: task.startedAt,
+    index: segment.index,
+    segments: task.segments,
+    fromPts: segment.fromPts,
+    untilPts: segment.untilPts,
+    bFrames: task.bFrames,
+    segmentUri,
+    decoded: 0,
+    thumbnails: [],
+    encodeSec: 0,
+    error: null,
+    predictions: [],
+    inference: { deployedModelId: null, requests: 0, retries: 0 },
+  };
+  const started = Date.now();
+  const output = segmentUri === null ? null : scratchName(input, `segment-${segment.index}.mp4`);
+  try {
+    await fs.mkdir(scratchDir("work"), { recursive: true });
+    const local = await stageInput(input.source, input.attempt);
+    const preview = new Set(task.preview);
+    const infer = task.infer === "all" ? null : new Set(task.infer);
+    const inferring = task.infer === "all" || task.infer.length > 0;
+    const predictor = inferring
+      ? new FramePredictor(clientFor(parseEndpoint(options.predictionEndpoint!), options), options.maxBatchSize)
+      : null;
+    const chosen = [...new Set([...task.preview, ...(infer ?? [])])].sort((a, b) => a - b);
+    const needsOpenCV = chosen.length > 0 || task.infer === "all";
+    const seen = new Set<number>();
+    done.decoded = await decodeSegment(
+      {
+        input: local,
+        streamIndex: video.streamIndex,
+        seekSec: segment.seekSec,
+        fromPts: segment.fromPts,
+        trimStart: segment.index > 0,
+        untilPts: segment.untilPts,
+        drop: video.discarded,
+        samples: task.infer === "all" ? "all" : sampleWindows(segment, chosen, video.endPts),
+        width,
+        height,
+        output,
+        bFrames: task.bFrames,
+        interlaced: video.interlaced,
+        gray: grayPlan(video.codec, video.pixelFormat, video.colorRange),
+      },
+      {
+        // Loading OpenCV (about 0.3 s, once per process) overlaps with ffmpeg's decoding: the samples wait in ffmpeg's queue (decode.ts).
+        onStarted: () => needsOpenCV && opencv(),
+        onSample: async (pts, gray) => {
+          const picture = pictureOf(segment, pts);
+          // A decoder's stray repeat of a frame, or a frame before the first picture: not a picture of this segment.
+          if (picture < 0 || seen.has(picture)) return;
+          seen.add(picture);
+          const timeSec = timeOf(pts, video);
+          if (preview.has(picture)) done.thumbnails.push(makeThumbnail(gray, width, height, picture, timeSec));
+          if (predictor && (infer === null || infer.has(picture))) {
+            const image = prepareForInference(gray, width, height, options.inferenceSize, options.instanceFormat !== "pixels");
+            await predictor.add(picture, timeSec, toInstance(options.instanceFormat, image));
+          }
+        },
+        onFrames: (n) => reportFrames(input.key, n, video.frames),
+      },
+    );
+    if (predictor) {
+      done.predictions = await predictor.finish();
+      done.inference = { deployedModelId: predictor.deployedModelId, requests: predictor.requests, retries: predictor.retries };
+    }
+    if (output !== null) await uploadFile(output, segmentUri!, "video/mp4", true);
+  } catch (err) {
+    const error = asVideoError("segment", err);
+    const reason = error.reason.includes(input.source) ? error.reason : `${input.source}: ${error.reason}`;
+    done.error = { stage: error.stage, reason, retryable: isRetryable(err) };
+    if (output !== null) await fs.rm(output, { force: true });
+  }
+  done.encodeSec = (Date.now() - started) / 1000;
+  log("DEBUG", `segment ${segment.index + 1}/${task.segments} of ${input.key} done`, {
+    event: "segment done",
+    video: input.key,
+    index: segment.index,
+    seconds: done.encodeSec,
+    decoded: done.decoded,
+    error: done.error,
+  });
+  return done;
+}
+
+/**
+ * The frames decoded, checked against the pictures the container holds: a
+ * few that cannot be decoded (a broken slice) are counted, more than
+ * maxUndecodableFrames, or none decoded at all, fail the video.
+ */
+export function checkDecoded(video: VideoFacts, source: string, decoded: number, maxUndecodable: number): number {
+  const undecodable = Math.max(0, video.frames - decoded);
+  if (decoded === 0) {
+    throw new VideoError("segment", `no frame of ${source} could be decoded (it holds ${video.frames}): the file is damaged`);
+  }
+  if (undecodable > maxUndecodable) {
+    throw new VideoError(
+      "segment",
+      `${undecodable} of the ${video.frames} frames of ${source} could not be decoded (${decoded} could), ` +
+        `more than maxUndecodableFrames (${maxUndecodable}): the file is damaged`,
+    );
+  }
+  return undecodable;
+}
+
+/** Joins a video's segments into gray.mp4, draws the preview and writes the manifest, last. */
+export async function assemble(parts: SegmentDone[], options: PipelineOptions): Promise<Routed<Outcome>> {
+  setMaxRetrySeconds(options.maxRetrySeconds);
+  const segments = [...parts].sort((a, b) => a.index - b.index);
+  const { input, video, startedAt } = segments[0];
+  const layout = outputLayout(options.outputDirectory, input.key);
+  const started = Date.now();
+  const localCopies: string[] = [];
+  try {
+    const broken = segments.find((s) => s.error)?.error;
+    if (broken) return { failed: { ...named(input), ...broken } };
+    if (segments.length !== segments[0].segments) {
+      throw new VideoError("assemble", `only ${segments.length} of ${segments[0].segments} segments arrived`);
+    }
+    const decoded = segments.reduce((n, s) => n + s.decoded, 0);
+    const undecodable = checkDecoded(video, input.source, decoded, options.maxUndecodableFrames);
+    const predictions = segments.flatMap((s) => s.predictions).sort((a, b) => a.frame - b.frame);
+    const failedFrames = predictions.filter((p) => p.error !== null);
+    if (predictions.length > 0 && failedFrames.length === predictions.length) {
+      throw new VideoError("inference", `every prediction request failed: ${failedFrames[0].error}`);
+    }
+    const ok = { status: "ok" as const, source: input.source, key: input.key, manifest: layout.manifest, frames: decoded };
+    const existing = await committedSince(layout.manifest, startedAt);
+    const committedElsewhere = () => {
+      // Another attempt at the same upload (a duplicate delivery elsewhere) committed while this one worked: its result stands.
+      log("INFO", `${input.key} was completed by another attempt meanwhile; keeping its result`, {
+        event: "already committed",
+        video: input.key,
+      });
+      return { ok: { ...ok, wallSec: round((Date.now() - startedAt) / 1000, 3) } };
+    };
+    if (existing.committed) return committedElsewhere();
+    if (options.writeGrayVideo) await writeGrayVideo(segments, layout.grayVideo, decoded, localCopies);
+    let inference: InferenceSummary | undefined;
+    if (options.predictionEndpoint) {
+      await writeData(layout.predictions, predictionLines(predictions), "application/x-ndjson");
+      inference = summariseInference(
+        segments.map((s) => s.inference),
+        predictions,
+        options,
+        (Date.now() - startedAt) / 1000,
+      );
+    }
+    const boxes = new Map(predictions.map((p) => [p.frame, p.error === null ? boxesOf(p.predictions) : []]));
+    const preview = drawContactSheet(
+      segments.flatMap((s) => s.thumbnails),
+      4,
+      (frame) => boxes.get(frame) ?? [],
+    );
+    await writeData(layout.preview, preview, "image/jpeg");
+    const manifest = buildManifest({
+      source: input.source,
+      key: input.key,
+      video,
+      decoded,
+      undecodable,
+      layout,
+      segments: segments.length,
+      startedAt,
+      segmentSec: segments.reduce((sum, s) => sum + s.encodeSec, 0),
+      assembleSec: (Date.now() - started) / 1000,
+      inference,
+      grayVideo: options.writeGrayVideo,
+    });
+    if (!(await writeManifest(manifest, layout, existing.generation))) return committedElsewhere();
+    log("INFO", `done ${input.key}: ${decoded} frames in ${manifest.metrics.wallSec} s (${manifest.metrics.framesPerSec} fps)`, {
+      event: "video done",
+      video: input.key,
+      frames: decoded,
+      undecodable,
+      seconds: manifest.metrics.wallSec,
+      fps: manifest.metrics.framesPerSec,
+      manifest: layout.manifest,
+    });
+    return { ok: { ...ok, wallSec: manifest.metrics.wallSec } };
+  } catch (err) {
+    return failed(input, err, "assemble");
+  } finally {
+    endProgress(input.key);
+    await Promise.all(localCopies.map((p) => fs.rm(p, { force: true })));
+    const work = workFolder(input, options);
+    await removeTree(work).catch(() => undefined);
+    await removeEmptyParents(work, options.outputDirectory);
+    await releaseInput(input.source, input.attempt);
+  }
+}
+
+/** Microseconds, the unit the concat demuxer reads: spans are differences of rounded times, so no error adds up. */
+function micros(ticks: number, tb: TimeBase): number {
+  return Math.round(secondsOf(ticks, tb) * 1e6);
+}
+
+/**
+ * Makes gray.mp4 from the segments (from local copies when in Cloud
+ * Storage): joined in order, each from its first picture's time, with the
+ * source's sound; the result's frames counted against those decoded.
+ */
+async function writeGrayVideo(segments: SegmentDone[], grayVideo: string, decoded: number, localCopies: string[]): Promise<void> {
+  const { input, video } = segments[0];
+  const files: SegmentFile[] = await Promise.all(
+    segments.map(async (s, i) => {
+      let file = s.segmentUri!;
+      if (isGcsUri(file)) {
+        file = scratchName(input, `join-${i}.mp4`);
+        localCopies.push(file);
+        await downloadFile(s.segmentUri!, file);
+      }
+      const spanSec = s.untilPts === null ? null : (micros(s.untilPts, video.timeBase) - micros(s.fromPts, video.timeBase)) / 1e6;
+      return { path: file, spanSec };
+    }),
+  );
+  const gray = scratchName(input, "gray.mp4");
+  localCopies.push(gray);
+  const plan = audioPlan(video.audioCodec);
+  const audio = plan ? { source: await stageInput(input.source, input.attempt), originSec: video.originSec, plan } : null;
+  await joinSegments(
+    files,
+    gray,
+    { startSec: timeOf(segments[0].fromPts, video), endSec: segments[0].bFrames ? null : timeOf(video.endPts, video) },
+    audio,
+  );
+  const frames = await countFrames(gray);
+  if (frames !== decoded) {
+    throw new VideoError("assemble", `the joined video has ${frames} frames, ${decoded} were decoded`);
+  }
+  await uploadFile(gray, grayVideo, "video/mp4", true);
+}
+
+/**
+ * A whole video within one element: probe, its segments one after another,
+ * assemble, and the dead letter on failure. The streaming job on Flink runs
+ * this instead of processVideos' fan-out, which regroups segments with a
+ * GroupByKey that its read (Flink's unbounded-source read) would never fire
+ * (see beam/pipeline.ts, StreamingShape).
+ */
+export async function processWholeVideo(input: VideoAttempt, options: PipelineOptions): Promise<Outcome> {
+  const probed = await probe(input, options);
+  if ("failed" in probed) return deadLetter(probed.failed, options);
+  const segments: SegmentDone[] = [];
+  for (const task of planSegmentTasks(probed.ok, options)) segments.push(await processSegment(task, options));
+  const assembled = await assemble(segments, options);
+  return "failed" in assembled ? deadLetter(assembled.failed, options) : assembled.ok;
+}
