@@ -9,9 +9,10 @@ import { repoRoot } from "./helpers";
 describe("parseOptions", () => {
   it("applies the defaults", () => {
     const options = parseOptions({ outputDirectory: "gs://bucket/out" });
+    // environmentType has no default of its own: LOOPBACK, or PROCESS on a cluster (launch/flink-cluster.ts, workersFor).
     assert.deepEqual(options, {
       runner: "direct",
-      environmentType: "LOOPBACK",
+      sharedPaths: false,
       outputDirectory: "gs://bucket/out",
       segmentSeconds: 60,
       previewFrames: 12,

@@ -113,3 +113,26 @@ export function runnerOf(args: string[]): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * With --flinkMaster: checks that the cluster answers and runs the Flink the
+ * runner needs, and gives the job's paths as the cluster's workers must see
+ * them (launch/flink-cluster.ts). Without it, everything as it was.
+ */
+export async function forFlinkCluster<O extends { runner: string; flinkMaster?: string; sharedPaths: boolean; outputDirectory: string }>(
+  options: O,
+  inputs: string[],
+): Promise<{ options: O; inputs: string[] }> {
+  const master = options.flinkMaster;
+  if (master === undefined) return { options, inputs };
+  if (options.runner !== "flink") throw new UsageError(`--flinkMaster is for --runner flink (got --runner ${options.runner})`);
+  const { checkCluster, pathsForCluster } = await import("../launch/flink-cluster");
+  try {
+    // Paths first: refusing a local path for a cluster on another host needs no answer from it.
+    const [outputDirectory, ...paths] = pathsForCluster([options.outputDirectory, ...inputs], master, options.sharedPaths);
+    await checkCluster(master);
+    return { options: { ...options, outputDirectory }, inputs: paths };
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}

@@ -3,7 +3,7 @@
  * stopped (direct runner), as the streaming job on local Flink, or submitted
  * to Dataflow (`--runner dataflow`).
  */
-import { parseCommandLine, runnerOf } from "./command-line";
+import { forFlinkCluster, parseCommandLine, runnerOf } from "./command-line";
 import { log } from "../log";
 import type { StreamingOptions } from "../options";
 import { removeStaleScratch } from "../io/storage";
@@ -11,10 +11,11 @@ import { ParameterSpec, UsageError, parseStreamingOptions, pipelineParameters, s
 
 export async function listenCommand(args: string[]): Promise<number> {
   const { raw, positionals } = parseCommandLine(args, runnerOf(args) === "dataflow");
-  const options = parseStreamingOptions(raw);
+  const parsed = parseStreamingOptions(raw);
   if (positionals.length > 0)
     throw new UsageError(`listen takes no input files (got ${positionals.join(" ")}): it processes what is uploaded`);
-  if (options.runner === "dataflow") return submitCommand(options);
+  if (parsed.runner === "dataflow") return submitCommand(parsed);
+  const { options } = await forFlinkCluster(parsed, []);
   // Installed before anything says "listening": a signal sent on that line must not meet the default action.
   const signalled = new Promise<string>((resolve) => {
     process.once("SIGINT", () => resolve("SIGINT"));
@@ -39,6 +40,9 @@ export async function listenCommand(args: string[]): Promise<number> {
   return 0;
 }
 
+/** Parameters of the local runners only: a Dataflow job is not started with them. */
+const LOCAL_RUNNER_ONLY = ["runner", "environmentType", "flinkMaster", "sharedPaths"];
+
 /** `listen --runner dataflow`: builds the streaming job, submits it (or writes its request) and exits. */
 async function submitCommand(options: StreamingOptions): Promise<number> {
   const { submitToDataflow } = await import("../launch/dataflow");
@@ -54,7 +58,7 @@ async function submitCommand(options: StreamingOptions): Promise<number> {
   for (const p of [...pipelineParameters, ...streamingParameters] as readonly ParameterSpec[]) {
     // What the job was started with, as given (the workers get the parsed options inside the pipeline's steps).
     const value = (options as unknown as Record<string, unknown>)[p.name];
-    if (value !== undefined && p.name !== "runner" && p.name !== "environmentType")
+    if (value !== undefined && !LOCAL_RUNNER_ONLY.includes(p.name))
       pipelineOptions[p.name] = Array.isArray(value) ? value.join(",") : value;
   }
   await submitToDataflow(processUploads(options, readPubSubMessages(options.inputSubscription)), {

@@ -1,5 +1,5 @@
 /** `videoflow process`: each input video once, on the direct runner or local Flink. */
-import { parseCommandLine } from "./command-line";
+import { forFlinkCluster, parseCommandLine } from "./command-line";
 import { statSync } from "node:fs";
 import { log } from "../log";
 import { isGcsUri, removeStaleScratch } from "../io/storage";
@@ -10,15 +10,16 @@ export async function processCommand(args: string[]): Promise<number> {
   for (const p of [...streamingParameters, ...dataflowParameters]) {
     if (raw[p.name] !== undefined) throw new UsageError(`--${p.name} is for videoflow listen, not process`);
   }
-  const options = parseOptions(raw);
-  if (options.runner === "dataflow")
+  const parsed = parseOptions(raw);
+  if (parsed.runner === "dataflow")
     throw new UsageError("process runs on --runner direct or flink; Dataflow runs the streaming job: videoflow listen --runner dataflow");
   if (positionals.length === 0) throw new UsageError("no input videos given: name at least one local file or gs:// object");
-  if (options.runner === "direct") await probeLocalInputsAhead(positionals, options.maxInputBytes);
+  const { options, inputs } = await forFlinkCluster(parsed, positionals);
+  if (options.runner === "direct") await probeLocalInputsAhead(inputs, options.maxInputBytes);
   // Loaded here, not at the top: Beam takes most of a second to load, and a usage error should not wait for it.
   const { processOnce, videoInputs } = await import("../runtimes/run");
   await removeStaleScratch();
-  const outcomes = await processOnce(videoInputs(positionals), options);
+  const outcomes = await processOnce(videoInputs(inputs), options);
   for (const o of outcomes) {
     if (o.status === "ok") log("INFO", `ok      ${o.source} -> ${o.manifest}`, { event: "outcome", ...o });
     else log("ERROR", `failed  ${o.source} [${o.stage}] ${o.reason} -> ${o.deadLetter}`, { event: "outcome", ...o });

@@ -18,45 +18,21 @@ import * as environments from "apache-beam/internal/environments";
 import * as runnerApi from "apache-beam/proto/beam_runner_api";
 import { PortableRunner } from "apache-beam/runners/portable_runner/runner";
 import { JobState_Enum } from "apache-beam/proto/beam_job_api";
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Severity, log } from "../log";
 import type { EnvironmentType, RunnerName } from "../options";
 import { ProcessService } from "../util/processes";
+import { FLINK_JVM_OPENS, clusterSlots, flinkClassPath } from "./flink-cluster";
 import { routeSdkConsole } from "../beam/workarounds";
 
-const repoRoot = path.resolve(__dirname, "..", "..", "..", "..");
-
 /**
- * The JVM flags Flink 1.15 needs on Java 17: its closure cleaner and Kryo
- * reach into java.base by reflection (streaming fails to translate without
- * them; see docs/research/flink/FINDINGS.md).
+ * Beam's Flink job server, on a free port: it submits to the Flink cluster at
+ * `flinkMaster` (host:port), or by default to a local cluster ("[local]") it
+ * starts in its own JVM.
  */
-export const FLINK_JVM_OPENS = [
-  "java.lang",
-  "java.util",
-  "java.lang.reflect",
-  "java.io",
-  "java.net",
-  "java.nio",
-  "sun.nio.ch",
-  "java.util.concurrent",
-]
-  .map((p) => `--add-opens=java.base/${p}=ALL-UNNAMED`)
-  .join(" ");
-
-/** The class path of Beam's Flink job server, resolved by scripts/setup-runners.sh. */
-export function flinkClassPath(): string {
-  const file = process.env.VIDEOFLOW_FLINK_CLASSPATH || path.join(repoRoot, ".cache", "runners", "flink", "classpath.txt");
-  if (!existsSync(file)) {
-    throw new Error(`the Flink job server is not set up (${file} is missing): run scripts/setup-runners.sh flink (make test does)`);
-  }
-  return readFileSync(file, "utf8").trim();
-}
-
-/** Beam's Flink job server with a local Flink cluster ("[local]") in its JVM, on a free port. */
-export function flinkJobServer(artifactsDir: string, onLine?: (line: string) => void): ProcessService {
+export function flinkJobServer(artifactsDir: string, onLine?: (line: string) => void, flinkMaster = "[local]"): ProcessService {
   return new ProcessService({
     onLine,
     name: "Flink job server",
@@ -66,7 +42,7 @@ export function flinkJobServer(artifactsDir: string, onLine?: (line: string) => 
       flinkClassPath(),
       "org.apache.beam.runners.flink.FlinkJobServerDriver",
       "--flink-master",
-      "[local]",
+      flinkMaster,
       "--job-host",
       "127.0.0.1",
       "--job-port",
@@ -220,18 +196,21 @@ export function followWorkerLogs(file: string): () => void {
   };
 }
 
-/** Starts Beam's Flink job server (and with it a local Flink cluster), logging where and how long it took. */
+/** Starts Beam's Flink job server (and with it a local Flink cluster, without `flinkMaster`), logging where and how long it took. */
 async function startFlinkJobServer(
   artifactsDir: string,
   onLine?: (line: string) => void,
+  flinkMaster?: string,
 ): Promise<{ jobServer: ProcessService; address: string }> {
-  const jobServer = flinkJobServer(artifactsDir, onLine);
+  const jobServer = flinkJobServer(artifactsDir, onLine, flinkMaster);
   const started = Date.now();
   const address = await jobServer.start();
   const startSec = (Date.now() - started) / 1000;
-  log("INFO", `running on local Flink: Beam's Flink job server at ${address} (started in ${startSec.toFixed(1)} s)`, {
+  const where = flinkMaster ? `the Flink cluster at ${flinkMaster}` : "local Flink";
+  log("INFO", `running on ${where}: Beam's Flink job server at ${address} (started in ${startSec.toFixed(1)} s)`, {
     event: "runner",
     runner: "flink",
+    flinkMaster: flinkMaster ?? "[local]",
     jobServer: address,
     startSec,
   });
@@ -250,7 +229,8 @@ export async function runToCompletion(
     jobName = "videoflow",
     environmentType = "LOOPBACK",
     streaming = false,
-  }: { jobName?: string; environmentType?: EnvironmentType; streaming?: boolean } = {},
+    flinkMaster,
+  }: { jobName?: string; environmentType?: EnvironmentType; streaming?: boolean; flinkMaster?: string } = {},
 ): Promise<void> {
   routeSdkConsole();
   if (runner === "direct") {
@@ -262,13 +242,14 @@ export async function runToCompletion(
   const stopFollowing = followWorkerLogs(workerLogs);
   let jobServer: ProcessService | undefined;
   try {
-    const started = await startFlinkJobServer(path.join(workDir, "artifacts"));
+    const started = await startFlinkJobServer(path.join(workDir, "artifacts"), undefined, flinkMaster);
     jobServer = started.jobServer;
     // Options go to the constructor: run() drops the ones given to it (see workarounds.ts).
     const options = {
       jobEndpoint: started.address,
       jobName,
-      parallelism: os.availableParallelism(),
+      // On a cluster, every slot it has; locally, a slot a core.
+      parallelism: flinkMaster ? await clusterSlots(flinkMaster) : os.availableParallelism(),
       ...(streaming ? { streaming: true } : {}),
     };
     await new LocalFlinkRunner(options, environmentType, workerLogs).run(build as (root: beam.Root) => Promise<beam.PValue<unknown>>);
@@ -299,7 +280,11 @@ export const CHECKPOINT_INTERVAL_MS = 5000;
  */
 export async function startStreaming(
   build: (expansionAddress: string) => (root: beam.Root) => Promise<beam.PValue<unknown>>,
-  { jobName = "videoflow", environmentType = "LOOPBACK" }: { jobName?: string; environmentType?: EnvironmentType } = {},
+  {
+    jobName = "videoflow",
+    environmentType = "LOOPBACK",
+    flinkMaster,
+  }: { jobName?: string; environmentType?: EnvironmentType; flinkMaster?: string } = {},
 ): Promise<StreamingJob> {
   routeSdkConsole();
   const workDir = mkdtempSync(path.join(os.tmpdir(), "videoflow-flink-"));
@@ -337,7 +322,7 @@ export async function startStreaming(
     // The two JVMs start side by side.
     const expansionAddress = expansion.start();
     expansionAddress.catch(() => undefined); // awaited below; a failure then is the one reported
-    const started = await startFlinkJobServer(path.join(workDir, "artifacts"), watch);
+    const started = await startFlinkJobServer(path.join(workDir, "artifacts"), watch, flinkMaster);
     jobServer = started.jobServer;
     const emulator = process.env.PUBSUB_EMULATOR_HOST;
     const options = {

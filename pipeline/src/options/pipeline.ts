@@ -2,7 +2,7 @@
 import { DEFAULT_MAX_RETRY_SECONDS } from "../failure-policy";
 import { OptionsOf, parseParameters } from "./spec";
 import type { ParameterSpec } from "./spec";
-import { decimal, oneOf, outputFolder, predictionEndpoint, trueOrFalse, wholeNumber, widthByHeight } from "./rules";
+import { decimal, matching, oneOf, outputFolder, predictionEndpoint, trueOrFalse, wholeNumber, widthByHeight } from "./rules";
 
 const GIB = 1024 ** 3;
 
@@ -44,10 +44,35 @@ export const pipelineParameters = [
     helpText:
       "With --runner flink: LOOPBACK runs the TypeScript workers in this process; PROCESS has Flink start them " +
       "itself, as processes of their own, through the worker entry point (dist/pipeline/src/launch/worker-boot.js), " +
-      "the way Dataflow starts them in containers. Defaults to LOOPBACK.",
+      "the way Dataflow starts them in containers (a cluster's TaskManagers need that: --flinkMaster). Defaults to " +
+      "LOOPBACK, or PROCESS with --flinkMaster.",
     ...oneOf(["LOOPBACK", "PROCESS"]),
     isOptional: true,
-    defaultValue: "LOOPBACK",
+  },
+  {
+    name: "flinkMaster",
+    paramType: "TEXT",
+    inTemplate: false,
+    label: "Flink cluster",
+    helpText:
+      "With --runner flink: the JobManager (host:port of its REST API, like flink-jm:8081) of a running Flink 1.15 " +
+      "session cluster to submit to, instead of a cluster started for the run. Its TaskManagers start the workers " +
+      "(PROCESS), so each host needs the worker entry point: the project's image as the TaskManager image. Local " +
+      "paths are made absolute; with a cluster on another host they are refused (use gs://, or --sharedPaths true).",
+    ...matching("[A-Za-z0-9.-]+:[0-9]{1,5}", "must be host:port, like flink-jm:8081"),
+    isOptional: true,
+  },
+  {
+    name: "sharedPaths",
+    paramType: "BOOLEAN",
+    inTemplate: false,
+    label: "Local paths are the same on every host",
+    helpText:
+      "With --flinkMaster on another host: true says every host of the cluster sees the same files at the same " +
+      "paths (a shared file system), so local inputs and output are allowed. Defaults to false.",
+    ...trueOrFalse(),
+    isOptional: true,
+    defaultValue: "false",
   },
   {
     name: "segmentSeconds",

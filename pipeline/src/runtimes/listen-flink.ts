@@ -22,13 +22,14 @@ import type { StreamingOptions } from "../options";
 import { processUploads } from "../beam/pipeline";
 import { readPubSubMessagesThroughJava } from "../beam/pubsub";
 import { startStreaming } from "../launch/runners";
+import { workersFor } from "../launch/flink-cluster";
 
 /** Runs the streaming job until `stop` resolves (a signal's name); returns the exit status. */
 export async function listenOnFlink(options: StreamingOptions, stop: Promise<string>): Promise<number> {
   const started = Date.now();
   const job = await startStreaming(
     (expansionAddress) => processUploads(options, readPubSubMessagesThroughJava(options.inputSubscription, expansionAddress), "whole"),
-    { jobName: `videoflow-listen-${process.pid}`, environmentType: options.environmentType },
+    { jobName: `videoflow-listen-${process.pid}`, environmentType: workersFor(options), flinkMaster: options.flinkMaster },
   );
   log("INFO", `listening on ${options.inputSubscription} with a streaming job on local Flink, writing to ${options.outputDirectory}`, {
     event: "listening",

@@ -8,6 +8,7 @@ import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as beam from "apache-beam";
 import { runToCompletion } from "../launch/runners";
+import { workersFor } from "../launch/flink-cluster";
 import { videoKey } from "../io/keys";
 import { PipelineOptions, StreamingOptions, UsageError } from "../options";
 import { StreamingShape, processUploads, processVideos, reportOutcomes } from "../beam/pipeline";
@@ -47,7 +48,7 @@ export async function processOnce(inputs: VideoInput[], options: PipelineOptions
           .apply(processVideos(options))
           .apply(reportOutcomes(report));
       },
-      { environmentType: options.environmentType },
+      { environmentType: workersFor(options), flinkMaster: options.flinkMaster },
     ),
   );
   const missing = inputs.filter((i) => !outcomes.some((o) => o.key === i.key));
@@ -70,7 +71,7 @@ export async function runStreamingGraph(
     runToCompletion(
       options.runner,
       async (root: beam.Root) => (await processUploads(options, replayPubSubMessages(messages), shape)(root)).apply(reportOutcomes(report)),
-      { environmentType: options.environmentType, streaming: true },
+      { environmentType: workersFor(options), flinkMaster: options.flinkMaster, streaming: true },
     ),
   );
 }
