@@ -230,14 +230,14 @@ export function runCli(args: string[], env: Record<string, string> = {}): CliRes
 }
 
 /** runCli without blocking this process: for tests that serve an emulator from it. */
-export function runCliAsync(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  return runAsync(process.execPath, [cli, ...args], env);
+export function runCliAsync(args: string[], env: Record<string, string> = {}, cwd?: string): Promise<CliResult> {
+  return runAsync(process.execPath, [cli, ...args], env, cwd);
 }
 
 /** Runs a program (JSON logs, as off a terminal) without blocking this process. */
-export function runAsync(program: string, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+export function runAsync(program: string, args: string[], env: Record<string, string> = {}, cwd?: string): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(program, args, { env: { ...process.env, VIDEOFLOW_JSON_LOGS: "1", ...env } });
+    const child = spawn(program, args, { cwd, env: { ...process.env, VIDEOFLOW_JSON_LOGS: "1", ...env } });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
