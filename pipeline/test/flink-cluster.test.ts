@@ -4,13 +4,10 @@
  * the project's own class path (no Flink distribution needed).
  */
 import assert from "node:assert/strict";
-import { ChildProcess, spawn, spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
-import * as net from "node:net";
+import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import {
-  FLINK_JVM_OPENS,
   checkCluster,
   clusterFlinkVersion,
   flinkClassPath,
@@ -20,6 +17,7 @@ import {
   versionProblem,
   workersFor,
 } from "../src/launch/flink-cluster";
+import { FlinkSession, freePort, startFlinkSession } from "../dev/flink-session";
 import { repoRoot, tempDir } from "./helpers";
 
 const cli = path.join(repoRoot, "dist", "pipeline", "src", "main.js");
@@ -59,16 +57,6 @@ describe("a Flink cluster's paths and version, decided before submission", () =>
   });
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().listen(0, "127.0.0.1", () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
-}
-
 /** Runs the CLI; resolves with its exit status and what it wrote to stderr. */
 function videoflow(args: string[]): { status: number | null; stderr: string } {
   const run = spawnSync(process.execPath, [cli, ...args], { encoding: "utf8", timeout: 60000 });
@@ -76,61 +64,17 @@ function videoflow(args: string[]): { status: number | null; stderr: string } {
 }
 
 describe("a real Flink JobManager", () => {
-  let jobManager: ChildProcess | undefined;
+  let session: FlinkSession | undefined;
   let master = "";
-  let log = "";
 
   before(async () => {
-    // Arrange: a session cluster's JobManager, its own JVM, from the job server's class path.
-    const conf = tempDir();
-    const port = await freePort();
-    writeFileSync(
-      path.join(conf, "flink-conf.yaml"),
-      [
-        "jobmanager.rpc.address: 127.0.0.1",
-        "jobmanager.rpc.port: 0",
-        "jobmanager.bind-host: 127.0.0.1",
-        `rest.port: ${port}`,
-        "rest.address: 127.0.0.1",
-        "rest.bind-address: 127.0.0.1",
-        "jobmanager.memory.process.size: 768m",
-        "blob.server.port: 0",
-      ].join("\n") + "\n",
-    );
-    jobManager = spawn(
-      "java",
-      [
-        "--add-exports=java.base/sun.net.util=ALL-UNNAMED",
-        ...FLINK_JVM_OPENS.split(" "),
-        "-cp",
-        flinkClassPath(),
-        "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint",
-        "-c",
-        conf,
-      ],
-      { stdio: ["ignore", "pipe", "pipe"] },
-    );
-    jobManager.stdout!.on("data", (c: Buffer) => (log = (log + c.toString()).slice(-20000)));
-    jobManager.stderr!.on("data", (c: Buffer) => (log = (log + c.toString()).slice(-20000)));
-    master = `127.0.0.1:${port}`;
-    const deadline = Date.now() + 90000;
-    for (;;) {
-      try {
-        await clusterFlinkVersion(master, 1000);
-        break;
-      } catch (err) {
-        if (Date.now() > deadline || jobManager.exitCode !== null)
-          throw new Error(`the JobManager did not start: ${err}\n${log}`, { cause: err });
-        await new Promise((resolve) => setTimeout(resolve, 500));
-      }
-    }
+    // Arrange: a session cluster's JobManager alone, its own JVM, from the job server's class path.
+    session = await startFlinkSession(tempDir("videoflow-flink-session-"), 0);
+    master = session.master;
   });
 
   after(async () => {
-    if (!jobManager || jobManager.exitCode !== null) return;
-    const exited = new Promise((resolve) => jobManager!.once("exit", resolve));
-    jobManager.kill("SIGKILL");
-    await exited;
+    await session?.stop();
   });
 
   it("reports its Flink version, the one the job server's class path has", async () => {
