@@ -32,7 +32,8 @@ export function oneOf<const V extends readonly [string, ...string[]]>(values: V)
 
 /** true or false, as a boolean. */
 export function trueOrFalse() {
-  return { schema: oneOf(["true", "false"]).schema.transform((v) => v === "true"), regexes: ["^(true|false)$"] };
+  const rule = oneOf(["true", "false"]);
+  return { ...rule, schema: rule.schema.transform((v) => v === "true") };
 }
 
 /** A string matching `pattern` (regex source, anchored here) whole; `message` says what it must be. */
