@@ -14,7 +14,9 @@ import { FLINK_JVM_OPENS, clusterFlinkVersion, flinkClassPath } from "../src/lau
 export interface FlinkSession {
   /** host:port of the JobManager's REST API: what --flinkMaster takes. */
   master: string;
-  /** Kills every JVM of the cluster and waits for them to exit. */
+  /** The process groups of its JVMs: each JVM's, with the workers its TaskManager started. */
+  processGroups: number[];
+  /** Kills every JVM of the cluster, with the workers its TaskManagers started, and waits for the JVMs to exit. */
   stop(): Promise<void>;
 }
 
@@ -65,8 +67,17 @@ async function writeConf(dir: string): Promise<number> {
   return rest;
 }
 
-/** Starts the cluster (configuration and logs in `dir`); resolves once its REST API reports every TaskManager. */
-export async function startFlinkSession(dir: string, taskManagers = 2, timeoutMs = 120000): Promise<FlinkSession> {
+/**
+ * Starts the cluster (configuration and logs in `dir`); resolves once its REST
+ * API reports every TaskManager. `env` is the cluster hosts' environment,
+ * which the workers its TaskManagers start inherit (the emulators' addresses,
+ * in the tests).
+ */
+export async function startFlinkSession(
+  dir: string,
+  taskManagers = 2,
+  { env = {}, timeoutMs = 120000 }: { env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<FlinkSession> {
   const port = await writeConf(dir);
   const master = `127.0.0.1:${port}`;
   const jvms: ChildProcess[] = [];
@@ -76,7 +87,9 @@ export async function startFlinkSession(dir: string, taskManagers = 2, timeoutMs
       ["--add-exports=java.base/sun.net.util=ALL-UNNAMED", ...FLINK_JVM_OPENS.split(" "), "-cp", flinkClassPath(), main, "-c", dir],
       {
         stdio: ["ignore", "ignore", "ignore"],
-        env: { ...process.env, FLINK_LOG_DIR: dir, JVM_NAME: name },
+        env: { ...process.env, ...env, FLINK_LOG_DIR: dir, JVM_NAME: name },
+        // Its own process group, which the worker processes a TaskManager starts join: stop() kills them all.
+        detached: true,
       },
     );
     jvms.push(child);
@@ -86,7 +99,17 @@ export async function startFlinkSession(dir: string, taskManagers = 2, timeoutMs
     await Promise.all(
       jvms
         .filter((j) => j.exitCode === null && j.signalCode === null)
-        .map((j) => new Promise<void>((resolve) => (j.once("exit", () => resolve()), j.kill("SIGKILL")))),
+        .map(
+          (j) =>
+            new Promise<void>((resolve) => {
+              j.once("exit", () => resolve());
+              try {
+                process.kill(-j.pid!, "SIGKILL");
+              } catch {
+                j.kill("SIGKILL"); // its group is gone already: the JVM alone, if still there
+              }
+            }),
+        ),
     );
   };
   try {
@@ -99,7 +122,7 @@ export async function startFlinkSession(dir: string, taskManagers = 2, timeoutMs
       try {
         await clusterFlinkVersion(master, 1000);
         const overview = (await (await fetch(`http://${master}/overview`)).json()) as { taskmanagers: number };
-        if (overview.taskmanagers === taskManagers) return { master, stop };
+        if (overview.taskmanagers === taskManagers) return { master, processGroups: jvms.map((j) => j.pid!), stop };
       } catch {
         // Not up yet.
       }

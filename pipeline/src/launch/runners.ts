@@ -24,7 +24,7 @@ import * as path from "node:path";
 import { Severity, log } from "../log";
 import type { EnvironmentType, RunnerName } from "../options";
 import { ProcessService } from "../util/processes";
-import { FLINK_JVM_OPENS, clusterSlots, flinkClassPath } from "./flink-cluster";
+import { FLINK_JVM_OPENS, clusterSlots, flinkClassPath, isThisMachine } from "./flink-cluster";
 import { routeSdkConsole } from "../beam/workarounds";
 
 /**
@@ -103,10 +103,10 @@ export const WORKER_BOOT = path.join(__dirname, "worker-boot.js");
  */
 class LocalFlinkRunner extends PortableRunner {
   private readonly workers: EnvironmentType;
-  private readonly workerLogs: string;
+  private readonly workerLogs: string | undefined;
 
-  /** `workerLogs`: the file PROCESS workers append their log lines to (followWorkerLogs). */
-  constructor(options: { jobEndpoint: string; [option: string]: unknown }, workers: EnvironmentType, workerLogs: string) {
+  /** `workerLogs`: the file PROCESS workers append their log lines to (followWorkerLogs), if any. */
+  constructor(options: { jobEndpoint: string; [option: string]: unknown }, workers: EnvironmentType, workerLogs: string | undefined) {
     super(workers === "LOOPBACK" ? { ...options, environmentType: "LOOPBACK" } : options);
     this.workers = workers;
     this.workerLogs = workerLogs;
@@ -115,7 +115,8 @@ class LocalFlinkRunner extends PortableRunner {
   async runPipeline(pipeline: runnerApi.Pipeline, options?: Record<string, unknown>) {
     let proto = withJavaEmbedded(pipeline);
     if (this.workers === "PROCESS") {
-      const env: Record<string, string> = { VIDEOFLOW_JSON_LOGS: "1", VIDEOFLOW_LOG_FORWARD: this.workerLogs };
+      const env: Record<string, string> = { VIDEOFLOW_JSON_LOGS: "1" };
+      if (this.workerLogs) env.VIDEOFLOW_LOG_FORWARD = this.workerLogs;
       if (process.env.VIDEOFLOW_DEBUG) env.VIDEOFLOW_DEBUG = process.env.VIDEOFLOW_DEBUG;
       const payload = runnerApi.ProcessPayload.toBinary({ os: "", arch: "", command: WORKER_BOOT, env });
       proto = withTypeScriptEnvironment(proto, "beam:env:process:v1", payload);
@@ -150,6 +151,15 @@ export function withTypeScriptEnvironment(pipeline: runnerApi.Pipeline, urn: str
     if (envs[id].urn === environments.TYPESCRIPT_DEFAULT_ENVIRONMENT_URN) envs[id] = { ...envs[id], urn, payload, dependencies: [] };
   }
   return proto;
+}
+
+/**
+ * The file in `workDir` the job's PROCESS workers are to append their log
+ * lines to: none for a cluster on another host, whose workers cannot reach
+ * it (their lines stay in their TaskManagers' logs).
+ */
+function workerLogFile(workDir: string, flinkMaster: string | undefined): string | undefined {
+  return flinkMaster && !isThisMachine(flinkMaster) ? undefined : path.join(workDir, "workers.jsonl");
 }
 
 /**
@@ -238,8 +248,8 @@ export async function runToCompletion(
     return;
   }
   const workDir = mkdtempSync(path.join(os.tmpdir(), "videoflow-flink-"));
-  const workerLogs = path.join(workDir, "workers.jsonl");
-  const stopFollowing = followWorkerLogs(workerLogs);
+  const workerLogs = workerLogFile(workDir, flinkMaster);
+  const stopFollowing = workerLogs ? followWorkerLogs(workerLogs) : () => undefined;
   let jobServer: ProcessService | undefined;
   try {
     const started = await startFlinkJobServer(path.join(workDir, "artifacts"), undefined, flinkMaster);
@@ -272,11 +282,18 @@ export interface StreamingJob {
 export const CHECKPOINT_INTERVAL_MS = 5000;
 
 /**
- * Starts a streaming pipeline on local Flink and returns once it runs.
- * `build` gets the address of an expansion service for the Java Pub/Sub
- * read (legacyReadExpansionService), stopped once the job is submitted. With PUBSUB_EMULATOR_HOST set, that read goes to the
- * emulator (pubsubRootUrl). Checkpoints go to files: Flink's default, the
- * JobManager's memory, refuses state over 5 MB within a minute of reading.
+ * Starts a streaming pipeline on Flink (local, or the cluster at
+ * `flinkMaster`) and returns once it runs. `build` gets the address of an
+ * expansion service for the Java Pub/Sub read (legacyReadExpansionService),
+ * stopped once the job is submitted. With PUBSUB_EMULATOR_HOST set, that read
+ * goes to the emulator (pubsubRootUrl).
+ *
+ * Locally: one slot, and checkpoints in files (Flink's default, the
+ * JobManager's memory, refused the splittable read's growing state). On a
+ * cluster: every slot it has, and checkpoints where its own configuration
+ * puts them (state.checkpoints.dir), since a path here means nothing to its
+ * other hosts. The job is found, watched and cancelled there by its name: a
+ * cluster runs other jobs too.
  */
 export async function startStreaming(
   build: (expansionAddress: string) => (root: beam.Root) => Promise<beam.PValue<unknown>>,
@@ -288,11 +305,12 @@ export async function startStreaming(
 ): Promise<StreamingJob> {
   routeSdkConsole();
   const workDir = mkdtempSync(path.join(os.tmpdir(), "videoflow-flink-"));
-  const flinkRest: string[] = [];
+  // A cluster's REST API is its master; a local cluster's is known once its log names it.
+  const flinkRest: string[] = flinkMaster ? [flinkMaster] : [];
   let jobServer: ProcessService | undefined;
   const expansion = legacyReadExpansionService();
-  const workerLogs = path.join(workDir, "workers.jsonl");
-  const stopFollowing = followWorkerLogs(workerLogs);
+  const workerLogs = workerLogFile(workDir, flinkMaster);
+  const stopFollowing = workerLogs ? followWorkerLogs(workerLogs) : () => undefined;
   const cleanUp = async () => {
     stopFollowing();
     await expansion.stop();
@@ -326,16 +344,16 @@ export async function startStreaming(
     jobServer = started.jobServer;
     const emulator = process.env.PUBSUB_EMULATOR_HOST;
     const options = {
-      // One slot: the job's videos go one at a time (on 2 cores, x264 already uses both). One element a bundle:
-      // an element that arrives while no other follows must not wait in an open bundle for one that does.
+      // Locally one slot: the job's videos go one at a time (on 2 cores, x264 already uses both); on a cluster,
+      // each slot reads the subscription. One element a bundle: an element that arrives while no other follows
+      // must not wait in an open bundle for one that does.
       jobEndpoint: started.address,
       jobName,
-      parallelism: 1,
+      parallelism: flinkMaster ? await clusterSlots(flinkMaster) : 1,
       streaming: true,
       maxBundleSize: 1,
       checkpointingInterval: CHECKPOINT_INTERVAL_MS,
-      stateBackend: "filesystem",
-      stateBackendStoragePath: `file://${path.join(workDir, "checkpoints")}`,
+      ...(flinkMaster ? {} : { stateBackend: "filesystem", stateBackendStoragePath: `file://${path.join(workDir, "checkpoints")}` }),
       ...(emulator ? { pubsubRootUrl: `http://${emulator}` } : {}),
     };
     // runAsync's result is the PortableRunner's, which can be cancelled (its declared type cannot).
@@ -348,14 +366,14 @@ export async function startStreaming(
     await expansion.stop();
     const ended = result.waitUntilFinish().then((state) => JobState_Enum[state]);
     // Submitted is not yet reading: Flink deploys the job's tasks some seconds later.
-    await Promise.race([waitUntilRunning(flinkRest), ended]);
+    await Promise.race([waitUntilRunning(flinkRest, jobName), ended]);
     return {
       ended,
       async stop() {
         // Beam's Cancel marks the job cancelled but leaves it running in Flink, which then fails over and
         // replays what it read since its last checkpoint: cancel it in Flink first, and wait.
         for (const rest of flinkRest)
-          await cancelFlinkJobs(rest).catch((err: unknown) => log("DEBUG", `Flink cancel: ${(err as Error).message}`));
+          await cancelFlinkJob(rest, jobName).catch((err: unknown) => log("DEBUG", `Flink cancel: ${(err as Error).message}`));
         await result.cancel().catch((err: unknown) => log("DEBUG", `cancel: ${(err as Error).message}`));
         await cleanUp();
       },
@@ -366,17 +384,24 @@ export async function startStreaming(
   }
 }
 
-/** Waits (up to 60 s) until the local cluster (its REST API, once its log names it) runs a job whose every task runs. */
-async function waitUntilRunning(flinkRest: string[]): Promise<void> {
+/** The Flink jobs named `jobName` that have not ended, as the REST API at `rest` lists them. */
+async function activeJobs(rest: string, jobName: string): Promise<Array<{ jid: string; state: string }>> {
+  const { jobs } = (await (await fetch(`http://${rest}/jobs/overview`)).json()) as {
+    jobs: Array<{ jid: string; name: string; state: string }>;
+  };
+  return jobs.filter((j) => j.name === jobName && !["CANCELED", "FAILED", "FINISHED"].includes(j.state));
+}
+
+/** Waits (up to 60 s) until the job named `jobName` runs every task, on the cluster whose REST API is (or will be) in `flinkRest`. */
+async function waitUntilRunning(flinkRest: string[], jobName: string): Promise<void> {
   const get = async (rest: string, p: string) => (await fetch(`http://${rest}${p}`)).json() as Promise<Record<string, unknown>>;
   for (const deadline = Date.now() + 60000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
     const rest = flinkRest[0];
     if (!rest) continue;
     try {
-      const { jobs } = (await get(rest, "/jobs")) as { jobs: Array<{ id: string; status: string }> };
-      const job = jobs.find((j) => j.status === "RUNNING");
+      const job = (await activeJobs(rest, jobName)).find((j) => j.state === "RUNNING");
       if (!job) continue;
-      const { vertices } = (await get(rest, `/jobs/${job.id}`)) as { vertices: Array<{ status: string }> };
+      const { vertices } = (await get(rest, `/jobs/${job.jid}`)) as { vertices: Array<{ status: string }> };
       if (vertices.length > 0 && vertices.every((v) => v.status === "RUNNING")) return;
     } catch {
       // Not answering yet.
@@ -385,13 +410,9 @@ async function waitUntilRunning(flinkRest: string[]): Promise<void> {
   log("WARNING", "the Flink job's tasks were not all running within 60 s of its submission", { event: "slow start" });
 }
 
-/** Cancels every running job of a local Flink cluster through its REST API, and waits (up to 30 s) until none runs. */
-async function cancelFlinkJobs(rest: string): Promise<void> {
-  const active = async () => {
-    const { jobs } = (await (await fetch(`http://${rest}/jobs`)).json()) as { jobs: Array<{ id: string; status: string }> };
-    return jobs.filter((j) => !["CANCELED", "FAILED", "FINISHED"].includes(j.status));
-  };
-  for (const job of await active()) await fetch(`http://${rest}/jobs/${job.id}?mode=cancel`, { method: "PATCH" });
+/** Cancels the job named `jobName` through the REST API at `rest`, and waits (up to 30 s) until it has ended. */
+async function cancelFlinkJob(rest: string, jobName: string): Promise<void> {
+  for (const job of await activeJobs(rest, jobName)) await fetch(`http://${rest}/jobs/${job.jid}?mode=cancel`, { method: "PATCH" });
   const deadline = Date.now() + 30000;
-  while ((await active()).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+  while ((await activeJobs(rest, jobName)).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
 }

@@ -14,9 +14,11 @@
  *   StreamingShape "whole"): the read is Flink's own unbounded-source read,
  *   whose watermark does not advance, so no GroupByKey on this stream fires
  *   (see beam/workarounds.ts, 11).
- * - One Flink slot (parallelism 1), one element a bundle: videos one at a
- *   time, as they come.
+ * - Locally one Flink slot (parallelism 1), one element a bundle: videos one
+ *   at a time, as they come. On a cluster (--flinkMaster) every slot reads
+ *   the subscription: as many videos at once as the cluster has slots.
  */
+import { hostname } from "node:os";
 import { log } from "../log";
 import type { StreamingOptions } from "../options";
 import { processUploads } from "../beam/pipeline";
@@ -29,11 +31,14 @@ export async function listenOnFlink(options: StreamingOptions, stop: Promise<str
   const started = Date.now();
   const job = await startStreaming(
     (expansionAddress) => processUploads(options, readPubSubMessagesThroughJava(options.inputSubscription, expansionAddress), "whole"),
-    { jobName: `videoflow-listen-${process.pid}`, environmentType: workersFor(options), flinkMaster: options.flinkMaster },
+    // The name it has on the cluster, where other jobs may run: this listener's own.
+    { jobName: `videoflow-listen-${hostname()}-${process.pid}`, environmentType: workersFor(options), flinkMaster: options.flinkMaster },
   );
-  log("INFO", `listening on ${options.inputSubscription} with a streaming job on local Flink, writing to ${options.outputDirectory}`, {
+  const where = options.flinkMaster ? `the Flink cluster at ${options.flinkMaster}` : "local Flink";
+  log("INFO", `listening on ${options.inputSubscription} with a streaming job on ${where}, writing to ${options.outputDirectory}`, {
     event: "listening",
     runner: "flink",
+    flinkMaster: options.flinkMaster ?? "[local]",
     startSec: (Date.now() - started) / 1000,
   });
   const how = await Promise.race([stop.then((signal) => ({ signal })), job.ended.then((state) => ({ state }))]);
