@@ -175,10 +175,19 @@ export async function startModelServer(options: { port?: number; faults?: Faults
     edge += faults.malformedRate ?? 0;
     if (dice < edge) return { status: 200, text: '{"predictions": [', instances: instances.length };
     let predictions: unknown[];
+    const mats: Mat[] = [];
     try {
-      predictions = await Promise.all(instances.map((i) => detect(decodeInstance(cv, i))));
+      for (const instance of instances) mats.push(decodeInstance(cv, instance));
+      // Every detection settles before the Mats are freed below, also when one fails.
+      const settled = await Promise.allSettled(mats.map(detect));
+      const failed = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
+      if (failed) throw failed.reason;
+      predictions = settled.map((r) => (r as PromiseFulfilledResult<unknown>).value);
     } catch (err) {
       return { status: 400, text: JSON.stringify({ error: (err as Error).message }), instances: instances.length };
+    } finally {
+      // Freed now: V8 does not see a Mat's memory (vision.ts, opencv()).
+      for (const mat of mats) mat.release();
     }
     edge += faults.shortRate ?? 0;
     if (dice < edge) predictions = predictions.slice(1);

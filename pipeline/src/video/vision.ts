@@ -21,6 +21,12 @@ let cvModule: CV | undefined;
  */
 export function opencv(): CV {
   if (!cvModule) {
+    // The binding's own allocator tells V8 about every Mat's memory, also when a Mat is freed inside a garbage
+    // collection (its weak callback) or at exit, after V8 has torn the heap down: that crashed test processes
+    // (SIGSEGV in AdjustAmountOfExternalAllocatedMemory, "Check failed: marking_done_"), 9 runs in 10 under
+    // --stress-incremental-marking, and a process doing only this module's work 2 in 10. Without it V8 does not
+    // see Mats' memory, so this module frees each Mat itself when done with it (freeMats).
+    process.env.OPENCV4NODEJS_DISABLE_EXTERNAL_MEM_TRACKING = "1";
     const lib = path.dirname(require.resolve("@u4/opencv4nodejs"));
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded when first needed (see above)
@@ -52,8 +58,17 @@ export function makeThumbnail(gray: Buffer, width: number, height: number, frame
   const w = Math.max(1, Math.round(width * scale));
   const h = Math.max(1, Math.round(height * scale));
   const small = scale < 1 ? mat.resize(h, w, 0, 0, cv.INTER_AREA) : mat;
-  const jpeg = cv.imencode(".jpg", small, [cv.IMWRITE_JPEG_QUALITY, 85]);
-  return { frame, timeSec, width: w, height: h, jpegBase64: jpeg.toString("base64") };
+  try {
+    const jpeg = cv.imencode(".jpg", small, [cv.IMWRITE_JPEG_QUALITY, 85]);
+    return { frame, timeSec, width: w, height: h, jpegBase64: jpeg.toString("base64") };
+  } finally {
+    freeMats(mat, small);
+  }
+}
+
+/** Frees Mats' pixels now (see opencv()): what leaves this module is Buffers, never Mats. */
+function freeMats(...mats: Array<InstanceType<CV["Mat"]>>): void {
+  for (const mat of mats) mat.release();
 }
 
 /**
@@ -68,10 +83,14 @@ export function prepareForInference(
   wantJpeg: boolean,
 ): { jpeg?: Buffer; gray?: Buffer; width: number; height: number } {
   const cv = opencv();
-  let mat = new cv.Mat(gray, height, width, cv.CV_8UC1);
-  if (size && (size.width !== width || size.height !== height)) mat = mat.resize(size.height, size.width, 0, 0, cv.INTER_AREA);
-  if (wantJpeg) return { jpeg: cv.imencode(".jpg", mat, [cv.IMWRITE_JPEG_QUALITY, 90]), width: mat.cols, height: mat.rows };
-  return { gray: mat.getData(), width: mat.cols, height: mat.rows };
+  const whole = new cv.Mat(gray, height, width, cv.CV_8UC1);
+  const mat = size && (size.width !== width || size.height !== height) ? whole.resize(size.height, size.width, 0, 0, cv.INTER_AREA) : whole;
+  try {
+    if (wantJpeg) return { jpeg: cv.imencode(".jpg", mat, [cv.IMWRITE_JPEG_QUALITY, 90]), width: mat.cols, height: mat.rows };
+    return { gray: mat.getData(), width: mat.cols, height: mat.rows };
+  } finally {
+    freeMats(whole, mat);
+  }
 }
 
 /** "1:02.50" for 62.5 seconds. */
@@ -102,11 +121,14 @@ export function drawContactSheet(thumbnails: Thumbnail[], columns = 4, boxesOf: 
     const x = GAP + (i % cols) * (cellW + GAP);
     const y = GAP + Math.floor(i / cols) * (cellH + GAP);
     const image = cv.imdecode(Buffer.from(thumb.jpegBase64, "base64"), cv.IMREAD_GRAYSCALE);
-    image.copyTo(sheet.getRegion(new cv.Rect(x, y, image.cols, image.rows)));
+    const [imageW, imageH] = [image.cols, image.rows];
+    const cell = sheet.getRegion(new cv.Rect(x, y, imageW, imageH));
+    image.copyTo(cell);
+    freeMats(image, cell);
     for (const box of boxesOf(thumb.frame)) {
       const clamp = (v: number, max: number) => Math.round(Math.min(max - 1, Math.max(0, v * max)));
-      const p1 = new cv.Point2(x + clamp(box.xMin, image.cols), y + clamp(box.yMin, image.rows));
-      const p2 = new cv.Point2(x + clamp(box.xMax, image.cols), y + clamp(box.yMax, image.rows));
+      const p1 = new cv.Point2(x + clamp(box.xMin, imageW), y + clamp(box.yMin, imageH));
+      const p2 = new cv.Point2(x + clamp(box.xMax, imageW), y + clamp(box.yMax, imageH));
       sheet.drawRectangle(p1, p2, new cv.Vec3(255, 255, 255), 2);
       const text = box.label ? `${box.label} ${box.score.toFixed(2)}` : box.score.toFixed(2);
       sheet.putText(
@@ -120,15 +142,11 @@ export function drawContactSheet(thumbnails: Thumbnail[], columns = 4, boxesOf: 
       );
     }
     const label = `#${thumb.frame}  ${formatTimestamp(thumb.timeSec)}`;
-    sheet.putText(
-      label,
-      new cv.Point2(x + 3, y + image.rows + 16),
-      cv.FONT_HERSHEY_SIMPLEX,
-      0.45,
-      new cv.Vec3(255, 255, 255),
-      1,
-      cv.LINE_AA,
-    );
+    sheet.putText(label, new cv.Point2(x + 3, y + imageH + 16), cv.FONT_HERSHEY_SIMPLEX, 0.45, new cv.Vec3(255, 255, 255), 1, cv.LINE_AA);
   });
-  return cv.imencode(".jpg", sheet, [cv.IMWRITE_JPEG_QUALITY, 90]);
+  try {
+    return cv.imencode(".jpg", sheet, [cv.IMWRITE_JPEG_QUALITY, 90]);
+  } finally {
+    freeMats(sheet);
+  }
 }
