@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { FlinkSession, startFlinkSession } from "../dev/flink-session";
@@ -122,10 +122,14 @@ describe("videoflow on a Flink session cluster (--flinkMaster)", () => {
   describe("listen --runner flink --flinkMaster, against the emulators", () => {
     let listener: ListenerProcess;
     const uploads = ["cam/a.mp4", "cam/b.mp4", "cam/c.mp4"];
+    // The worker entry point where the cluster's hosts have it (--workerCommand): here a link to this build's.
+    const workerCommand = path.join(dir, "hosts-bin", "videoflow-worker");
 
     before(async () => {
       // Arrange
       const clip = makeClip(path.join(dir, "short.mp4"), { width: 320, height: 180, rate: "25", seconds: 3 });
+      mkdirSync(path.dirname(workerCommand));
+      symlinkSync(path.resolve(__dirname, "../src/launch/worker-boot.js"), workerCommand);
       listener = new ListenerProcess(
         [
           "--runner",
@@ -138,6 +142,8 @@ describe("videoflow on a Flink session cluster (--flinkMaster)", () => {
           `gs://${OUT}/videoflow`,
           "--deadLetterTopic",
           stack.deadLetterTopic,
+          "--workerCommand",
+          workerCommand,
         ],
         stack.env,
       );
@@ -155,7 +161,7 @@ describe("videoflow on a Flink session cluster (--flinkMaster)", () => {
       await listener?.stop("SIGKILL");
     });
 
-    it("runs as a job of its own on the cluster, a subtask in each of its 4 slots", async () => {
+    it("runs as a job of its own on the cluster, a subtask in each of its 4 slots, its workers from --workerCommand", async () => {
       const jobs = await jobsNamed(session!.master, (name) => name.startsWith("videoflow-listen-"));
       assert.deepEqual(
         jobs.map((j) => j.state),
@@ -166,6 +172,8 @@ describe("videoflow on a Flink session cluster (--flinkMaster)", () => {
         vertices.every((v: { parallelism: number }) => v.parallelism === 4),
         JSON.stringify(vertices.map((v: { parallelism: number }) => v.parallelism)),
       );
+      const workers = processesIn(session!.processGroups).filter((line) => line.includes(workerCommand));
+      assert.ok(workers.length > 0, "the TaskManagers started their workers with --workerCommand");
     });
 
     it("processes each upload once and dead-letters the broken one", async () => {

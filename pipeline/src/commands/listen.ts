@@ -41,7 +41,7 @@ export async function listenCommand(args: string[]): Promise<number> {
 }
 
 /** Parameters of the local runners only: a Dataflow job is not started with them. */
-const LOCAL_RUNNER_ONLY = ["runner", "environmentType", "flinkMaster", "sharedPaths"];
+const LOCAL_RUNNER_ONLY = ["runner", "environmentType", "flinkMaster", "sharedPaths", "workerCommand"];
 
 /** `listen --runner dataflow`: builds the streaming job, submits it (or writes its request) and exits. */
 async function submitCommand(options: StreamingOptions): Promise<number> {

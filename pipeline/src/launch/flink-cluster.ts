@@ -102,6 +102,19 @@ export function workersFor(options: { environmentType?: EnvironmentType; flinkMa
   return options.environmentType ?? (options.flinkMaster ? "PROCESS" : "LOOPBACK");
 }
 
+/** What a Flink job is submitted with, from the options (launch/runners.ts). */
+export interface FlinkTarget {
+  environmentType: EnvironmentType;
+  /** The cluster's JobManager (host:port), or none for a local cluster started for the job. */
+  flinkMaster?: string;
+  /** The worker entry point's path where PROCESS workers start, when not this installation's own. */
+  workerCommand?: string;
+}
+
+export function flinkTarget(options: { environmentType?: EnvironmentType; flinkMaster?: string; workerCommand?: string }): FlinkTarget {
+  return { environmentType: workersFor(options), flinkMaster: options.flinkMaster, workerCommand: options.workerCommand };
+}
+
 /** Checks that the cluster at `master` runs the Flink the job server needs; throws one clear line when not. */
 export async function checkCluster(master: string): Promise<void> {
   const runner = flinkVersionOf(flinkClassPath());

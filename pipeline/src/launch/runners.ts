@@ -24,7 +24,7 @@ import * as path from "node:path";
 import { Severity, log } from "../log";
 import type { EnvironmentType, RunnerName } from "../options";
 import { ProcessService } from "../util/processes";
-import { FLINK_JVM_OPENS, clusterSlots, flinkClassPath, isThisMachine } from "./flink-cluster";
+import { FLINK_JVM_OPENS, FlinkTarget, clusterSlots, flinkClassPath, isThisMachine } from "./flink-cluster";
 import { routeSdkConsole } from "../beam/workarounds";
 
 /**
@@ -102,23 +102,24 @@ export const WORKER_BOOT = path.join(__dirname, "worker-boot.js");
  *   (whose path also fails on a missing npm tag, see workarounds.ts).
  */
 class LocalFlinkRunner extends PortableRunner {
-  private readonly workers: EnvironmentType;
+  private readonly target: FlinkTarget;
   private readonly workerLogs: string | undefined;
 
   /** `workerLogs`: the file PROCESS workers append their log lines to (followWorkerLogs), if any. */
-  constructor(options: { jobEndpoint: string; [option: string]: unknown }, workers: EnvironmentType, workerLogs: string | undefined) {
-    super(workers === "LOOPBACK" ? { ...options, environmentType: "LOOPBACK" } : options);
-    this.workers = workers;
+  constructor(options: { jobEndpoint: string; [option: string]: unknown }, target: FlinkTarget, workerLogs: string | undefined) {
+    super(target.environmentType === "LOOPBACK" ? { ...options, environmentType: "LOOPBACK" } : options);
+    this.target = target;
     this.workerLogs = workerLogs;
   }
 
   async runPipeline(pipeline: runnerApi.Pipeline, options?: Record<string, unknown>) {
     let proto = withJavaEmbedded(pipeline);
-    if (this.workers === "PROCESS") {
+    if (this.target.environmentType === "PROCESS") {
       const env: Record<string, string> = { VIDEOFLOW_JSON_LOGS: "1" };
       if (this.workerLogs) env.VIDEOFLOW_LOG_FORWARD = this.workerLogs;
       if (process.env.VIDEOFLOW_DEBUG) env.VIDEOFLOW_DEBUG = process.env.VIDEOFLOW_DEBUG;
-      const payload = runnerApi.ProcessPayload.toBinary({ os: "", arch: "", command: WORKER_BOOT, env });
+      const command = this.target.workerCommand ?? WORKER_BOOT;
+      const payload = runnerApi.ProcessPayload.toBinary({ os: "", arch: "", command, env });
       proto = withTypeScriptEnvironment(proto, "beam:env:process:v1", payload);
     }
     return this.runPipelineWithProto(proto, options);
@@ -235,13 +236,9 @@ async function startFlinkJobServer(
 export async function runToCompletion(
   runner: RunnerName,
   build: (root: beam.Root) => void | Promise<unknown>,
-  {
-    jobName = "videoflow",
-    environmentType = "LOOPBACK",
-    streaming = false,
-    flinkMaster,
-  }: { jobName?: string; environmentType?: EnvironmentType; streaming?: boolean; flinkMaster?: string } = {},
+  { jobName = "videoflow", streaming = false, ...target }: { jobName?: string; streaming?: boolean } & Partial<FlinkTarget> = {},
 ): Promise<void> {
+  const flinkMaster = target.flinkMaster;
   routeSdkConsole();
   if (runner === "direct") {
     await createRunner({ runner: "direct" }).run(build as (root: beam.Root) => Promise<beam.PValue<unknown>>);
@@ -262,7 +259,9 @@ export async function runToCompletion(
       parallelism: flinkMaster ? await clusterSlots(flinkMaster) : os.availableParallelism(),
       ...(streaming ? { streaming: true } : {}),
     };
-    await new LocalFlinkRunner(options, environmentType, workerLogs).run(build as (root: beam.Root) => Promise<beam.PValue<unknown>>);
+    await new LocalFlinkRunner(options, { environmentType: "LOOPBACK", ...target }, workerLogs).run(
+      build as (root: beam.Root) => Promise<beam.PValue<unknown>>,
+    );
   } finally {
     stopFollowing();
     await jobServer?.stop();
@@ -297,12 +296,9 @@ export const CHECKPOINT_INTERVAL_MS = 5000;
  */
 export async function startStreaming(
   build: (expansionAddress: string) => (root: beam.Root) => Promise<beam.PValue<unknown>>,
-  {
-    jobName = "videoflow",
-    environmentType = "LOOPBACK",
-    flinkMaster,
-  }: { jobName?: string; environmentType?: EnvironmentType; flinkMaster?: string } = {},
+  { jobName = "videoflow", ...target }: { jobName?: string } & Partial<FlinkTarget> = {},
 ): Promise<StreamingJob> {
+  const flinkMaster = target.flinkMaster;
   routeSdkConsole();
   const workDir = mkdtempSync(path.join(os.tmpdir(), "videoflow-flink-"));
   // A cluster's REST API is its master; a local cluster's is known once its log names it.
@@ -357,7 +353,7 @@ export async function startStreaming(
       ...(emulator ? { pubsubRootUrl: `http://${emulator}` } : {}),
     };
     // runAsync's result is the PortableRunner's, which can be cancelled (its declared type cannot).
-    const result = (await new LocalFlinkRunner(options, environmentType, workerLogs).runAsync(
+    const result = (await new LocalFlinkRunner(options, { environmentType: "LOOPBACK", ...target }, workerLogs).runAsync(
       build(await expansionAddress),
     )) as unknown as {
       cancel(): Promise<void>;

@@ -75,6 +75,19 @@ export const pipelineParameters = [
     defaultValue: "false",
   },
   {
+    name: "workerCommand",
+    paramType: "TEXT",
+    inTemplate: false,
+    label: "The worker entry point on the cluster's hosts",
+    helpText:
+      "With --environmentType PROCESS (the default with --flinkMaster): the worker entry point's path on the hosts " +
+      "that run the workers, which Flink runs to start each of them. Defaults to this installation's own, right on " +
+      "this host and on a cluster whose TaskManagers run the project's image when videoflow runs from that image " +
+      "too (there: /opt/videoflow/dist/pipeline/src/launch/worker-boot.js).",
+    ...matching("/.+", "must be an absolute path"),
+    isOptional: true,
+  },
+  {
     name: "segmentSeconds",
     paramType: "NUMBER",
     groupName: "Processing",

@@ -24,7 +24,7 @@ import type { StreamingOptions } from "../options";
 import { processUploads } from "../beam/pipeline";
 import { readPubSubMessagesThroughJava } from "../beam/pubsub";
 import { startStreaming } from "../launch/runners";
-import { workersFor } from "../launch/flink-cluster";
+import { flinkTarget } from "../launch/flink-cluster";
 
 /** Runs the streaming job until `stop` resolves (a signal's name); returns the exit status. */
 export async function listenOnFlink(options: StreamingOptions, stop: Promise<string>): Promise<number> {
@@ -32,7 +32,7 @@ export async function listenOnFlink(options: StreamingOptions, stop: Promise<str
   const job = await startStreaming(
     (expansionAddress) => processUploads(options, readPubSubMessagesThroughJava(options.inputSubscription, expansionAddress), "whole"),
     // The name it has on the cluster, where other jobs may run: this listener's own.
-    { jobName: `videoflow-listen-${hostname()}-${process.pid}`, environmentType: workersFor(options), flinkMaster: options.flinkMaster },
+    { jobName: `videoflow-listen-${hostname()}-${process.pid}`, ...flinkTarget(options) },
   );
   const where = options.flinkMaster ? `the Flink cluster at ${options.flinkMaster}` : "local Flink";
   log("INFO", `listening on ${options.inputSubscription} with a streaming job on ${where}, writing to ${options.outputDirectory}`, {

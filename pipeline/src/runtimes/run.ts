@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as beam from "apache-beam";
 import { runToCompletion } from "../launch/runners";
-import { workersFor } from "../launch/flink-cluster";
+import { flinkTarget } from "../launch/flink-cluster";
 import { videoKey } from "../io/keys";
 import { PipelineOptions, StreamingOptions, UsageError } from "../options";
 import { StreamingShape, processUploads, processVideos, reportOutcomes } from "../beam/pipeline";
@@ -48,7 +48,7 @@ export async function processOnce(inputs: VideoInput[], options: PipelineOptions
           .apply(processVideos(options))
           .apply(reportOutcomes(report));
       },
-      { environmentType: workersFor(options), flinkMaster: options.flinkMaster },
+      flinkTarget(options),
     ),
   );
   const missing = inputs.filter((i) => !outcomes.some((o) => o.key === i.key));
@@ -71,7 +71,7 @@ export async function runStreamingGraph(
     runToCompletion(
       options.runner,
       async (root: beam.Root) => (await processUploads(options, replayPubSubMessages(messages), shape)(root)).apply(reportOutcomes(report)),
-      { environmentType: workersFor(options), flinkMaster: options.flinkMaster, streaming: true },
+      { ...flinkTarget(options), streaming: true },
     ),
   );
 }
