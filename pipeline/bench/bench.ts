@@ -13,9 +13,10 @@
  * batched concurrent requests and the server's own maximum.
  *
  * On real Beam runners: `process --runner flink` against the direct runner,
- * and the offline Dataflow submission.
+ * and the offline Dataflow submission; on a Flink session cluster, the same
+ * burst of uploads through `listen --flinkMaster` on 1 and on 2 TaskManagers.
  *
- *   npm run bench -- [--runs N] [--only batch|streaming|inference|runners]
+ *   npm run bench -- [--runs N] [--only batch|memory|streaming|cluster|inference|runners]
  *   npm run bench -- --chart    (only redraws docs/bench-chart.svg from bench-results.json)
  */
 import { spawn, spawnSync } from "node:child_process";
@@ -25,6 +26,7 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { ffmpegPath } from "../src/video/tools";
 import { BarGroup, barChart } from "./chart";
+import { clusterThroughput } from "./cluster";
 import { watchPeakRss } from "./peak-rss";
 import { InferenceCase, inferenceThroughput } from "./inference";
 import { dataflowSubmission, runnerThroughput } from "./runners";
@@ -370,6 +372,19 @@ async function main(): Promise<void> {
     for (const r of flinkStreaming) {
       process.stdout.write(
         `listen --runner flink: ${r.clip}: processing ${r.processingSec.toFixed(2)} s, upload to manifest ${r.latencySec.toFixed(2)} s\n`,
+      );
+    }
+  }
+  if (part("cluster")) {
+    const clip = syntheticClip("240p-10s", 426, 240, 10);
+    const rows = await clusterThroughput(clip.file, 12, runs);
+    Object.assign(results, { cluster: { date: new Date().toISOString(), runs, clip: clip.name, rows } });
+    process.stdout.write(
+      "\n| TaskManagers | slots | uploads | burst s | videos/min | median video s | uploads by TaskManager |\n|---|---|---|---|---|---|---|\n",
+    );
+    for (const r of rows) {
+      process.stdout.write(
+        `| ${r.taskManagers} | ${r.slots} | ${r.uploads} | ${r.seconds.toFixed(1)} | ${r.videosPerMinute.toFixed(1)} | ${r.medianProcessingSec.toFixed(2)} | ${r.byTaskManager.join(" + ")} |\n`,
       );
     }
   }

@@ -37,7 +37,7 @@ export function usage(): string {
     "subscription, until SIGINT or SIGTERM (then exits 0). Outputs go under <output>/<object name>/<generation>/.",
     "With --runner dataflow it submits the same streaming job to Google Cloud Dataflow (or, with --templateLocation,",
     "writes the job request there) and exits. With --runner flink it runs the streaming job on a local Flink",
-    "cluster instead (for development: see the README).",
+    "cluster instead (for development), or with --flinkMaster on your Flink cluster: see the README.",
     "redrive: sends the uploads dead-lettered under <output>/_deadletter/ back through the input bucket's topic with",
     "their original notifications, once the cause is fixed; a success removes the dead-letter record.",
     "Uses Application Default Credentials, or the emulators named by PUBSUB_EMULATOR_HOST and STORAGE_EMULATOR_HOST.",

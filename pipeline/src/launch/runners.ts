@@ -22,7 +22,7 @@ import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } fro
 import * as os from "node:os";
 import * as path from "node:path";
 import { Severity, log } from "../log";
-import type { EnvironmentType, RunnerName } from "../options";
+import type { RunnerName } from "../options";
 import { ProcessService } from "../util/processes";
 import { FLINK_JVM_OPENS, FlinkTarget, clusterSlots, flinkClassPath, isThisMachine } from "./flink-cluster";
 import { routeSdkConsole } from "../beam/workarounds";
