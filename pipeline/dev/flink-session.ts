@@ -9,7 +9,7 @@ import { ChildProcess, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
-import { FLINK_JVM_OPENS, clusterFlinkVersion, flinkClassPath } from "../src/launch/flink-cluster";
+import { FLINK_JVM_OPENS, clusterFlinkVersion, flinkClassPath, flinkRest } from "../src/launch/flink-cluster";
 
 export interface FlinkSession {
   /** host:port of the JobManager's REST API: what --flinkMaster takes. */
@@ -121,7 +121,7 @@ export async function startFlinkSession(
       if (dead) throw new Error(`a JVM of the Flink session cluster exited (${dead.exitCode}) while it started`);
       try {
         await clusterFlinkVersion(master, 1000);
-        const overview = (await (await fetch(`http://${master}/overview`)).json()) as { taskmanagers: number };
+        const overview = await flinkRest<{ taskmanagers: number }>(master, "/overview");
         if (overview.taskmanagers === taskManagers) return { master, processGroups: jvms.map((j) => j.pid!), stop };
       } catch {
         // Not up yet.

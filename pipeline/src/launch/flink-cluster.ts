@@ -122,9 +122,16 @@ export async function checkCluster(master: string): Promise<void> {
   if (problem) throw new Error(problem);
 }
 
+/** `path` of the Flink REST API at `master` (host:port), its answer as JSON; throws on an error status or after 10 s. */
+export async function flinkRest<T>(master: string, path: string, method = "GET"): Promise<T> {
+  const reply = await fetch(`http://${master}${path}`, { method, signal: AbortSignal.timeout(10000) });
+  if (!reply.ok) throw new Error(`Flink's REST API at ${master} answered ${method} ${path} with HTTP ${reply.status}`);
+  const body = await reply.text(); // a cancellation's answer may be empty
+  return (body ? JSON.parse(body) : undefined) as T;
+}
+
 /** The task slots the cluster has (REST /overview): the job's parallelism there. */
 export async function clusterSlots(master: string): Promise<number> {
-  const reply = await fetch(`http://${master}/overview`, { signal: AbortSignal.timeout(10000) });
-  const slots = ((await reply.json()) as { "slots-total"?: unknown })["slots-total"];
+  const slots = (await flinkRest<{ "slots-total"?: unknown }>(master, "/overview"))["slots-total"];
   return typeof slots === "number" && slots > 0 ? slots : 1;
 }

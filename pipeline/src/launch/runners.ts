@@ -24,7 +24,7 @@ import * as path from "node:path";
 import { Severity, log } from "../log";
 import type { RunnerName } from "../options";
 import { ProcessService } from "../util/processes";
-import { FLINK_JVM_OPENS, FlinkTarget, clusterSlots, flinkClassPath, isThisMachine } from "./flink-cluster";
+import { FLINK_JVM_OPENS, FlinkTarget, clusterSlots, flinkClassPath, flinkRest, isThisMachine } from "./flink-cluster";
 import { routeSdkConsole } from "../beam/workarounds";
 
 /**
@@ -302,7 +302,7 @@ export async function startStreaming(
   routeSdkConsole();
   const workDir = mkdtempSync(path.join(os.tmpdir(), "videoflow-flink-"));
   // A cluster's REST API is its master; a local cluster's is known once its log names it.
-  const flinkRest: string[] = flinkMaster ? [flinkMaster] : [];
+  const restAddresses: string[] = flinkMaster ? [flinkMaster] : [];
   let jobServer: ProcessService | undefined;
   const expansion = legacyReadExpansionService();
   const workerLogs = workerLogFile(workDir, flinkMaster);
@@ -318,7 +318,7 @@ export async function startStreaming(
     const watch = (line: string) => {
       const rest = /Rest endpoint listening at (\S+?):(\d+)/.exec(line);
       if (rest) {
-        flinkRest.push(`${rest[1]}:${rest[2]}`);
+        restAddresses.push(`${rest[1]}:${rest[2]}`);
         log("INFO", `Flink's web UI (the job, its counters and checkpoints): http://${rest[1]}:${rest[2]}`, {
           event: "flink web ui",
           url: `http://${rest[1]}:${rest[2]}`,
@@ -362,13 +362,13 @@ export async function startStreaming(
     await expansion.stop();
     const ended = result.waitUntilFinish().then((state) => JobState_Enum[state]);
     // Submitted is not yet reading: Flink deploys the job's tasks some seconds later.
-    await Promise.race([waitUntilRunning(flinkRest, jobName), ended]);
+    await Promise.race([waitUntilRunning(restAddresses, jobName), ended]);
     return {
       ended,
       async stop() {
         // Beam's Cancel marks the job cancelled but leaves it running in Flink, which then fails over and
         // replays what it read since its last checkpoint: cancel it in Flink first, and wait.
-        for (const rest of flinkRest)
+        for (const rest of restAddresses)
           await cancelFlinkJob(rest, jobName).catch((err: unknown) => log("DEBUG", `Flink cancel: ${(err as Error).message}`));
         await result.cancel().catch((err: unknown) => log("DEBUG", `cancel: ${(err as Error).message}`));
         await cleanUp();
@@ -382,22 +382,19 @@ export async function startStreaming(
 
 /** The Flink jobs named `jobName` that have not ended, as the REST API at `rest` lists them. */
 async function activeJobs(rest: string, jobName: string): Promise<Array<{ jid: string; state: string }>> {
-  const { jobs } = (await (await fetch(`http://${rest}/jobs/overview`)).json()) as {
-    jobs: Array<{ jid: string; name: string; state: string }>;
-  };
+  const { jobs } = await flinkRest<{ jobs: Array<{ jid: string; name: string; state: string }> }>(rest, "/jobs/overview");
   return jobs.filter((j) => j.name === jobName && !["CANCELED", "FAILED", "FINISHED"].includes(j.state));
 }
 
-/** Waits (up to 60 s) until the job named `jobName` runs every task, on the cluster whose REST API is (or will be) in `flinkRest`. */
-async function waitUntilRunning(flinkRest: string[], jobName: string): Promise<void> {
-  const get = async (rest: string, p: string) => (await fetch(`http://${rest}${p}`)).json() as Promise<Record<string, unknown>>;
+/** Waits (up to 60 s) until the job named `jobName` runs every task, on the cluster whose REST API is (or will be) in `restAddresses`. */
+async function waitUntilRunning(restAddresses: string[], jobName: string): Promise<void> {
   for (const deadline = Date.now() + 60000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
-    const rest = flinkRest[0];
+    const rest = restAddresses[0];
     if (!rest) continue;
     try {
       const job = (await activeJobs(rest, jobName)).find((j) => j.state === "RUNNING");
       if (!job) continue;
-      const { vertices } = (await get(rest, `/jobs/${job.jid}`)) as { vertices: Array<{ status: string }> };
+      const { vertices } = await flinkRest<{ vertices: Array<{ status: string }> }>(rest, `/jobs/${job.jid}`);
       if (vertices.length > 0 && vertices.every((v) => v.status === "RUNNING")) return;
     } catch {
       // Not answering yet.
@@ -408,7 +405,7 @@ async function waitUntilRunning(flinkRest: string[], jobName: string): Promise<v
 
 /** Cancels the job named `jobName` through the REST API at `rest`, and waits (up to 30 s) until it has ended. */
 async function cancelFlinkJob(rest: string, jobName: string): Promise<void> {
-  for (const job of await activeJobs(rest, jobName)) await fetch(`http://${rest}/jobs/${job.jid}?mode=cancel`, { method: "PATCH" });
+  for (const job of await activeJobs(rest, jobName)) await flinkRest(rest, `/jobs/${job.jid}?mode=cancel`, "PATCH");
   const deadline = Date.now() + 30000;
   while ((await activeJobs(rest, jobName)).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
 }
