@@ -242,6 +242,20 @@ describe("probeVideo (real ffprobe)", () => {
     assert.equal(info.audioCodec, "aac");
   });
 
+  it("places the frames of the video stream, not of another video stream or sound before it", async () => {
+    // Arrange: sound at index 0, the video (2 s at 25 fps) at 1, a second video (3 s at 30 fps) at 2.
+    const first = makeClip(path.join(dir, "first.mp4"), { width: 160, height: 120, rate: "25", seconds: 2, audio: true });
+    const second = makeClip(path.join(dir, "second.mp4"), { width: 96, height: 64, rate: "30", seconds: 3 });
+    const file = path.join(dir, "two-videos.mkv");
+    ffmpeg(["-i", first, "-i", second, "-map", "0:a", "-map", "0:v", "-map", "1:v", "-c", "copy", "-y", file]);
+    // Act
+    const info = await probeVideo(file, file);
+    // Assert
+    assert.equal(info.streamIndex, 1);
+    assert.equal(info.frames, 50);
+    assert.equal(info.width, 160);
+  });
+
   it("counts the frames of WebM, which does not record them", async () => {
     const file = makeClip(path.join(dir, "b.webm"), { width: 320, height: 180, rate: "30000/1001", seconds: 2, codec: "vp9" });
     const info = await probeVideo(file, file);
