@@ -3,7 +3,7 @@ import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { VideoError } from "../src/errors";
-import { describeFrames, displayRotation, parseProbe, probeAhead, probeVideo } from "../src/video/probe";
+import { describeFrames, displayRotation, parseProbe, probeVideo } from "../src/video/probe";
 import { parsePacketScan } from "../src/video/timeline";
 import { ffmpeg, makeClip, tempDir } from "./helpers";
 
@@ -262,19 +262,6 @@ describe("probeVideo (real ffprobe)", () => {
     assert.equal(info.codec, "vp9");
     assert.equal(info.fpsFraction, "30000/1001");
     assert.equal(info.frames, 60);
-  });
-
-  it("gives a probe started ahead to the first caller only, its failure included", async () => {
-    const file = makeClip(path.join(dir, "ahead.mp4"), { width: 64, height: 48, rate: "25", seconds: 1 });
-    probeAhead(file, file);
-    const first = probeVideo(file, file);
-    const second = probeVideo(file, file);
-    assert.notEqual(first, second, "the second caller probes again");
-    assert.deepEqual(await first, await second);
-    const missing = path.join(dir, "missing.mp4");
-    probeAhead(missing, "gs://bucket/missing.mp4");
-    await new Promise((resolve) => setTimeout(resolve, 200)); // its failure comes before anyone asks: never unhandled
-    await assert.rejects(probeVideo(missing, "gs://bucket/missing.mp4"), /gs:\/\/bucket\/missing.mp4 is not a readable video/);
   });
 
   it("rejects what is not a video, with ffprobe's reason", async () => {

@@ -1,9 +1,9 @@
 /** `videoflow process`: each input video once, on the direct runner or local Flink. */
 import { forFlinkCluster, parseCommandLine } from "./command-line";
-import { statSync } from "node:fs";
 import { log } from "../log";
 import { isGcsUri, removeStaleScratch } from "../io/storage";
-import { UsageError, dataflowParameters, parseOptions, streamingParameters } from "../options";
+import { PipelineOptions, UsageError, dataflowParameters, parseOptions, streamingParameters } from "../options";
+import type { VideoAttempt } from "../model";
 
 export async function processCommand(args: string[]): Promise<number> {
   const { raw, positionals } = parseCommandLine(args);
@@ -15,11 +15,13 @@ export async function processCommand(args: string[]): Promise<number> {
     throw new UsageError("process runs on --runner direct or flink; Dataflow runs the streaming job: videoflow listen --runner dataflow");
   if (positionals.length === 0) throw new UsageError("no input videos given: name at least one local file or gs:// object");
   const { options, inputs } = await forFlinkCluster(parsed, positionals);
-  if (options.runner === "direct") await probeLocalInputsAhead(inputs, options.maxInputBytes);
-  // Loaded here, not at the top: Beam takes most of a second to load, and a usage error should not wait for it.
-  const { processOnce, videoInputs } = await import("../runtimes/run");
+  const { attemptsAt, videoInputs, startVideoAhead } = await import("../steps");
+  const attempts = attemptsAt(videoInputs(inputs));
   await removeStaleScratch();
-  const outcomes = await processOnce(videoInputs(inputs), options);
+  if (options.runner === "direct") await startAhead(attempts, options, startVideoAhead);
+  // Loaded here, not at the top: Beam takes most of a second to load, and a usage error should not wait for it.
+  const { processAttempts } = await import("../runtimes/run");
+  const outcomes = await processAttempts(attempts, options);
   for (const o of outcomes) {
     if (o.status === "ok") log("INFO", `ok      ${o.source} -> ${o.manifest}`, { event: "outcome", ...o });
     else log("ERROR", `failed  ${o.source} [${o.stage}] ${o.reason} -> ${o.deadLetter}`, { event: "outcome", ...o });
@@ -33,15 +35,19 @@ export async function processCommand(args: string[]): Promise<number> {
 }
 
 /**
- * ffprobe reads the local inputs while Beam loads (0.4 s), for the pipeline's
- * probe step to take (direct runner: its steps run in this process). Inputs
- * the pipeline will refuse (missing, empty, too large) are left to it.
+ * On the direct runner the pipeline's steps run in this process, which then
+ * loads Beam for about half a second before the first step runs: the local
+ * inputs are probed, and the first one's segments started, before that load
+ * (steps/ahead.ts), for the pipeline's steps to take. Only the probes are
+ * awaited: the load would hold back their results, and with them the
+ * segments' start. gs:// inputs are left to the pipeline (their download is
+ * its probe step's).
  */
-async function probeLocalInputsAhead(sources: string[], maxInputBytes: number): Promise<void> {
-  const { probeAhead } = await import("../video/probe");
-  for (const source of sources) {
-    if (isGcsUri(source)) continue;
-    const stat = statSync(source, { throwIfNoEntry: false });
-    if (stat?.isFile() && stat.size > 0 && stat.size <= maxInputBytes) probeAhead(source, source);
-  }
+async function startAhead(
+  attempts: VideoAttempt[],
+  options: PipelineOptions,
+  startVideoAhead: (input: VideoAttempt, options: PipelineOptions, segments: boolean) => Promise<void>,
+): Promise<void> {
+  const local = attempts.filter((a) => !isGcsUri(a.source));
+  await Promise.all(local.map((attempt, i) => startVideoAhead(attempt, options, i === 0)));
 }

@@ -9,36 +9,20 @@ import { promises as fs } from "node:fs";
 import * as beam from "apache-beam";
 import { runToCompletion } from "../launch/runners";
 import { flinkTarget } from "../launch/flink-cluster";
-import { videoKey } from "../io/keys";
-import { PipelineOptions, StreamingOptions, UsageError } from "../options";
+import type { PipelineOptions, StreamingOptions } from "../options";
 import { StreamingShape, processUploads, processVideos, reportOutcomes } from "../beam/pipeline";
 import { replayPubSubMessages } from "../beam/pubsub";
 import type { Outcome, VideoAttempt, VideoInput } from "../model";
+import { attemptsAt } from "../steps/inputs";
 import { scratchDir } from "../io/storage";
 
-export function videoInputs(sources: string[]): VideoInput[] {
-  const inputs = sources.map((source) => ({ source, key: videoKey(source) }));
-  const seen = new Map<string, string>();
-  for (const { source, key } of inputs) {
-    const other = seen.get(key);
-    if (other !== undefined) {
-      throw new UsageError(
-        `${other} and ${source} would both write to the output folder "${key}": process them in separate runs or rename one`,
-      );
-    }
-    seen.set(key, source);
-  }
-  return inputs;
-}
-
-/** A new attempt at each input: an id that names its scratch and work files (see VideoAttempt). */
-export function attemptsAt(inputs: VideoInput[]): VideoAttempt[] {
-  return inputs.map((input) => ({ ...input, attempt: randomBytes(6).toString("hex") }));
-}
-
 /** Runs the pipeline over `inputs` (distinct keys) and returns each one's outcome, in order. */
-export async function processOnce(inputs: VideoInput[], options: PipelineOptions): Promise<Outcome[]> {
-  const attempts = attemptsAt(inputs);
+export function processOnce(inputs: VideoInput[], options: PipelineOptions): Promise<Outcome[]> {
+  return processAttempts(attemptsAt(inputs), options);
+}
+
+/** Runs the pipeline over attempts at distinct inputs and returns each one's outcome, in order. */
+export async function processAttempts(attempts: VideoAttempt[], options: PipelineOptions): Promise<Outcome[]> {
   const outcomes = await withReport((report) =>
     runToCompletion(
       options.runner,
@@ -51,9 +35,9 @@ export async function processOnce(inputs: VideoInput[], options: PipelineOptions
       flinkTarget(options),
     ),
   );
-  const missing = inputs.filter((i) => !outcomes.some((o) => o.key === i.key));
+  const missing = attempts.filter((i) => !outcomes.some((o) => o.key === i.key));
   if (missing.length > 0) throw new Error(`the pipeline reported nothing for ${missing.map((m) => m.source).join(", ")}`);
-  return inputs.map((i) => outcomes.find((o) => o.key === i.key)!);
+  return attempts.map((i) => outcomes.find((o) => o.key === i.key)!);
 }
 
 /**

@@ -8,3 +8,4 @@
 export * from "./video";
 export * from "./notifications";
 export * from "./outcomes";
+export * from "./inputs";

@@ -6,6 +6,7 @@
  * SegmentTask, SegmentDone) are made of the video stages' types.
  */
 import { createHash } from "node:crypto";
+import { WorkAhead } from "./ahead";
 import { deadLetter } from "./outcomes";
 import { promises as fs } from "node:fs";
 import { SegmentFile, audioPlan, joinSegments } from "../video/assemble";
@@ -114,8 +115,40 @@ function formatBytes(n: number): string {
   return `${i === 0 ? n : n.toFixed(1)} ${units[i]}`;
 }
 
+const probesAhead = new WorkAhead<Routed<ProbedVideo>>();
+const segmentsAhead = new WorkAhead<SegmentDone>();
+
+/** An element's identity for work ahead: all of it (a task planned from the same probe is the same JSON). */
+const identity = (element: VideoAttempt | SegmentTask) => JSON.stringify(element);
+
+/**
+ * Starts a video's work before the pipeline reaches it (see ahead.ts): its
+ * probe and, when `segments`, once probed, its segments. Resolves when the
+ * probe is done. The pipeline's probe and processSegment steps take the results.
+ */
+export async function startVideoAhead(input: VideoAttempt, options: PipelineOptions, segments: boolean): Promise<void> {
+  const probed = await probesAhead.start(identity(input), input.attempt, () => probeNow(input, options));
+  if (!segments || !("ok" in probed)) return;
+  let firstStarted: () => void = () => undefined;
+  const running = new Promise<void>((resolve) => (firstStarted = resolve));
+  const done = planSegmentTasks(probed.ok, options).map((task, i) =>
+    segmentsAhead.start(identity(task), input.attempt, () => processSegmentNow(task, options, i === 0 ? firstStarted : undefined)),
+  );
+  // Until the first segment's ffmpeg runs (or it ends without): a synchronous load after this (Beam's) would hold back its start.
+  await Promise.race([running, ...done.slice(0, 1)]);
+}
+
+/** Work started ahead and not yet taken by a step (for tests). */
+export function workAhead(): number {
+  return probesAhead.size + segmentsAhead.size;
+}
+
 /** Checks the source exists and is not empty or too large, stages it locally and probes it. */
 export async function probe(input: VideoAttempt, options: PipelineOptions): Promise<Routed<ProbedVideo>> {
+  return probesAhead.take(identity(input)) ?? probeNow(input, options);
+}
+
+async function probeNow(input: VideoAttempt, options: PipelineOptions): Promise<Routed<ProbedVideo>> {
   setMaxRetrySeconds(options.maxRetrySeconds);
   const startedAt = Date.now();
   try {
@@ -190,6 +223,16 @@ function workFolder(input: VideoAttempt, options: PipelineOptions): string {
 
 /** Encodes one segment to gray H.264 (when wanted), predicts its frames and makes the preview thumbnails inside it. */
 export async function processSegment(task: SegmentTask, options: PipelineOptions): Promise<SegmentDone> {
+  const ahead = segmentsAhead.take(identity(task));
+  if (ahead) return ahead;
+  // Planned otherwise than ahead (it never is: planning is pure): the work ahead writes this attempt's scratch files.
+  if ((await segmentsAhead.settled(task.input.attempt)) > 0) {
+    log("WARNING", `segment ${task.segment.index} of ${task.input.key} differs from the one started ahead: processed again`);
+  }
+  return processSegmentNow(task, options);
+}
+
+async function processSegmentNow(task: SegmentTask, options: PipelineOptions, onRunning?: () => void): Promise<SegmentDone> {
   setMaxRetrySeconds(options.maxRetrySeconds);
   const { input, video, segment } = task;
   const { width, height } = video;
@@ -247,7 +290,10 @@ export async function processSegment(task: SegmentTask, options: PipelineOptions
       },
       {
         // Loading OpenCV (about 0.3 s, once per process) overlaps with ffmpeg's decoding: the samples wait in ffmpeg's queue (decode.ts).
-        onStarted: () => needsOpenCV && opencv(),
+        onStarted: () => {
+          onRunning?.();
+          if (needsOpenCV) opencv();
+        },
         onSample: async (pts, gray) => {
           const picture = pictureOf(segment, pts);
           // A decoder's stray repeat of a frame, or a frame before the first picture: not a picture of this segment.

@@ -228,30 +228,9 @@ async function ffprobeText(localPath: string, source: string, args: string[]): P
 
 /**
  * Probes a local file (gs:// objects are staged to a local file first): the
- * headers, then every packet of the video stream (demuxing only, no decoding).
+ * headers and every packet of the video stream (demuxing only, no decoding).
  */
-export function probeVideo(localPath: string, source: string): Promise<VideoInfo> {
-  const ahead = probedAhead.get(localPath);
-  if (ahead === undefined) return probeNow(localPath, source);
-  probedAhead.delete(localPath);
-  return ahead;
-}
-
-const probedAhead = new Map<string, Promise<VideoInfo>>();
-
-/**
- * Starts probing a local file before the pipeline asks for it: `process`
- * overlaps ffprobe's passes with loading Beam. The pipeline's probe step
- * takes the result once (probeVideo); a failure is reported there.
- */
-export function probeAhead(localPath: string, source: string): void {
-  if (probedAhead.has(localPath)) return;
-  const pending = probeNow(localPath, source);
-  pending.catch(() => undefined);
-  probedAhead.set(localPath, pending);
-}
-
-async function probeNow(localPath: string, source: string): Promise<VideoInfo> {
+export async function probeVideo(localPath: string, source: string): Promise<VideoInfo> {
   // Both passes at once (the headers take about 0.07 s, the packets 0.1-0.2 s a minute of video): the scan reads
   // every video stream's packets, since which stream is the video is known only from the headers.
   const scan = ffprobeText(localPath, source, [

@@ -1,0 +1,82 @@
+/**
+ * Work started ahead of the pipeline (steps/ahead.ts): `process` on the
+ * direct runner probes its inputs and starts the first one's segments
+ * before Beam loads; the pipeline's steps take those results. Run here in
+ * this process, on the direct runner, as `process` runs it.
+ */
+import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import { before, describe, it } from "node:test";
+import { parseOptions } from "../src/options";
+import { processAttempts } from "../src/runtimes/run";
+import { WorkAhead } from "../src/steps/ahead";
+import { attemptsAt, videoInputs } from "../src/steps/inputs";
+import { startVideoAhead, workAhead } from "../src/steps/video";
+import { makeClip, tempDir, videoFacts } from "./helpers";
+
+describe("WorkAhead", () => {
+  it("gives each result once, to the element it was started for", async () => {
+    const ahead = new WorkAhead<number>();
+    let runs = 0;
+    void ahead.start("a", "attempt-1", async () => ++runs);
+    assert.equal(await ahead.take("a"), 1);
+    assert.equal(ahead.take("a"), undefined, "taken once");
+    assert.equal(ahead.take("b"), undefined, "never started");
+    assert.equal(runs, 1);
+  });
+
+  it("lets a step wait for the pending work of its attempt, failures included, and not for others'", async () => {
+    const ahead = new WorkAhead<string>();
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let finished = false;
+    void ahead.start("slow", "attempt-1", async () => {
+      await gate;
+      finished = true;
+      throw new Error("failed ahead");
+    });
+    assert.equal(await ahead.settled("attempt-2"), 0, "another attempt's work is not waited for");
+    const waiting = ahead.settled("attempt-1");
+    release();
+    assert.equal(await waiting, 1);
+    assert.ok(finished, "settled only once the work ended");
+    await assert.rejects(ahead.take("slow")!, /failed ahead/, "its failure goes to the step that takes it");
+  });
+});
+
+describe("process's work ahead, through the pipeline on the direct runner", () => {
+  let dir: string;
+  before(() => {
+    dir = tempDir();
+  });
+
+  it("is taken by the pipeline's steps, segments and probes alike, with the same outputs", async () => {
+    // Arrange: two videos, the first cut in 3 segments (started ahead), the second probed ahead; and a missing file.
+    const first = makeClip(path.join(dir, "first.mp4"), { width: 160, height: 120, rate: "25", seconds: 6 });
+    const second = makeClip(path.join(dir, "second.mp4"), { width: 96, height: 64, rate: "30", seconds: 2 });
+    const missing = path.join(dir, "missing.mp4");
+    const output = path.join(dir, "out");
+    const options = parseOptions({ outputDirectory: output, segmentSeconds: "2", previewFrames: "4" });
+    const attempts = attemptsAt(videoInputs([first, second, missing]));
+    await Promise.all(attempts.map((attempt, i) => startVideoAhead(attempt, options, i === 0)));
+    assert.equal(workAhead(), 3 + 3, "three probes and the first video's three segments wait for the pipeline");
+
+    // Act
+    const outcomes = await processAttempts(attempts, options);
+
+    // Assert
+    assert.equal(workAhead(), 0, "every step found its element's work ahead (a different element would leave it untaken)");
+    assert.deepEqual(
+      outcomes.map((o) => o.status),
+      ["ok", "ok", "failed"],
+    );
+    const failure = outcomes[2];
+    assert.ok(failure.status === "failed" && failure.stage === "input" && failure.reason.includes(`${missing} does not exist`));
+    const manifest = JSON.parse(readFileSync(path.join(output, "first.mp4", "manifest.json"), "utf8"));
+    assert.equal(manifest.video.frames, 150);
+    assert.equal(manifest.segments, 3);
+    assert.equal(videoFacts(path.join(output, "first.mp4", "gray.mp4")).frames, 150);
+    assert.ok(existsSync(path.join(output, "second.mp4", "preview.jpg")));
+  });
+});
