@@ -289,7 +289,7 @@ async function processSegmentNow(task: SegmentTask, options: PipelineOptions, on
         gray: grayPlan(video.codec, video.pixelFormat, video.colorRange),
       },
       {
-        // Loading OpenCV (about 0.3 s, once per process) overlaps with ffmpeg's decoding: the samples wait in ffmpeg's queue (decode.ts).
+        // Loading OpenCV (about 0.15 s, once per process) overlaps with ffmpeg's decoding: the samples wait in ffmpeg's queue (decode.ts).
         onStarted: () => {
           onRunning?.();
           if (needsOpenCV) opencv();

@@ -127,7 +127,7 @@ export function segmentArgs(job: SegmentJob): string[] {
     args.push(...x264, "-color_range", gray.range, "-f", "mp4", "-y", job.output);
   }
   // The samples go through the fifo muxer: a queue and a thread of their own, so that ffmpeg keeps decoding while
-  // Node is busy (loading OpenCV blocks it for about 0.3 s) rather than wait on a full pipe: 0.35 s of vtest.avi's 1 s.
+  // Node is busy (loading OpenCV blocks it for about 0.15 s) rather than wait on a full pipe: 0.35 s of vtest.avi's 1 s.
   const samplesOut = ["-c:v", "rawvideo", "-pix_fmt", "gray", "-f", "fifo", "-fifo_format", "rawvideo", "-queue_size", "4", "pipe:1"];
   if (sampled) args.push("-map", "[samples]", "-vsync", "passthrough", ...samplesOut);
   return args;
