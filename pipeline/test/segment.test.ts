@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
+  KEYFRAME_CUT,
   SEEK_LEAD,
+  cutNearKeyframe,
   endsEvenly,
   pictureOf,
   picturesIn,
@@ -81,6 +83,52 @@ describe("planSegments", () => {
     const merged = planSegments(timeline(range(250 + 20), 25), 2);
     assert.equal(merged.length, 5);
     assert.equal(merged[4].pictures[0][2], 70);
+  });
+});
+
+describe("cuts after keyframes", () => {
+  // 30 fps, 1/90000 ticks, 60 s; keyframes every 4.5 s (135 pictures), like an encoder's GOPs.
+  const pts = range(1800, 3000);
+  const keyframes = pts.filter((_, i) => i % 135 === 0);
+  const withKeyframes: Timeline = { ...timeline(pts, 90000, 3000), keyframes: toRuns(keyframes) };
+
+  it("puts each cut KEYFRAME_CUT pictures after the keyframe nearest to it, so decoding starts at that keyframe", () => {
+    const plan = planSegments(withKeyframes, 10);
+    assert.deepEqual(
+      plan.flatMap((s) => expandRuns(s.pictures)),
+      pts,
+      "still every picture once",
+    );
+    for (const s of plan.slice(1)) {
+      const keyframe = s.firstPicture - KEYFRAME_CUT;
+      assert.equal(keyframe % 135, 0, `segment ${s.index} starts ${KEYFRAME_CUT} pictures after a keyframe`);
+      // It seeks to the picture after the keyframe: ffmpeg starts at the keyframe at or before that.
+      assert.equal(s.seekSec, Math.floor(((keyframe + 1) * 3000 * 1e6) / 90000) / 1e6);
+    }
+    assert.equal(plan.length, 6, "as many segments as without keyframes");
+    for (const s of plan.slice(1)) {
+      const off = s.fromPts / 90000 - 10 * s.index;
+      assert.ok(Math.abs(off) <= 2.5 + 1 / 30, `segment ${s.index} starts within a quarter segment of ${10 * s.index} s: ${off}`);
+    }
+  });
+
+  it("keeps the cut where it was when no keyframe is within a quarter segment, or none is known", () => {
+    assert.equal(
+      cutNearKeyframe(withKeyframes, 300, 0, 2),
+      300,
+      "keyframes at 270 and 405: cuts at 274 and 409, more than 15 pictures away",
+    );
+    assert.equal(cutNearKeyframe(withKeyframes, 300, 0, 10), 274);
+    assert.equal(cutNearKeyframe(timeline(pts, 90000, 3000), 300, 0, 10), 300);
+    assert.equal(cutNearKeyframe(withKeyframes, 300, 280, 10), 300, "never at or before the segment's own start");
+  });
+
+  it("cuts all-intra video (every picture a keyframe) where it would anyway", () => {
+    const intra: Timeline = { ...timeline(pts, 90000, 3000), keyframes: toRuns(pts) };
+    assert.deepEqual(
+      planSegments(intra, 10).map((s) => s.firstPicture),
+      planSegments(timeline(pts, 90000, 3000), 10).map((s) => s.firstPicture),
+    );
   });
 });
 

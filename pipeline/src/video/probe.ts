@@ -213,7 +213,14 @@ export function describeFrames(stream: StreamInfo, scan: PacketScan | null, sour
     framesListed: Math.max(recordedFrames - scan.discarded.length, pictures.length + framesHeld),
     framesHeld,
     durationSec,
-    timeline: { timeBase, originSec, pictures: toRuns(pictures), endPts: end, discarded: rangesBetween(scan.discarded, pictures) },
+    timeline: {
+      timeBase,
+      originSec,
+      pictures: toRuns(pictures),
+      endPts: end,
+      discarded: rangesBetween(scan.discarded, pictures),
+      keyframes: toRuns(scan.keyframes),
+    },
   };
 }
 

@@ -35,9 +35,56 @@ export interface SegmentPlan {
 export const SEEK_LEAD = 3;
 
 /**
+ * Where a cut goes after a keyframe, in pictures: the segment's decoding
+ * then starts at that keyframe (it seeks SEEK_LEAD pictures early, to the
+ * picture after the keyframe, never a rounding below it) and throws away
+ * only the pictures between, instead of the part of a GOP before the cut.
+ */
+export const KEYFRAME_CUT = SEEK_LEAD + 1;
+
+/**
+ * The cut nearest to picture `target` that lies KEYFRAME_CUT pictures after a
+ * keyframe, within a quarter segment of it and after picture `after`; or
+ * `target` itself when no keyframe is near (or none is known).
+ */
+export function cutNearKeyframe(timeline: Timeline, target: number, after: number, segmentSeconds: number): number {
+  const { pictures, keyframes, timeBase } = timeline;
+  if (!keyframes || keyframes.length === 0) return target;
+  const total = countOf(pictures);
+  const targetPts = ptsAt(pictures, target);
+  const slack = (segmentSeconds / 4) * (timeBase.den / timeBase.num);
+  let best = target;
+  let bestDistance = Infinity;
+  // Keyframes from the latest whose cut can still be within the slack, backwards.
+  for (let k = indexAtOrBefore(keyframes, targetPts + slack); k >= 0; k--) {
+    const keyframe = ptsAt(keyframes, k);
+    const cut = indexAtOrBefore(pictures, keyframe) + KEYFRAME_CUT;
+    if (cut <= after) break;
+    if (cut >= total) continue;
+    const distance = Math.abs(ptsAt(pictures, cut) - targetPts);
+    if (distance > slack) {
+      if (ptsAt(pictures, cut) < targetPts) break;
+      continue;
+    }
+    if (distance < bestDistance) [best, bestDistance] = [cut, distance];
+  }
+  return best;
+}
+
+/** Whether a cut at `picture` lies KEYFRAME_CUT pictures after a keyframe: its segment's decoding starts at that keyframe. */
+export function cutsAfterKeyframe(timeline: Timeline, picture: number): boolean {
+  const { pictures, keyframes } = timeline;
+  if (!keyframes || picture < KEYFRAME_CUT) return false;
+  const keyframe = ptsAt(pictures, picture - KEYFRAME_CUT);
+  const k = indexAtOrBefore(keyframes, keyframe);
+  return k >= 0 && ptsAt(keyframes, k) === keyframe;
+}
+
+/**
  * Splits the video into segments of about `segmentSeconds`, each starting at a
- * picture. `segmentSeconds` <= 0, or a video no longer than that, gives one
- * segment. A last piece shorter than half a segment joins the one before it.
+ * picture: where a keyframe is within a quarter segment, just after it (see
+ * KEYFRAME_CUT). `segmentSeconds` <= 0, or a video no longer than that, gives
+ * one segment. A last piece shorter than half a segment joins the one before it.
  */
 export function planSegments(timeline: Timeline, segmentSeconds: number): SegmentPlan[] {
   const { pictures, timeBase } = timeline;
@@ -55,6 +102,8 @@ export function planSegments(timeline: Timeline, segmentSeconds: number): Segmen
     }
     const last = ptsAt(pictures, starts[starts.length - 1]);
     if (starts.length > 1 && secondsOf(timeline.endPts - last, timeBase) * 2 < per) starts.pop();
+    // Then each cut moves next to a keyframe: decided before, the number of segments does not depend on where keyframes are.
+    for (let i = 1; i < starts.length; i++) starts[i] = cutNearKeyframe(timeline, starts[i], starts[i - 1], per);
   }
   return starts.map((firstPicture, index) => {
     const end = index + 1 < starts.length ? starts[index + 1] : total;

@@ -38,6 +38,8 @@ export interface Timeline {
   endPts: number;
   /** Timestamp ranges [first, last] of discarded packets (see above): usually none, or a few at either end. */
   discarded: Array<[number, number]>;
+  /** The timestamps of the pictures a decoder can start from (the container's keyframes); absent: not known. */
+  keyframes?: PtsRuns;
 }
 
 /** Compresses sorted, distinct timestamps into runs of equal steps. */
@@ -124,19 +126,23 @@ export interface PacketScan {
   packets: number;
   /** Timestamps of discarded packets, ascending. */
   discarded: number[];
+  /** Timestamps of the pictures flagged as keyframes (K), ascending. */
+  keyframes: number[];
   endPts: number;
 }
 
 /**
  * Reads ffprobe's packet lines `pts,dts,duration,size,flags` (csv, no
  * header; "N/A" where a field is unknown). A packet without data is an empty
- * chunk (a held frame), one flagged D is discarded: neither is a picture.
+ * chunk (a held frame), one flagged D is discarded: neither is a picture. A
+ * picture flagged K is a keyframe, where decoding can start.
  * Returns null when no packet has a timestamp (a raw stream): its pictures
  * cannot be placed in time.
  */
 export function parsePacketScan(csv: string): PacketScan | null {
   const times: number[] = [];
   const discarded: number[] = [];
+  const keyframes: number[] = [];
   let packets = 0;
   let endPts = -Infinity;
   let timed = 0;
@@ -155,11 +161,14 @@ export function parsePacketScan(csv: string): PacketScan | null {
     }
     const duration = Number.parseInt(fields[2], 10);
     endPts = Math.max(endPts, t + (Number.isFinite(duration) && duration > 0 ? duration : 0));
-    if (Number.parseInt(fields[3], 10) > 0) times.push(t);
+    if (Number.parseInt(fields[3], 10) > 0) {
+      times.push(t);
+      if ((fields[4] ?? "").startsWith("K")) keyframes.push(t);
+    }
   }
   if (timed === 0) return null;
   const ascending = (xs: number[]) => xs.sort((a, b) => a - b).filter((t, i, all) => i === 0 || t !== all[i - 1]);
-  return { pictures: ascending(times), packets, discarded: ascending(discarded), endPts };
+  return { pictures: ascending(times), packets, discarded: ascending(discarded), keyframes: ascending(keyframes), endPts };
 }
 
 /** Groups ascending timestamps into ranges [first, last] with no picture between them. */
