@@ -12,7 +12,9 @@ import { parseOptions } from "../src/options";
 import { processAttempts } from "../src/runtimes/run";
 import { WorkAhead } from "../src/steps/ahead";
 import { attemptsAt, videoInputs } from "../src/steps/inputs";
-import { startVideoAhead, workAhead } from "../src/steps/video";
+import { segmentSecondsFor, startVideoAhead, workAhead } from "../src/steps/video";
+import { ffmpegCoreCount } from "../src/video/decode";
+import { Timeline, toRuns } from "../src/video/timeline";
 import { makeClip, tempDir, videoFacts } from "./helpers";
 
 describe("WorkAhead", () => {
@@ -42,6 +44,43 @@ describe("WorkAhead", () => {
     assert.equal(await waiting, 1);
     assert.ok(finished, "settled only once the work ended");
     await assert.rejects(ahead.take("slow")!, /failed ahead/, "its failure goes to the step that takes it");
+  });
+});
+
+describe("segmentSecondsFor", () => {
+  const options = (over: Record<string, string>) => parseOptions({ outputDirectory: "/tmp/x", ...over });
+  const cores = ffmpegCoreCount();
+  /** A video of `seconds` at 30 fps (1/90000 ticks), with a keyframe every `gop` pictures. */
+  const video = (seconds: number, gop: number) => {
+    const pts = Array.from({ length: seconds * 30 }, (_, i) => i * 3000);
+    const timeline: Timeline = {
+      timeBase: { num: 1, den: 90000 },
+      originSec: 0,
+      pictures: toRuns(pts),
+      endPts: seconds * 90000,
+      discarded: [],
+      keyframes: toRuns(pts.filter((_, i) => i % gop === 0)),
+    };
+    return { durationSec: seconds, timeline };
+  };
+
+  it("cuts a video for each core to decode a part, on the direct runner without the gray video", () => {
+    const long = video(40 * cores, 60);
+    assert.equal(segmentSecondsFor(long, options({ writeGrayVideo: "false" })), 40);
+    assert.equal(segmentSecondsFor(long, options({ writeGrayVideo: "false", segmentSeconds: "15" })), 15, "shorter segments asked for");
+    assert.equal(segmentSecondsFor(long, options({ writeGrayVideo: "false", segmentSeconds: "0" })), 0, "0 never cuts");
+  });
+
+  it("keeps segmentSeconds where a part would start mid-GOP, with the gray video, on other runners and for short videos", () => {
+    assert.equal(
+      segmentSecondsFor(video(40 * cores, 30 * 40 * cores), options({ writeGrayVideo: "false" })),
+      60,
+      "one keyframe, at the start",
+    );
+    const long = video(40 * cores, 60);
+    assert.equal(segmentSecondsFor(long, options({})), 60);
+    assert.equal(segmentSecondsFor(long, options({ writeGrayVideo: "false", runner: "flink" })), 60);
+    assert.equal(segmentSecondsFor(video(9 * cores, 60), options({ writeGrayVideo: "false" })), 60);
   });
 });
 

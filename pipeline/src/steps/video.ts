@@ -10,7 +10,7 @@ import { WorkAhead } from "./ahead";
 import { deadLetter } from "./outcomes";
 import { promises as fs } from "node:fs";
 import { SegmentFile, audioPlan, joinSegments } from "../video/assemble";
-import { decodeSegment, grayPlan } from "../video/decode";
+import { decodeSegment, ffmpegCoreCount, grayPlan } from "../video/decode";
 import { Stage, VideoError, asVideoError, isRetryable } from "../errors";
 import { setMaxRetrySeconds } from "../failure-policy";
 import { endProgress, log, reportFrames } from "../log";
@@ -21,6 +21,7 @@ import type { PipelineOptions } from "../options";
 import { VideoInfo, countFrames, probeVideo } from "../video/probe";
 import {
   SegmentPlan,
+  cutsAfterKeyframe,
   endsEvenly,
   pictureOf,
   picturesIn,
@@ -193,7 +194,7 @@ export function planSegmentTasks(probed: ProbedVideo, options: PipelineOptions):
     sent === "all" || sent.length === 0
       ? planSamples(timeline, options.previewFrames)
       : spreadIndices(sent.length, options.previewFrames).map((i) => sent[i]);
-  const plan = planSegments(timeline, options.segmentSeconds);
+  const plan = planSegments(timeline, segmentSecondsFor(video, options));
   const evenEnd = endsEvenly(timeline);
   return plan.map((segment) => ({
     input,
@@ -206,6 +207,27 @@ export function planSegmentTasks(probed: ProbedVideo, options: PipelineOptions):
     // All segments alike: the joined track's timing comes out right only when they agree.
     bFrames: evenEnd,
   }));
+}
+
+/** The shortest part a video is cut into to be decoded side by side: below, starting another ffmpeg costs more than it saves. */
+const SIDE_BY_SIDE_MIN_SECONDS = 10;
+
+/**
+ * How long a video's segments are: segmentSeconds, or on the direct runner
+ * without the gray video, short enough for each of this machine's cores to
+ * decode a part, where every cut falls just after a keyframe: one H.264
+ * decoder keeps about 1.5 of 2 cores busy, and two side by side finish
+ * sooner, unless one decodes part of a GOP it throws away (vtest.avi's
+ * 25 s GOPs: 0.82x; README, Results). An encode keeps both cores busy
+ * alone, and other runners spread segments over their workers.
+ */
+export function segmentSecondsFor(video: Pick<VideoInfo, "durationSec" | "timeline">, options: PipelineOptions): number {
+  const per = options.segmentSeconds;
+  if (per <= 0 || options.runner !== "direct" || options.writeGrayVideo) return per;
+  const part = video.durationSec / ffmpegCoreCount();
+  if (part < SIDE_BY_SIDE_MIN_SECONDS || part >= per) return per;
+  const cuts = planSegments(video.timeline, part).slice(1);
+  return cuts.length > 0 && cuts.every((s) => cutsAfterKeyframe(video.timeline, s.firstPicture)) ? part : per;
 }
 
 /** A scratch file of this attempt: named by a hash of the key (never the key itself), the process and the attempt. */

@@ -188,6 +188,11 @@ export class CoreBudget {
 const CORES_PER_ENCODE = 2;
 const ffmpegCores = new CoreBudget(Math.max(1, Number(process.env.VIDEOFLOW_FFMPEG_CORES) || os.availableParallelism()));
 
+/** The cores this process's ffmpeg jobs share. */
+export function ffmpegCoreCount(): number {
+  return ffmpegCores.cores;
+}
+
 export interface SegmentCallbacks {
   /** A sampled frame and its timestamp: `gray` is width*height bytes, valid only until the returned promise settles. */
   onSample?: (pts: number, gray: Buffer) => void | Promise<void>;
