@@ -12,7 +12,7 @@ import { parseOptions } from "../src/options";
 import { processAttempts } from "../src/runtimes/run";
 import { WorkAhead } from "../src/steps/ahead";
 import { attemptsAt, videoInputs } from "../src/steps/inputs";
-import { segmentSecondsFor, startVideoAhead, workAhead } from "../src/steps/video";
+import { segmentSecondsFor, startRunAhead, workAhead } from "../src/steps/video";
 import { ffmpegCoreCount } from "../src/video/decode";
 import { Timeline, toRuns } from "../src/video/timeline";
 import { makeClip, tempDir, videoFacts } from "./helpers";
@@ -98,7 +98,7 @@ describe("process's work ahead, through the pipeline on the direct runner", () =
     const output = path.join(dir, "out");
     const options = parseOptions({ outputDirectory: output, segmentSeconds: "2", previewFrames: "4" });
     const attempts = attemptsAt(videoInputs([first, second, missing]));
-    await Promise.all(attempts.map((attempt, i) => startVideoAhead(attempt, options, i === 0)));
+    await startRunAhead(attempts, options);
     assert.equal(workAhead(), 3 + 3, "three probes and the first video's three segments wait for the pipeline");
 
     // Act

@@ -139,6 +139,19 @@ export async function startVideoAhead(input: VideoAttempt, options: PipelineOpti
   await Promise.race([running, ...done.slice(0, 1)]);
 }
 
+/**
+ * Starts a run's work before Beam loads (the direct runner, whose steps run
+ * in this process, spends about half a second loading it first): the local
+ * inputs' probes and the first one's segments. Resolves once the probes are
+ * done and the first segment's ffmpeg runs: the load would hold back their
+ * results, and with them the segments' start. gs:// inputs are left to the
+ * pipeline (their download is its probe step's).
+ */
+export async function startRunAhead(attempts: VideoAttempt[], options: PipelineOptions): Promise<void> {
+  const local = attempts.filter((a) => !isGcsUri(a.source));
+  await Promise.all(local.map((attempt, i) => startVideoAhead(attempt, options, i === 0)));
+}
+
 /** Work started ahead and not yet taken by a step (for tests). */
 export function workAhead(): number {
   return probesAhead.size + segmentsAhead.size;
