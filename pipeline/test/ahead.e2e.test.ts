@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { parseOptions } from "../src/options";
@@ -117,5 +118,38 @@ describe("process's work ahead, through the pipeline on the direct runner", () =
     assert.equal(manifest.segments, 3);
     assert.equal(videoFacts(path.join(output, "first.mp4", "gray.mp4")).frames, 150);
     assert.ok(existsSync(path.join(output, "second.mp4", "preview.jpg")));
+  });
+
+  it("starts every segment that gets a core before Beam loads, and queues the rest", async () => {
+    // Arrange: a video in four segments, read without the gray video (a decode takes one core); the programs
+    // spawned are recorded (the real spawn still runs them).
+    const clip = makeClip(path.join(dir, "sides.mp4"), { width: 160, height: 120, rate: "25", seconds: 8 });
+    const options = parseOptions({ outputDirectory: path.join(dir, "out-sides"), segmentSeconds: "2", writeGrayVideo: "false" });
+    const attempts = attemptsAt(videoInputs([clip]));
+    const childProcess = createRequire(__filename)("node:child_process") as typeof import("node:child_process");
+    const realSpawn = childProcess.spawn;
+    const spawned: string[] = [];
+    childProcess.spawn = ((program: string, ...rest: unknown[]) => {
+      spawned.push(path.basename(program));
+      return (realSpawn as (...args: unknown[]) => unknown)(program, ...rest);
+    }) as typeof childProcess.spawn;
+
+    // Act
+    let decodingAtReturn: number;
+    try {
+      await startRunAhead(attempts, options);
+      decodingAtReturn = spawned.filter((p) => p === "ffmpeg").length;
+    } finally {
+      childProcess.spawn = realSpawn;
+    }
+    const outcomes = await processAttempts(attempts, options);
+
+    // Assert: a synchronous load (OpenCV's, Beam's) after the return would hold back a segment not yet started.
+    assert.ok(
+      decodingAtReturn >= Math.min(4, ffmpegCoreCount()),
+      `${decodingAtReturn} ffmpeg started before the return, on ${ffmpegCoreCount()} cores`,
+    );
+    assert.equal(outcomes[0].status, "ok");
+    assert.equal(workAhead(), 0, "the pipeline took all four");
   });
 });

@@ -125,26 +125,33 @@ const identity = (element: VideoAttempt | SegmentTask) => JSON.stringify(element
 /**
  * Starts a video's work before the pipeline reaches it (see ahead.ts): its
  * probe and, when `segments`, once probed, its segments. Resolves when the
- * probe is done. The pipeline's probe and processSegment steps take the results.
+ * probe is done and each segment's ffmpeg runs or waits its turn. The
+ * pipeline's probe and processSegment steps take the results.
  */
 export async function startVideoAhead(input: VideoAttempt, options: PipelineOptions, segments: boolean): Promise<void> {
   const probed = await probesAhead.start(identity(input), input.attempt, () => probeNow(input, options));
   if (!segments || !("ok" in probed)) return;
-  let firstStarted: () => void = () => undefined;
-  const running = new Promise<void>((resolve) => (firstStarted = resolve));
-  const done = planSegmentTasks(probed.ok, options).map((task, i) =>
-    segmentsAhead.start(identity(task), input.attempt, () => processSegmentNow(task, options, i === 0 ? firstStarted : undefined)),
-  );
-  // Until the first segment's ffmpeg runs (or it ends without): a synchronous load after this (Beam's) would hold back its start.
-  await Promise.race([running, ...done.slice(0, 1)]);
+  const tasks = planSegmentTasks(probed.ok, options);
+  const placed = tasks.map((task) => {
+    let place: () => void = () => undefined;
+    const started = new Promise<void>((resolve) => (place = resolve));
+    const done = segmentsAhead.start(identity(task), input.attempt, () => processSegmentNow(task, options, place));
+    return Promise.race([started, done]);
+  });
+  // Until each segment's ffmpeg runs, or waits for cores, or ends without: a synchronous load after this (OpenCV's,
+  // Beam's) would hold back the start of those still on their way to it (250 ms for the second of two side by side).
+  await Promise.all(placed);
+  // Loaded now, while the segments decode, and not when the first starts; their samples wait in ffmpeg's queue (decode.ts).
+  // A binding that fails to load fails the segments that use it, as they use it.
+  if (tasks.some(needsOpenCV)) tryToLoad(opencv);
 }
 
 /**
  * Starts a run's work before Beam loads (the direct runner, whose steps run
  * in this process, spends about half a second loading it first): the local
  * inputs' probes and the first one's segments. Resolves once the probes are
- * done and the first segment's ffmpeg runs: the load would hold back their
- * results, and with them the segments' start. gs:// inputs are left to the
+ * done and the first one's segments run (or wait for cores): the load would
+ * hold back their results, and with them the segments' start. gs:// inputs are left to the
  * pipeline (their download is its probe step's).
  */
 export async function startRunAhead(attempts: VideoAttempt[], options: PipelineOptions): Promise<void> {
@@ -267,7 +274,25 @@ export async function processSegment(task: SegmentTask, options: PipelineOptions
   return processSegmentNow(task, options);
 }
 
-async function processSegmentNow(task: SegmentTask, options: PipelineOptions, onRunning?: () => void): Promise<SegmentDone> {
+function tryToLoad(load: () => unknown): void {
+  try {
+    load();
+  } catch {
+    // reported where it is used
+  }
+}
+
+/** Whether a segment's work uses OpenCV: it has pictures to sample (preview, inference). */
+function needsOpenCV(task: SegmentTask): boolean {
+  return task.preview.length > 0 || task.infer === "all" || task.infer.length > 0;
+}
+
+/**
+ * A segment's work. `ahead` (work ahead) is told when its ffmpeg runs or
+ * waits for cores; the caller then loads OpenCV, which otherwise loads as
+ * ffmpeg starts.
+ */
+async function processSegmentNow(task: SegmentTask, options: PipelineOptions, ahead?: () => void): Promise<SegmentDone> {
   setMaxRetrySeconds(options.maxRetrySeconds);
   const { input, video, segment } = task;
   const { width, height } = video;
@@ -304,7 +329,6 @@ async function processSegmentNow(task: SegmentTask, options: PipelineOptions, on
       ? new FramePredictor(clientFor(parseEndpoint(options.predictionEndpoint!), options), options.maxBatchSize)
       : null;
     const chosen = [...new Set([...task.preview, ...(infer ?? [])])].sort((a, b) => a - b);
-    const needsOpenCV = chosen.length > 0 || task.infer === "all";
     const seen = new Set<number>();
     done.decoded = await decodeSegment(
       {
@@ -326,9 +350,10 @@ async function processSegmentNow(task: SegmentTask, options: PipelineOptions, on
       {
         // Loading OpenCV (about 0.15 s, once per process) overlaps with ffmpeg's decoding: the samples wait in ffmpeg's queue (decode.ts).
         onStarted: () => {
-          onRunning?.();
-          if (needsOpenCV) opencv();
+          if (ahead) ahead();
+          else if (needsOpenCV(task)) opencv();
         },
+        onQueued: ahead,
         onSample: async (pts, gray) => {
           const picture = pictureOf(segment, pts);
           // A decoder's stray repeat of a frame, or a frame before the first picture: not a picture of this segment.

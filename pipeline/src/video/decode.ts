@@ -158,11 +158,14 @@ export class CoreBudget {
 
   constructor(readonly cores: number) {}
 
-  async run<T>(cores: number, work: () => Promise<T>): Promise<T> {
+  /** Runs `work` once `cores` are free; `onQueued` is told when it has to wait for them. */
+  async run<T>(cores: number, work: () => Promise<T>, onQueued?: () => void): Promise<T> {
     const share = Math.min(Math.max(1, cores), this.cores);
-    if (this.queue.length > 0 || this.used + share > this.cores)
-      await new Promise<void>((start) => this.queue.push({ cores: share, start }));
-    else this.used += share;
+    if (this.queue.length > 0 || this.used + share > this.cores) {
+      const turn = new Promise<void>((start) => this.queue.push({ cores: share, start }));
+      onQueued?.();
+      await turn;
+    } else this.used += share;
     try {
       return await work();
     } finally {
@@ -200,6 +203,8 @@ export interface SegmentCallbacks {
   onFrames?: (frames: number) => void;
   /** ffmpeg has started: synchronous set-up done here overlaps with its work. */
   onStarted?: () => void;
+  /** ffmpeg waits for cores that other segments' ffmpeg hold (CoreBudget). */
+  onQueued?: () => void;
 }
 
 /**
@@ -209,7 +214,7 @@ export interface SegmentCallbacks {
  * whole video.
  */
 export function decodeSegment(job: SegmentJob, callbacks: SegmentCallbacks = {}): Promise<number> {
-  return ffmpegCores.run(job.output === null ? 1 : CORES_PER_ENCODE, () => runFfmpeg(job, callbacks));
+  return ffmpegCores.run(job.output === null ? 1 : CORES_PER_ENCODE, () => runFfmpeg(job, callbacks), callbacks.onQueued);
 }
 
 /** The timestamp in a showinfo log line, or null for any other line. */
