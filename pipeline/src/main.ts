@@ -7,25 +7,22 @@
  *   videoflow redrive --output gs://bucket/prefix --inputTopic projects/P/topics/T [--stage S] [--objectPrefix P]
  *   videoflow cost [options]
  */
-import { UsageError } from "./options";
+// Only light modules at the top: the first input's probe starts before the commands (and zod) load.
+import { UsageError } from "./options/spec";
 import { log } from "./log";
-import { usage } from "./commands/command-line";
-import { processCommand } from "./commands/process";
-import { listenCommand } from "./commands/listen";
-import { redriveCommand } from "./commands/redrive";
-import { costCommand } from "./commands/cost";
+import { startEarlyProbes } from "./commands/early-probes";
 
 async function main(argv: string[]): Promise<number> {
   const command = argv[0];
   const rest = argv.slice(1);
   if (command === "help" || command === "--help" || command === "-h") {
-    process.stdout.write(usage() + "\n");
+    process.stdout.write((await import("./commands/command-line")).usage() + "\n");
     return 0;
   }
-  if (command === "process") return processCommand(rest);
-  if (command === "listen") return listenCommand(rest);
-  if (command === "redrive") return redriveCommand(rest);
-  if (command === "cost") return costCommand(rest);
+  if (command === "process") return (await import("./commands/process")).processCommand(rest);
+  if (command === "listen") return (await import("./commands/listen")).listenCommand(rest);
+  if (command === "redrive") return (await import("./commands/redrive")).redriveCommand(rest);
+  if (command === "cost") return (await import("./commands/cost")).costCommand(rest);
   throw new UsageError(command ? `unknown command "${command}"` : "no command given", true);
 }
 
@@ -38,9 +35,10 @@ async function main(argv: string[]): Promise<number> {
 export function runCommandLine(argv: string[], { showUsage = true, prefix = "videoflow" } = {}): void {
   main(argv).then(
     (code) => process.exit(code),
-    (err) => {
+    async (err) => {
       if (err instanceof UsageError) {
-        const more = !showUsage ? "" : err.showUsage ? `\n${usage()}\n` : `(every parameter: ${prefix} help)\n`;
+        const usage = !showUsage || !err.showUsage ? "" : (await import("./commands/command-line")).usage();
+        const more = !showUsage ? "" : err.showUsage ? `\n${usage}\n` : `(every parameter: ${prefix} help)\n`;
         process.stderr.write(`${prefix}: ${err.message}\n${more}`);
         process.exit(2);
       }
@@ -50,4 +48,7 @@ export function runCommandLine(argv: string[], { showUsage = true, prefix = "vid
   );
 }
 
-if (require.main === module) runCommandLine(process.argv.slice(2));
+if (require.main === module) {
+  startEarlyProbes(process.argv.slice(2));
+  runCommandLine(process.argv.slice(2));
+}

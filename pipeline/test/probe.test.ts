@@ -5,6 +5,9 @@ import { before, describe, it } from "node:test";
 import { VideoError } from "../src/errors";
 import { describeFrames, displayRotation, parseProbe, probeVideo } from "../src/video/probe";
 import { parsePacketScan } from "../src/video/timeline";
+import { firstLocalInput } from "../src/commands/early-probes";
+import { probeEarly } from "../src/video/probe-commands";
+import { runEarly, runTool } from "../src/video/tools";
 import { ffmpeg, makeClip, tempDir } from "./helpers";
 
 describe("parseProbe (ffprobe's JSON)", () => {
@@ -279,5 +282,54 @@ describe("probeVideo (real ffprobe)", () => {
     const song = path.join(dir, "song.m4a");
     ffmpeg(["-f", "lavfi", "-i", "sine", "-t", "1", "-c:a", "aac", "-y", song]);
     await assert.rejects(probeVideo(song, song), /has no video stream \(it has: audio\)/);
+  });
+});
+
+describe("probing before the command loads (commands/early-probes.ts, tools.ts runEarly)", () => {
+  let dir: string;
+  let clip: string;
+  before(() => {
+    dir = tempDir();
+    clip = path.join(dir, "clip.mp4");
+    writeFileSync(clip, "only its name is read here");
+  });
+
+  it("finds a process command line's first input, read as parseCommandLine reads it", () => {
+    assert.equal(firstLocalInput(["process", clip, "--output", "out"]), clip);
+    assert.equal(firstLocalInput(["process", "--output", dir, clip]), clip, "a flag's value is no input");
+    assert.equal(firstLocalInput(["process", "--output=out", "--writeGrayVideo", "false", clip]), clip);
+    assert.equal(firstLocalInput(["process", "--runner", "direct", clip]), clip);
+    assert.equal(firstLocalInput(["process", "--runner=direct", clip]), clip);
+  });
+
+  it("leaves alone other commands, other runners, gs:// objects and names that are no file", () => {
+    assert.equal(firstLocalInput(["listen", clip]), undefined);
+    assert.equal(firstLocalInput(["process", "--runner", "flink", clip]), undefined, "Flink workers probe it themselves");
+    assert.equal(firstLocalInput(["process", clip, "--runner=flink"]), undefined);
+    assert.equal(firstLocalInput(["process", "gs://bucket/a.mp4", clip]), undefined);
+    assert.equal(firstLocalInput(["process", path.join(dir, "missing.mp4")]), undefined);
+    assert.equal(firstLocalInput(["process", dir]), undefined, "a folder");
+    assert.equal(firstLocalInput(["process", "--output", "out"]), undefined);
+  });
+
+  it("gives a run started early to the first identical call, once, and runs later calls afresh", async () => {
+    const stamp = [process.execPath, "-e", "process.stdout.write(String(Date.now()))"];
+    runEarly(stamp[0], stamp.slice(1));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const askedAt = Date.now();
+    const early = Number((await runTool(stamp[0], stamp.slice(1))).stdout);
+    const fresh = Number((await runTool(stamp[0], stamp.slice(1))).stdout);
+    assert.ok(early < askedAt, "the first call took the run started before it");
+    assert.ok(fresh >= askedAt, "the next one ran the program again");
+    const other = await runTool(stamp[0], ["-e", "process.stdout.write('other')"]);
+    assert.equal(other.stdout, "other", "a different command line is not given an early run");
+  });
+
+  it("gives probeVideo the early probe's result, the same as probing then", async () => {
+    const video = makeClip(path.join(dir, "early.mp4"), { width: 96, height: 64, rate: "25", seconds: 1 });
+    probeEarly(video);
+    const early = await probeVideo(video, "early.mp4");
+    assert.deepEqual(early, await probeVideo(video, "early.mp4"));
+    assert.equal(early.frames, 25);
   });
 });

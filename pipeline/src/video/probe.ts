@@ -7,6 +7,7 @@ import { z } from "zod";
 import { VideoError } from "../errors";
 import { PacketScan, TimeBase, Timeline, parsePacketScan, rangesBetween, secondsOf, toRuns, typicalStep } from "./timeline";
 import { ffprobePath, firstErrorLine, runTool } from "./tools";
+import { HEADERS, PACKETS, ffprobeArgs } from "./probe-commands";
 
 /** What the stream and format headers say, before the packets are read. */
 export interface StreamInfo {
@@ -225,7 +226,7 @@ export function describeFrames(stream: StreamInfo, scan: PacketScan | null, sour
 }
 
 async function ffprobeText(localPath: string, source: string, args: string[]): Promise<string> {
-  const result = await runTool(ffprobePath, ["-v", "error", ...args, "-i", localPath]);
+  const result = await runTool(ffprobePath, ffprobeArgs(localPath, args));
   if (result.code !== 0) {
     const why = firstErrorLine(result.stderr) || `ffprobe exited with ${result.code ?? result.signal}`;
     throw new VideoError("probe", `${source} is not a readable video: ${why.replace(localPath, "<input>")}`);
@@ -240,18 +241,11 @@ async function ffprobeText(localPath: string, source: string, args: string[]): P
 export async function probeVideo(localPath: string, source: string): Promise<VideoInfo> {
   // Both passes at once (the headers take about 0.07 s, the packets 0.1-0.2 s a minute of video): the scan reads
   // every video stream's packets, since which stream is the video is known only from the headers.
-  const scan = ffprobeText(localPath, source, [
-    "-select_streams",
-    "v",
-    "-show_entries",
-    "packet=stream_index,pts,dts,duration,size,flags",
-    "-of",
-    "csv=p=0",
-  ]);
+  const scan = ffprobeText(localPath, source, PACKETS);
   scan.catch(() => undefined); // a file ffprobe cannot read fails on its headers first, with their reason
   let json: unknown;
   try {
-    json = JSON.parse(await ffprobeText(localPath, source, ["-print_format", "json", "-show_format", "-show_streams"]));
+    json = JSON.parse(await ffprobeText(localPath, source, HEADERS));
   } catch (err) {
     if (err instanceof VideoError) throw err;
     throw new VideoError("probe", `${source}: ffprobe printed no JSON`);

@@ -18,8 +18,32 @@ export interface ToolResult {
   stderr: string;
 }
 
+/** Runs started before they were asked for (runEarly), by command line: each taken once by the same runTool call. */
+const early = new Map<string, Promise<ToolResult>>();
+const commandLine = (program: string, args: string[]) => JSON.stringify([program, ...args]);
+
+/**
+ * Starts a run now that a runTool call with the same program and arguments
+ * will take later, once: how `videoflow process` probes its inputs while the
+ * rest of it loads (commands/early-probes.ts). A run never taken only costs
+ * its time.
+ */
+export function runEarly(program: string, args: string[]): void {
+  const result = spawnTool(program, args);
+  result.catch(() => undefined); // a failure is the taker's to report
+  early.set(commandLine(program, args), result);
+}
+
 /** Runs a program to completion and returns its exit code and (bounded) output. */
 export function runTool(program: string, args: string[]): Promise<ToolResult> {
+  const key = commandLine(program, args);
+  const started = early.get(key);
+  if (started === undefined) return spawnTool(program, args);
+  early.delete(key);
+  return started;
+}
+
+function spawnTool(program: string, args: string[]): Promise<ToolResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(program, args, { stdio: ["ignore", "pipe", "pipe"] });
     const stdout: Buffer[] = [];
