@@ -25,7 +25,7 @@ import { PortableRunner } from "apache-beam/runners/portable_runner/runner";
 import { existsSync, mkdirSync } from "node:fs";
 import * as path from "node:path";
 import { log } from "../log";
-import { withTypeScriptEnvironment } from "./runners";
+import { withTypeScriptEnvironment } from "./portable";
 import { ProcessService } from "../util/processes";
 import { routeSdkConsole } from "../beam/workarounds";
 

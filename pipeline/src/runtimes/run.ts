@@ -11,7 +11,6 @@ import { runToCompletion } from "../launch/runners";
 import { flinkTarget } from "../launch/flink-cluster";
 import type { PipelineOptions, StreamingOptions } from "../options";
 import { StreamingShape, processUploads, processVideos, reportOutcomes } from "../beam/pipeline";
-import { replayPubSubMessages } from "../beam/pubsub";
 import type { Outcome, VideoAttempt, VideoInput } from "../model";
 import { attemptsAt } from "../steps/inputs";
 import { scratchDir } from "../io/storage";
@@ -51,6 +50,8 @@ export async function runStreamingGraph(
   options: StreamingOptions,
   shape: StreamingShape = "segments",
 ): Promise<Outcome[]> {
+  // Loaded here: its external transform's modules are no part of a run over files.
+  const { replayPubSubMessages } = await import("../beam/pubsub");
   return withReport((report) =>
     runToCompletion(
       options.runner,
