@@ -57,3 +57,24 @@ describe("the SDK patch", () => {
     assert.deepEqual(JSON.parse(result.stdout), { before: false, read: "function", after: true });
   });
 });
+
+describe("the SDK patch's start-up", () => {
+  it("loads gRPC only when a worker opens a channel to a runner, not with the SDK", () => {
+    // Arrange: a fresh process that loads the SDK, then opens a data channel (to a port nothing listens on).
+    const probe = [
+      "require('apache-beam');",
+      "const loaded = () => Object.keys(require.cache).some((f) => f.includes('grpc'));",
+      "const before = loaded();",
+      "const { MultiplexingDataChannel } = require('apache-beam/worker/data');",
+      "const channel = new MultiplexingDataChannel('127.0.0.1:9', 'worker-1');",
+      "channel.dataChannel.on('error', () => undefined);",
+      "console.log(JSON.stringify({ before, after: loaded() }));",
+      "process.exit(0);",
+    ].join("\n");
+    // Act
+    const result = spawnSync(process.execPath, ["-e", probe], { cwd: path.join(__dirname, "..", "..", ".."), encoding: "utf8" });
+    // Assert
+    assert.equal(result.status, 0, result.stderr);
+    assert.deepEqual(JSON.parse(result.stdout), { before: false, after: true });
+  });
+});

@@ -92,6 +92,9 @@
  * 14. Start-up (index.js): the SDK's entry loaded every I/O connector (Pub/Sub,
  *    Kafka, BigQuery...: 0.35 s of each process's start, for none that
  *    videoflow uses): the patch defines them as getters that load on first use.
+ *    Likewise gRPC (worker/data.js, state.js, logging.js: 66 modules and the
+ *    Fn API's clients, about 40 ms): it loads when a worker opens a channel
+ *    to a runner, which the direct runner never does.
  */
 import * as beam from "apache-beam";
 import { requireForSerialization } from "apache-beam/serialization";
