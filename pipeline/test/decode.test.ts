@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
-import { concatList, joinSegments } from "../src/video/assemble";
+import { audioPlan, concatList, joinSegments } from "../src/video/assemble";
 import {
   CoreBudget,
   GrayPlan,
@@ -18,7 +19,7 @@ import {
 import { VideoError } from "../src/errors";
 import { probeVideo } from "../src/video/probe";
 import { ffprobePath } from "../src/video/tools";
-import { pictureOf, planSegments, sampleWindows } from "../src/video/segment";
+import { endsEvenly, pictureOf, planSegments, sampleWindows } from "../src/video/segment";
 import { ptsAt, secondsOf, timeOf } from "../src/video/timeline";
 import { decodedFrameCount, ffmpeg, frameTimes, lumaMeans, makeClip, rangeOf, tempDir } from "./helpers";
 
@@ -159,6 +160,21 @@ describe("segmentArgs", () => {
     assert.match(segmentArgs(job({ samples: "all" })).join(" "), /\[smp\]showinfo\[samples\]/);
   });
 
+  it("writes a video's whole gray.mp4 in its only segment's pass: the sound, the times, the end, the index first", () => {
+    const whole = { startSec: 1.4, endSec: 4.4, audio: { originSec: 1.4, plan: "aac" as const } };
+    const joined = segmentArgs(job({ output: "/tmp/g.mp4", whole })).join(" ");
+    assert.match(joined, /-copyts -i a -itsoffset -2\.800000 -i a -filter_complex /, "the sound from the source again, shifted back");
+    assert.match(joined, /-map \[enc\] -vsync vfr -sn -dn -c:v libx264 /, "no -an");
+    assert.match(
+      joined,
+      /-map 1:a:0 -c:a aac -b:a 128k -bsf:v setts=[^ ]+ -output_ts_offset 1\.400000 -movflags \+faststart -f mp4 -y \/tmp\/g\.mp4/,
+    );
+    const silent = segmentArgs(job({ output: "/tmp/g.mp4", whole: { startSec: 0, endSec: null, audio: null } })).join(" ");
+    assert.match(silent, /-sn -dn -an .* -output_ts_offset 0\.000000 -movflags \+faststart -f mp4/);
+    assert.equal(silent.split(" -i ").length, 2, "one input");
+    assert.ok(!silent.includes("setts"), "the end as encoded");
+  });
+
   it("decodes to the null muxer, with no encoder, when no gray video is written", () => {
     const joined = segmentArgs(job({ samples: [[3, 4]], output: null })).join(" ");
     assert.match(joined, /-map \[enc\] -vsync vfr -sn -dn -an -f null - -map \[samples\]/);
@@ -229,6 +245,90 @@ describe("segments decoded and joined", () => {
     await joinSegments(files, joined, { startSec: timeOf(segments[0].fromPts, video.timeline), endSec: null });
     return { joined, decoded, segments: segments.length };
   }
+
+  it("writes a video of one segment whole as its join would be: the same frames, sound and times", async () => {
+    // Arrange: a broadcast stream starting at 1.4 s with MPEG audio (re-encoded to AAC), a phone-like MP4 with
+    // AAC (copied), and a variable-rate clip whose end is uneven (encoded without B-frames, its end set).
+    const ts = path.join(dir, "whole-broadcast.ts");
+    ffmpeg(
+      ["-f", "lavfi", "-i", "testsrc2=size=96x64:rate=25", "-f", "lavfi", "-i", "sine=frequency=300:sample_rate=48000"].concat([
+        "-t",
+        "3",
+        "-c:v",
+        "mpeg2video",
+        "-c:a",
+        "mp2",
+        "-output_ts_offset",
+        "1.4",
+        "-f",
+        "mpegts",
+        "-y",
+        ts,
+      ]),
+    );
+    const phone = makeClip(path.join(dir, "whole-phone.mp4"), { width: 96, height: 64, rate: "30", seconds: 3, audio: true });
+    const vfr = path.join(dir, "whole-vfr.mp4");
+    ffmpeg(
+      ["-f", "lavfi", "-i", "testsrc2=size=96x64:rate=30,setpts='if(lt(N,30),N,N*2-30)/30/TB'", "-t", "3"].concat([
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        "-pix_fmt",
+        "yuv420p",
+        "-fps_mode",
+        "vfr",
+        "-y",
+        vfr,
+      ]),
+    );
+    for (const source of [ts, phone, vfr]) {
+      const video = await probeVideo(source, source);
+      const [segment] = planSegments(video.timeline, 0);
+      const bFrames = endsEvenly(video.timeline);
+      const startSec = timeOf(segment.fromPts, video.timeline);
+      const endSec = bFrames ? null : timeOf(video.timeline.endPts, video.timeline);
+      const plan = audioPlan(video.audioCodec);
+      const base = job({
+        input: source,
+        streamIndex: video.streamIndex,
+        fromPts: segment.fromPts,
+        width: video.width,
+        height: video.height,
+        bFrames,
+        gray: grayPlan(video.codec, video.pixelFormat, video.colorRange),
+      });
+      const encoded = path.join(dir, `${path.basename(source)}-segment.mp4`);
+      const joined = path.join(dir, `${path.basename(source)}-joined.mp4`);
+      const whole = path.join(dir, `${path.basename(source)}-whole.mp4`);
+
+      // Act
+      await decodeSegment({ ...base, output: encoded });
+      const audio = plan ? { source, originSec: video.timeline.originSec, plan } : null;
+      await joinSegments([{ path: encoded, spanSec: null }], joined, { startSec, endSec }, audio);
+      await decodeSegment({
+        ...base,
+        output: whole,
+        whole: { startSec, endSec, audio: plan ? { originSec: video.timeline.originSec, plan } : null },
+      });
+
+      // Assert: every stream's frames and samples, with their times (framemd5), and the index at the front.
+      const frames = (file: string) =>
+        ffmpeg(["-i", file, "-map", "0", "-f", "framemd5", "-"])
+          .toString()
+          .replace(/^#.*\n/gm, "");
+      assert.equal(frames(whole), frames(joined), path.basename(source));
+      assert.ok(
+        plan === null ||
+          frames(whole)
+            .split("\n")
+            .some((l) => l.startsWith("1,")),
+        `${path.basename(source)} has its sound`,
+      );
+      const bytes = readFileSync(whole);
+      assert.ok(bytes.indexOf("moov") < bytes.indexOf("mdat"), "the index before the media: the file plays as it downloads");
+    }
+  });
 
   for (const [rate, plan] of [
     ["24", true],

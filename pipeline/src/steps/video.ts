@@ -10,7 +10,7 @@ import { WorkAhead } from "./ahead";
 import { deadLetter } from "./outcomes";
 import { promises as fs } from "node:fs";
 import { SegmentFile, audioPlan, joinSegments } from "../video/assemble";
-import { decodeSegment, ffmpegCoreCount, grayPlan } from "../video/decode";
+import { WholeVideo, decodeSegment, ffmpegCoreCount, grayPlan } from "../video/decode";
 import { Stage, VideoError, asVideoError, isRetryable } from "../errors";
 import { setMaxRetrySeconds } from "../failure-policy";
 import { endProgress, log, reportFrames } from "../log";
@@ -87,6 +87,8 @@ export interface SegmentDone {
   bFrames: boolean;
   /** Where the segment's gray video waits for assembly; null when no gray video is written. */
   segmentUri: string | null;
+  /** The segment's gray video is the video's whole gray.mp4 (its only segment, written once: wholeVideo). */
+  whole: boolean;
   /** Frames decoded. */
   decoded: number;
   thumbnails: Thumbnail[];
@@ -310,6 +312,7 @@ async function processSegmentNow(task: SegmentTask, options: PipelineOptions, ah
     untilPts: segment.untilPts,
     bFrames: task.bFrames,
     segmentUri,
+    whole: segmentUri !== null && task.segments === 1,
     decoded: 0,
     thumbnails: [],
     encodeSec: 0,
@@ -345,6 +348,7 @@ async function processSegmentNow(task: SegmentTask, options: PipelineOptions, ah
         output,
         bFrames: task.bFrames,
         interlaced: video.interlaced,
+        whole: done.whole ? wholeVideo(video, segment.fromPts, task.bFrames) : undefined,
         gray: grayPlan(video.codec, video.pixelFormat, video.colorRange),
       },
       {
@@ -523,21 +527,34 @@ async function writeGrayVideo(segments: SegmentDone[], grayVideo: string, decode
       return { path: file, spanSec };
     }),
   );
-  const gray = scratchName(input, "gray.mp4");
-  localCopies.push(gray);
-  const plan = audioPlan(video.audioCodec);
-  const audio = plan ? { source: await stageInput(input.source, input.attempt), originSec: video.originSec, plan } : null;
-  await joinSegments(
-    files,
-    gray,
-    { startSec: timeOf(segments[0].fromPts, video), endSec: segments[0].bFrames ? null : timeOf(video.endPts, video) },
-    audio,
-  );
+  let gray = files[0].path;
+  if (!segments[0].whole) {
+    gray = scratchName(input, "gray.mp4");
+    localCopies.push(gray);
+    const { startSec, endSec, audio } = wholeVideo(video, segments[0].fromPts, segments[0].bFrames);
+    const source = audio ? await stageInput(input.source, input.attempt) : "";
+    await joinSegments(files, gray, { startSec, endSec }, audio ? { ...audio, source } : null);
+  }
   const frames = await countFrames(gray);
   if (frames !== decoded) {
     throw new VideoError("assemble", `the joined video has ${frames} frames, ${decoded} were decoded`);
   }
-  await uploadFile(gray, grayVideo, "video/mp4", true);
+  // A copy, not a move, of a segment written whole: a retried assemble finds it again.
+  await uploadFile(gray, grayVideo, "video/mp4", !segments[0].whole);
+}
+
+/**
+ * How a video's gray.mp4 is timed and gets its sound, from its first
+ * segment: by the join of its segments (assemble.ts), or, for a video of
+ * one segment, by that segment's own ffmpeg (decode.ts, WholeVideo).
+ */
+function wholeVideo(video: VideoFacts, fromPts: number, bFrames: boolean): WholeVideo {
+  const plan = audioPlan(video.audioCodec);
+  return {
+    startSec: timeOf(fromPts, video),
+    endSec: bFrames ? null : timeOf(video.endPts, video),
+    audio: plan ? { originSec: video.originSec, plan } : null,
+  };
 }
 
 /**

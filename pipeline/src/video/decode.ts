@@ -10,6 +10,7 @@ import { spawn } from "node:child_process";
 import * as os from "node:os";
 import type { Readable } from "node:stream";
 import { VideoError } from "../errors";
+import { AudioPlan, audioArgs, endAt } from "./assemble";
 import { ffmpegPath, firstErrorLine } from "./tools";
 
 export interface SegmentJob {
@@ -40,6 +41,23 @@ export interface SegmentJob {
   interlaced?: boolean;
   /** How the frames become gray (grayPlan); absent: by conversion, the way that fits every source. */
   gray?: GrayPlan;
+  /** The output is the video's gray.mp4 itself (a video of one segment, written once): see WholeVideo. */
+  whole?: WholeVideo;
+}
+
+/**
+ * What makes a segment's output the whole video's gray.mp4, as joinSegments
+ * (assemble.ts) makes it of segments: the source's sound beside the frames,
+ * both timed from the source's start, the last frame ending where the
+ * source's does, the index at the front.
+ */
+export interface WholeVideo {
+  /** When the segment's first picture shows, seconds from the source's start. */
+  startSec: number;
+  /** Where the video ends on that clock; null leaves the end as encoded (see JoinTiming). */
+  endSec: number | null;
+  /** The source's first audio stream and how it goes in; null: no sound. */
+  audio: { originSec: number; plan: AudioPlan } | null;
 }
 
 /**
@@ -110,8 +128,10 @@ export function segmentArgs(job: SegmentJob): string[] {
   const args = ["-hide_banner", "-nostdin", "-loglevel", `level+${sampled ? "info" : "warning"}`, "-nostats", "-progress", "pipe:3"];
   if (job.seekSec > 0) args.push("-noaccurate_seek", "-ss", job.seekSec.toFixed(6));
   if (gray.lumaOnly) args.push("-flags", "gray");
-  args.push("-copyts", "-i", job.input, "-filter_complex", graph);
-  args.push("-map", "[enc]", "-vsync", "vfr", "-sn", "-dn", "-an");
+  args.push("-copyts", "-i", job.input);
+  if (job.whole?.audio) args.push("-itsoffset", (-(job.whole.audio.originSec + job.whole.startSec)).toFixed(6), "-i", job.input);
+  args.push("-filter_complex", graph);
+  args.push("-map", "[enc]", "-vsync", "vfr", "-sn", "-dn", ...(job.whole?.audio ? [] : ["-an"]));
   if (job.output === null) {
     // The null muxer still counts every frame in -progress: the frames are counted without a file.
     args.push("-f", "null", "-");
@@ -124,12 +144,28 @@ export function segmentArgs(job: SegmentJob): string[] {
       ...(job.bFrames === false ? ["-bf", "0"] : []),
       ...(job.interlaced ? ["-flags", "+ildct"] : []),
     ];
-    args.push(...x264, "-color_range", gray.range, "-f", "mp4", "-y", job.output);
+    args.push(...x264, "-color_range", gray.range, ...wholeVideoArgs(job.whole), "-f", "mp4", "-y", job.output);
   }
   // The samples go through the fifo muxer: a queue and a thread of their own, so that ffmpeg keeps decoding while
   // Node is busy (loading OpenCV blocks it for about 0.15 s) rather than wait on a full pipe: 0.35 s of vtest.avi's 1 s.
   const samplesOut = ["-c:v", "rawvideo", "-pix_fmt", "gray", "-f", "fifo", "-fifo_format", "rawvideo", "-queue_size", "4", "pipe:1"];
   if (sampled) args.push("-map", "[samples]", "-vsync", "passthrough", ...samplesOut);
+  return args;
+}
+
+/**
+ * The output options that make a segment's output the whole gray.mp4, timed
+ * as joinSegments times it: the frames are encoded from 0 and the output is
+ * shifted to the segment's start; the sound (a second input: the source
+ * again) is shifted back by as much beyond the source's origin, so that it
+ * lands where the join puts it.
+ */
+function wholeVideoArgs(whole: WholeVideo | undefined): string[] {
+  if (!whole) return [];
+  const args: string[] = [];
+  if (whole.audio) args.push(...audioArgs(1, whole.audio.plan));
+  if (whole.endSec !== null) args.push("-bsf:v", endAt(whole.endSec));
+  args.push("-output_ts_offset", whole.startSec.toFixed(6), "-movflags", "+faststart");
   return args;
 }
 
