@@ -2,8 +2,9 @@
  * Assemble: join a video's gray segments, in order, into one MP4 without
  * re-encoding (ffmpeg's concat demuxer), with the index at the front so the
  * file plays while it downloads, and the source's sound beside them. A video
- * of one segment takes the same path, so its gray.mp4 is timed the same way
- * whatever segmentSeconds is.
+ * of one segment is written whole by its segment's own ffmpeg instead
+ * (decode.ts, WholeVideo), timed as this join would time it: a test
+ * (decode.test.ts) compares the two, frame by frame and sample by sample.
  */
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
