@@ -3,6 +3,7 @@
  * tables in options.ts) and the parser every command uses.
  */
 import { log } from "../log";
+import { splitCommandLine } from "./argv";
 import {
   ParameterSpec,
   UsageError,
@@ -63,7 +64,7 @@ export function usage(): string {
 
 /**
  * The command line's parameters and positional arguments. Flags are
- * `--name value` or `--name=value`, in camelCase or snake_case (as Dataflow's
+ * `--name value` or `--name=value` (argv.ts), in camelCase or snake_case (as Dataflow's
  * launchers write them). Unknown flags are an error, except with
  * `tolerateUnknown` (a Flex Template launcher adds flags of its own), when
  * they are logged and left out.
@@ -79,39 +80,22 @@ export function parseCommandLine(
     if (p.cliAlias) known.set(p.cliAlias, p.name);
   }
   const raw: Record<string, string | undefined> = {};
-  const positionals: string[] = [];
   const ignored: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (!arg.startsWith("--") || arg === "--") {
-      positionals.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf("=");
-    const flag = camelCase(eq >= 0 ? arg.slice(2, eq) : arg.slice(2));
-    let value = eq >= 0 ? arg.slice(eq + 1) : undefined;
-    if (value === undefined && i + 1 < args.length && !args[i + 1].startsWith("--")) value = args[++i];
+  const { flags, positionals } = splitCommandLine(args);
+  for (const written of flags) {
+    const flag = camelCase(written.name);
     const name = known.get(flag);
     if (name === undefined) {
       if (!tolerateUnknown) throw new UsageError(`unknown option --${flag}`, true);
       ignored.push(`--${flag}`);
       continue;
     }
-    if (value === undefined) throw new UsageError(`option --${flag} needs a value`, true);
-    raw[name] = value;
+    if (written.value === undefined) throw new UsageError(`option --${flag} needs a value`, true);
+    raw[name] = written.value;
   }
   if (ignored.length > 0)
     log("INFO", `ignored flags videoflow does not use: ${ignored.join(", ")}`, { event: "ignored flags", flags: ignored });
   return { raw, positionals };
-}
-
-/** The runner named anywhere on the command line, before the rest is parsed. */
-export function runnerOf(args: string[]): string | undefined {
-  for (let i = 0; i < args.length; i++) {
-    const match = /^--runner(?:=(.*))?$/.exec(args[i]);
-    if (match) return match[1] ?? args[i + 1];
-  }
-  return undefined;
 }
 
 /**

@@ -2,25 +2,20 @@
  * `videoflow process` on the direct runner starts probing its first local
  * input before the rest of videoflow loads (the options' schemas and the
  * steps take about 60 ms, and nothing else can start before the probe): the
- * probe step takes the result (video/tools.ts, runEarly). It reads the
- * command line as parseCommandLine does, for the inputs only, and wrongly
- * read it only probes a file for nothing.
+ * probe step takes the result (video/tools.ts, runEarly). It splits the
+ * command line as parseCommandLine does (argv.ts); a command line that
+ * fails to parse later only probed a file for nothing.
  */
 import { statSync } from "node:fs";
 import { probeEarly } from "../video/probe-commands";
+import { runnerOf, splitCommandLine } from "./argv";
 
 /** The first positional argument of a `process` command line on the direct runner, when it names a local file. */
 export function firstLocalInput(argv: string[]): string | undefined {
   if (argv[0] !== "process") return undefined;
-  const positionals: string[] = [];
-  for (let i = 1; i < argv.length; i++) {
-    const arg = argv[i];
-    if (!arg.startsWith("--") || arg === "--") positionals.push(arg);
-    else if (/^--runner(=|$)/.test(arg) && (arg.includes("=") ? arg.slice(9) : argv[i + 1]) !== "direct") return undefined;
-    // A flag takes the next argument as its value, unless written --name=value.
-    else if (!arg.includes("=") && i + 1 < argv.length && !argv[i + 1].startsWith("--")) i++;
-  }
-  const first = positionals[0];
+  const runner = runnerOf(argv);
+  if (runner !== undefined && runner !== "direct") return undefined;
+  const first = splitCommandLine(argv.slice(1)).positionals[0];
   if (first === undefined || first.startsWith("gs://")) return undefined;
   return statSync(first, { throwIfNoEntry: false })?.isFile() ? first : undefined;
 }

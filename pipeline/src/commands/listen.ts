@@ -3,7 +3,8 @@
  * stopped (direct runner), as the streaming job on local Flink, or submitted
  * to Dataflow (`--runner dataflow`).
  */
-import { forFlinkCluster, parseCommandLine, runnerOf } from "./command-line";
+import { forFlinkCluster, parseCommandLine } from "./command-line";
+import { runnerOf } from "./argv";
 import { log } from "../log";
 import type { StreamingOptions } from "../options";
 import { removeStaleScratch } from "../io/storage";

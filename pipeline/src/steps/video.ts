@@ -144,8 +144,13 @@ export async function startVideoAhead(input: VideoAttempt, options: PipelineOpti
   // Beam's) would hold back the start of those still on their way to it (250 ms for the second of two side by side).
   await Promise.all(placed);
   // Loaded now, while the segments decode, and not when the first starts; their samples wait in ffmpeg's queue (decode.ts).
-  // A binding that fails to load fails the segments that use it, as they use it.
-  if (tasks.some(needsOpenCV)) tryToLoad(opencv);
+  if (tasks.some(needsOpenCV)) {
+    try {
+      opencv();
+    } catch {
+      // A binding that fails to load fails the segments that use it, as they use it.
+    }
+  }
 }
 
 /**
@@ -274,14 +279,6 @@ export async function processSegment(task: SegmentTask, options: PipelineOptions
     log("WARNING", `segment ${task.segment.index} of ${task.input.key} differs from the one started ahead: processed again`);
   }
   return processSegmentNow(task, options);
-}
-
-function tryToLoad(load: () => unknown): void {
-  try {
-    load();
-  } catch {
-    // reported where it is used
-  }
 }
 
 /** Whether a segment's work uses OpenCV: it has pictures to sample (preview, inference). */

@@ -129,9 +129,10 @@ export function segmentArgs(job: SegmentJob): string[] {
   if (job.seekSec > 0) args.push("-noaccurate_seek", "-ss", job.seekSec.toFixed(6));
   if (gray.lumaOnly) args.push("-flags", "gray");
   args.push("-copyts", "-i", job.input);
-  if (job.whole?.audio) args.push("-itsoffset", (-(job.whole.audio.originSec + job.whole.startSec)).toFixed(6), "-i", job.input);
+  const sound = job.whole?.audio;
+  if (sound) args.push("-itsoffset", (-(sound.originSec + job.whole!.startSec)).toFixed(6), "-i", job.input);
   args.push("-filter_complex", graph);
-  args.push("-map", "[enc]", "-vsync", "vfr", "-sn", "-dn", ...(job.whole?.audio ? [] : ["-an"]));
+  args.push("-map", "[enc]", "-vsync", "vfr", "-sn", "-dn", ...(sound ? [] : ["-an"]));
   if (job.output === null) {
     // The null muxer still counts every frame in -progress: the frames are counted without a file.
     args.push("-f", "null", "-");
