@@ -1,5 +1,5 @@
 /**
- * The Beam SDK patch (patches/apache-beam+2.49.0.patch), where its effect can
+ * The dependency patches (patches/: the Beam SDK's, zod's), where their effect can
  * be shown outside a whole pipeline.
  */
 import assert from "node:assert/strict";
@@ -59,10 +59,12 @@ describe("the SDK patch", () => {
 });
 
 describe("the SDK patch's start-up", () => {
-  it("loads gRPC only when a worker opens a channel to a runner, not with the SDK", () => {
-    // Arrange: a fresh process that loads the SDK, then opens a data channel (to a port nothing listens on).
+  it("loads gRPC only when a worker opens a channel to a runner, not with the SDK or its direct runner", () => {
+    // Arrange: a fresh process that loads the SDK and the worker module the direct runner takes its
+    // BundleProcessor from, then opens a data channel (to a port nothing listens on).
     const probe = [
       "require('apache-beam');",
+      "require('apache-beam/worker/worker');",
       "const loaded = () => Object.keys(require.cache).some((f) => f.includes('grpc'));",
       "const before = loaded();",
       "const { MultiplexingDataChannel } = require('apache-beam/worker/data');",
@@ -76,5 +78,23 @@ describe("the SDK patch's start-up", () => {
     // Assert
     assert.equal(result.status, 0, result.stderr);
     assert.deepEqual(JSON.parse(result.stdout), { before: false, after: true });
+  });
+});
+
+describe("the zod patch", () => {
+  it("loads zod's locales on first use, not with zod", () => {
+    // Arrange: a fresh process that loads zod, then asks for its locales.
+    const probe = [
+      "const loaded = () => Object.keys(require.cache).some((f) => f.endsWith('/locales/index.cjs'));",
+      "const { z } = require('zod');",
+      "const before = loaded();",
+      "const german = typeof z.locales.de;",
+      "console.log(JSON.stringify({ before, german, after: loaded() }));",
+    ].join("\n");
+    // Act
+    const result = spawnSync(process.execPath, ["-e", probe], { cwd: path.join(__dirname, "..", "..", ".."), encoding: "utf8" });
+    // Assert
+    assert.equal(result.status, 0, result.stderr);
+    assert.deepEqual(JSON.parse(result.stdout), { before: false, german: "function", after: true });
   });
 });
