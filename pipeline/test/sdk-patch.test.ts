@@ -59,25 +59,31 @@ describe("the SDK patch", () => {
 });
 
 describe("the SDK patch's start-up", () => {
-  it("loads gRPC only when a worker opens a channel to a runner, not with the SDK or its direct runner", () => {
-    // Arrange: a fresh process that loads the SDK and the worker module the direct runner takes its
-    // BundleProcessor from, then opens a data channel (to a port nothing listens on).
+  it("runs a pipeline on the direct runner without loading what only a remote worker uses", () => {
+    // Arrange: a fresh process that runs a pipeline on the direct runner (create, then group: the direct runner's
+    // own shuffle), then opens a worker's data channel to a runner (to a port nothing listens on).
+    const remoteOnly = ["@grpc/grpc-js", "bson", "uuid", "capture-console", "protobufjs/src/index.js"];
     const probe = [
-      "require('apache-beam');",
-      "require('apache-beam/worker/worker');",
-      "const loaded = () => Object.keys(require.cache).some((f) => f.includes('grpc'));",
-      "const before = loaded();",
-      "const { MultiplexingDataChannel } = require('apache-beam/worker/data');",
-      "const channel = new MultiplexingDataChannel('127.0.0.1:9', 'worker-1');",
-      "channel.dataChannel.on('error', () => undefined);",
-      "console.log(JSON.stringify({ before, after: loaded() }));",
-      "process.exit(0);",
+      "const beam = require('apache-beam');",
+      "const { directRunner } = require('apache-beam/runners/direct_runner');",
+      "const loaded = (m) => Object.keys(require.cache).some((f) => f.includes(`/node_modules/${m}`));",
+      `const remoteOnly = ${JSON.stringify(remoteOnly)};`,
+      "const pipeline = (root) => root.apply(beam.create([{ a: 1 }, { a: 2 }])).apply(beam.groupBy((x) => String(x.a)));",
+      "directRunner().run(pipeline).then(() => {",
+      "  const afterRun = remoteOnly.filter(loaded);",
+      "  const { MultiplexingDataChannel } = require('apache-beam/worker/data');",
+      "  const channel = new MultiplexingDataChannel('127.0.0.1:9', 'worker-1');",
+      "  channel.dataChannel.on('error', () => undefined);",
+      "  console.log(JSON.stringify({ afterRun, grpcAfterChannel: loaded('@grpc/grpc-js') }));",
+      "  process.exit(0);",
+      "});",
     ].join("\n");
     // Act
     const result = spawnSync(process.execPath, ["-e", probe], { cwd: path.join(__dirname, "..", "..", ".."), encoding: "utf8" });
     // Assert
     assert.equal(result.status, 0, result.stderr);
-    assert.deepEqual(JSON.parse(result.stdout), { before: false, after: true });
+    const last = result.stdout.trim().split("\n").pop()!;
+    assert.deepEqual(JSON.parse(last), { afterRun: [], grpcAfterChannel: true });
   });
 });
 
