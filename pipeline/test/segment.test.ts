@@ -5,6 +5,7 @@ import {
   SEEK_LEAD,
   cutNearKeyframe,
   endsEvenly,
+  keyframeSplitSeconds,
   pictureOf,
   picturesIn,
   planEvery,
@@ -129,6 +130,42 @@ describe("cuts after keyframes", () => {
       planSegments(intra, 10).map((s) => s.firstPicture),
       planSegments(timeline(pts, 90000, 3000), 10).map((s) => s.firstPicture),
     );
+  });
+});
+
+describe("keyframeSplitSeconds: parts to decode side by side, cut just after keyframes", () => {
+  /** `seconds` at 10 fps (1/10 ticks, vtest.avi's clock), a keyframe at each of `keyframesAt` (seconds). */
+  const video = (seconds: number, keyframesAt: number[]): Timeline => ({
+    ...timeline(range(seconds * 10), 10),
+    keyframes: toRuns(keyframesAt.map((t) => t * 10)),
+  });
+  const longestPart = (t: Timeline, length: number) =>
+    Math.max(...planSegments(t, length).map((s) => ((s.untilPts ?? t.endPts) - s.fromPts) / 10));
+
+  it("splits evenly where keyframes are close together", () => {
+    const gops = video(80, range(40, 2));
+    assert.equal(keyframeSplitSeconds(gops, 2), 40);
+    assert.equal(keyframeSplitSeconds(gops, 4), 20);
+  });
+
+  it("cuts at a keyframe away from the middle where GOPs are long, each cut still just after a keyframe", () => {
+    // Arrange: vtest.avi's shape, 79.5 s with a keyframe every 25 s; the even cut (39.75 s) is mid-GOP.
+    const vtest = video(79.5, [0, 25, 50, 75]);
+    // Act
+    const length = keyframeSplitSeconds(vtest, 2);
+    // Assert
+    assert.equal(length, 50, "the 25 s cut leaves three parts for two decoders");
+    const plan = planSegments(vtest, length!);
+    assert.equal(plan.length, 2);
+    assert.equal(plan[1].firstPicture, 500 + KEYFRAME_CUT, "the second part's decoding starts at the keyframe at 50 s");
+    assert.equal(longestPart(vtest, length!), 50 + KEYFRAME_CUT / 10);
+  });
+
+  it("gives no length where no cut pays: no keyframe but the first, or one that leaves most of the video to one part", () => {
+    assert.equal(keyframeSplitSeconds(video(80, [0]), 2), null);
+    assert.equal(keyframeSplitSeconds(video(80, [0, 70]), 2), null, "70 of 80 s in one part");
+    assert.equal(keyframeSplitSeconds(timeline(range(800), 10), 2), null, "keyframes not known");
+    assert.equal(keyframeSplitSeconds(video(80, range(40, 2)), 1), null, "one core");
   });
 });
 

@@ -21,8 +21,8 @@ import type { PipelineOptions } from "../options";
 import { VideoInfo, countFrames, probeVideo } from "../video/probe";
 import {
   SegmentPlan,
-  cutsAfterKeyframe,
   endsEvenly,
+  keyframeSplitSeconds,
   pictureOf,
   picturesIn,
   planEvery,
@@ -242,19 +242,20 @@ const SIDE_BY_SIDE_MIN_SECONDS = 10;
 /**
  * How long a video's segments are: segmentSeconds, or on the direct runner
  * without the gray video, short enough for each of this machine's cores to
- * decode a part, where every cut falls just after a keyframe: one H.264
- * decoder keeps about 1.5 of 2 cores busy, and two side by side finish
- * sooner, unless one decodes part of a GOP it throws away (vtest.avi's
- * 25 s GOPs: 0.82x; README, Results). An encode keeps both cores busy
- * alone, and other runners spread segments over their workers.
+ * decode a part, every cut just after a keyframe (keyframeSplitSeconds): one
+ * H.264 decoder keeps about 1.5 of 2 cores busy and vtest.avi's MS-MPEG-4
+ * decoder one, and two side by side finish sooner, unless one decodes part
+ * of a GOP it throws away (vtest.avi cut at its middle: 0.82x; README,
+ * Results). An encode keeps both cores busy alone, and other runners spread
+ * segments over their workers.
  */
 export function segmentSecondsFor(video: Pick<VideoInfo, "durationSec" | "timeline">, options: PipelineOptions): number {
   const per = options.segmentSeconds;
   if (per <= 0 || options.runner !== "direct" || options.writeGrayVideo) return per;
-  const part = video.durationSec / ffmpegCoreCount();
-  if (part < SIDE_BY_SIDE_MIN_SECONDS || part >= per) return per;
-  const cuts = planSegments(video.timeline, part).slice(1);
-  return cuts.length > 0 && cuts.every((s) => cutsAfterKeyframe(video.timeline, s.firstPicture)) ? part : per;
+  const cores = ffmpegCoreCount();
+  if (video.durationSec / cores < SIDE_BY_SIDE_MIN_SECONDS) return per;
+  const part = keyframeSplitSeconds(video.timeline, cores);
+  return part !== null && part < per ? part : per;
 }
 
 /** A scratch file of this attempt: named by a hash of the key (never the key itself), the process and the attempt. */
