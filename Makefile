@@ -14,7 +14,7 @@ deps: $(DEPS_STAMP)
 
 # System packages, the pinned ffmpeg, npm packages (dependencies' install
 # scripts are off, see .npmrc), then the Beam SDK patch and the native OpenCV binding.
-$(DEPS_STAMP): package.json package-lock.json $(wildcard patches/*.patch) scripts/setup-native.js scripts/system-deps.sh scripts/setup-ffmpeg.sh
+$(DEPS_STAMP): package.json package-lock.json $(wildcard patches/*.patch) scripts/setup-native.js scripts/gdal-stub.cc scripts/system-deps.sh scripts/setup-ffmpeg.sh
 	bash scripts/system-deps.sh
 	bash scripts/setup-ffmpeg.sh
 	npm ci --no-audit --no-fund

@@ -33,7 +33,7 @@ if (!fs.existsSync(pkgDir)) {
 }
 if (fs.existsSync(binding) && !process.env.VIDEOFLOW_REBUILD_OPENCV) {
   console.log(`setup-native: ${binding} already built (set VIDEOFLOW_REBUILD_OPENCV=1 to rebuild)`);
-  process.exit(0);
+  process.exit(linkGdalStub());
 }
 if (!fs.existsSync("/usr/include/opencv4/opencv2/core.hpp")) {
   console.error(
@@ -80,4 +80,26 @@ const result = spawnSync(process.execPath, args, {
   stdio: "inherit",
   env,
 });
-process.exit(result.status ?? 1);
+process.exit(result.status === 0 ? linkGdalStub() : (result.status ?? 1));
+
+// 4. GDAL's stand-in (scripts/gdal-stub.cc says why): built next to the
+//    binding and added to the binding's own dependencies (its RUNPATH has
+//    $ORIGIN), so that it is loaded, as libgdal.so.32, before imgcodecs asks
+//    for that library. Returns an exit status; safe to run again.
+function linkGdalStub() {
+  const dir = path.dirname(binding);
+  const stub = path.join(dir, "libgdal.so.32");
+  const run = (program, programArgs) => {
+    const r = spawnSync(program, programArgs, { encoding: "utf8" });
+    if (r.status !== 0) console.error(`setup-native: ${program} ${programArgs.join(" ")} failed: ${r.error?.message ?? r.stderr}`);
+    return r;
+  };
+  const source = path.join(__dirname, "gdal-stub.cc");
+  if (run("g++", ["-shared", "-fPIC", "-O2", "-Wl,-soname,libgdal.so.32", "-o", stub, source]).status !== 0) return 1;
+  const needed = run("patchelf", ["--print-needed", binding]);
+  if (needed.status !== 0) return 1;
+  if (!needed.stdout.split("\n").includes("libgdal.so.32") && run("patchelf", ["--add-needed", "libgdal.so.32", binding]).status !== 0)
+    return 1;
+  console.log("setup-native: the binding loads GDAL's stand-in (scripts/gdal-stub.cc), not GDAL");
+  return 0;
+}

@@ -4,6 +4,7 @@
 #   libopencv-dev  OpenCV headers and libraries the @u4/opencv4nodejs binding builds against
 #   opencv-data    OpenCV's Haar cascades (the local model of the inference issue)
 #   g++ make       to build that binding
+#   patchelf       to make the binding load GDAL's stand-in (scripts/gdal-stub.cc) rather than GDAL
 #   curl unzip     fetch and unpack the pinned ffmpeg (scripts/setup-ffmpeg.sh)
 #   libxcb1 libxcb-shm0 libasound2 libpulse0 libva2 libva-drm2 libdrm2
 #                  the system libraries that ffmpeg build loads (its libavdevice and libavcodec link them)
@@ -14,7 +15,7 @@
 #   golang-go      builds the storage emulator (fake-gcs-server, scripts/setup-runners.sh); skipped when go exists.
 #                  Its go.mod asks for Go 1.26: a Go of 1.21 or later fetches that toolchain from the module proxy
 set -euo pipefail
-packages=(libopencv-dev opencv-data g++ make curl unzip libxcb1 libxcb-shm0 libpulse0 libva2 libva-drm2 libdrm2)
+packages=(libopencv-dev opencv-data g++ make patchelf curl unzip libxcb1 libxcb-shm0 libpulse0 libva2 libva-drm2 libdrm2)
 # Ubuntu 24.04 renamed ALSA's library for its 64-bit time_t transition.
 if apt-cache show libasound2t64 >/dev/null 2>&1; then packages+=(libasound2t64); else packages+=(libasound2); fi
 if ! command -v java >/dev/null 2>&1; then packages+=(default-jre-headless); fi
