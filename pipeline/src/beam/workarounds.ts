@@ -95,10 +95,16 @@
  *    Likewise gRPC (worker/data.js, state.js, logging.js, worker.js: 66
  *    modules and the Fn API's clients, about 40 ms): it loads when a worker
  *    opens a channel to a runner, which the direct runner never does (it
- *    takes only BundleProcessor from worker.js). Not Beam's, but the same
- *    kind: patches/zod+4.6.7.patch makes zod's `locales` (every language's
- *    error messages, 63 modules: 43 -> 27 ms of zod's load) load on first
- *    use; videoflow's messages are zod's English defaults, loaded anyway.
+ *    takes only BundleProcessor from worker.js); BSON (coders/js_coders.js),
+ *    which only elements crossing processes need, and a worker's log capture
+ *    (capture-console) load on first use too; the coders take protobufjs'
+ *    minimal build (Reader and Writer are all they use); uuid.v4 is Node's
+ *    crypto.randomUUID. A read + gray run loads 202 modules, not 280, and
+ *    sdk-patch.test.ts checks that none of these loads on the direct runner.
+ *    Not Beam's, but the same kind: patches/zod+4.6.7.patch makes zod's
+ *    `locales` (every language's error messages, 63 modules: 43 -> 27 ms of
+ *    zod's load) load on first use; videoflow's messages are zod's English
+ *    defaults, loaded anyway.
  */
 import * as beam from "apache-beam";
 import { requireForSerialization } from "apache-beam/serialization";
