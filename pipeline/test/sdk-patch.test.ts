@@ -77,13 +77,11 @@ describe("the SDK patch's start-up", () => {
       "  console.log(JSON.stringify({ afterRun, grpcAfterChannel: loaded('@grpc/grpc-js') }));",
       "  process.exit(0);",
       "});",
-    ].join("\n");
+    ];
     // Act
-    const result = spawnSync(process.execPath, ["-e", probe], { cwd: path.join(__dirname, "..", "..", ".."), encoding: "utf8" });
+    const seen = inFreshProcess(probe);
     // Assert
-    assert.equal(result.status, 0, result.stderr);
-    const last = result.stdout.trim().split("\n").pop()!;
-    assert.deepEqual(JSON.parse(last), { afterRun: [], grpcAfterChannel: true });
+    assert.deepEqual(seen, { afterRun: [], grpcAfterChannel: true });
   });
 });
 
@@ -96,11 +94,17 @@ describe("the zod patch", () => {
       "const before = loaded();",
       "const german = typeof z.locales.de;",
       "console.log(JSON.stringify({ before, german, after: loaded() }));",
-    ].join("\n");
+    ];
     // Act
-    const result = spawnSync(process.execPath, ["-e", probe], { cwd: path.join(__dirname, "..", "..", ".."), encoding: "utf8" });
+    const seen = inFreshProcess(probe);
     // Assert
-    assert.equal(result.status, 0, result.stderr);
-    assert.deepEqual(JSON.parse(result.stdout), { before: false, german: "function", after: true });
+    assert.deepEqual(seen, { before: false, german: "function", after: true });
   });
 });
+
+/** Runs these lines in a fresh Node at the project's root (its node_modules) and returns the JSON of its last line out. */
+function inFreshProcess(lines: string[]): unknown {
+  const result = spawnSync(process.execPath, ["-e", lines.join("\n")], { cwd: path.join(__dirname, "..", "..", ".."), encoding: "utf8" });
+  assert.equal(result.status, 0, result.stderr);
+  return JSON.parse(result.stdout.trim().split("\n").pop()!);
+}
