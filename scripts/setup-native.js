@@ -83,23 +83,41 @@ const result = spawnSync(process.execPath, args, {
 process.exit(result.status === 0 ? linkGdalStub() : (result.status ?? 1));
 
 // 4. GDAL's stand-in (scripts/gdal-stub.cc says why): built next to the
-//    binding and added to the binding's own dependencies (its RUNPATH has
-//    $ORIGIN), so that it is loaded, as libgdal.so.32, before imgcodecs asks
-//    for that library. Returns an exit status; safe to run again.
+//    binding under the name imgcodecs asks for (libgdal.so.32 on Debian
+//    bookworm) and added to the binding's own dependencies (its RUNPATH has
+//    $ORIGIN), so that it is loaded before imgcodecs asks for that library.
+//    Only where it defines every GDAL function imgcodecs imports; otherwise
+//    the binding loads GDAL, as before. Returns an exit status; safe to run again.
 function linkGdalStub() {
-  const dir = path.dirname(binding);
-  const stub = path.join(dir, "libgdal.so.32");
   const run = (program, programArgs) => {
     const r = spawnSync(program, programArgs, { encoding: "utf8" });
     if (r.status !== 0) console.error(`setup-native: ${program} ${programArgs.join(" ")} failed: ${r.error?.message ?? r.stderr}`);
     return r;
   };
+  const lines = (r) => r.stdout.split("\n").filter(Boolean);
+  const ldd = run("ldd", [binding]);
+  if (ldd.status !== 0) return 1;
+  const imgcodecs = /libopencv_imgcodecs\.so\S*\s+=>\s+(\S+)/.exec(ldd.stdout)?.[1];
+  const needed = imgcodecs && run("patchelf", ["--print-needed", imgcodecs]);
+  if (needed && needed.status !== 0) return 1;
+  const soname = needed && lines(needed).find((lib) => /^libgdal\.so(\.\d+)*$/.test(lib));
+  if (!soname) {
+    console.log("setup-native: imgcodecs does not link GDAL; no stand-in needed");
+    return 0;
+  }
+  const stub = path.join(path.dirname(binding), soname);
   const source = path.join(__dirname, "gdal-stub.cc");
-  if (run("g++", ["-shared", "-fPIC", "-O2", "-Wl,-soname,libgdal.so.32", "-o", stub, source]).status !== 0) return 1;
-  const needed = run("patchelf", ["--print-needed", binding]);
-  if (needed.status !== 0) return 1;
-  if (!needed.stdout.split("\n").includes("libgdal.so.32") && run("patchelf", ["--add-needed", "libgdal.so.32", binding]).status !== 0)
-    return 1;
-  console.log("setup-native: the binding loads GDAL's stand-in (scripts/gdal-stub.cc), not GDAL");
+  if (run("g++", ["-shared", "-fPIC", "-O2", `-Wl,-soname,${soname}`, "-o", stub, source]).status !== 0) return 1;
+  const symbols = (args) => lines(run("nm", ["-D", ...args])).map((line) => line.trim().split(/\s+/).pop());
+  const defined = new Set(symbols(["--defined-only", stub]));
+  const missing = symbols(["--undefined-only", imgcodecs]).filter((name) => /GDAL|CPL|OGR|OSR/.test(name) && !defined.has(name));
+  const linked = lines(run("patchelf", ["--print-needed", binding])).includes(soname);
+  if (missing.length > 0) {
+    console.warn(`setup-native: GDAL's stand-in lacks ${missing.join(", ")} that imgcodecs imports: the binding loads GDAL`);
+    fs.rmSync(stub, { force: true });
+    return linked && run("patchelf", ["--remove-needed", soname, binding]).status !== 0 ? 1 : 0;
+  }
+  if (!linked && run("patchelf", ["--add-needed", soname, binding]).status !== 0) return 1;
+  console.log(`setup-native: the binding loads GDAL's stand-in (${soname}, scripts/gdal-stub.cc), not GDAL`);
   return 0;
 }

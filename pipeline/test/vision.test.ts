@@ -77,7 +77,7 @@ describe("vision (OpenCV)", () => {
     assert.equal(child.status, 0, child.stderr);
     const { gdal, pixel } = JSON.parse(child.stdout);
     assert.equal(gdal.length, 1, `one libgdal mapped: ${gdal.join(", ")}`);
-    assert.match(gdal[0], /opencv4nodejs\/build\/Release\/libgdal\.so\.32$/, "the stand-in beside the binding");
+    assert.match(gdal[0], /opencv4nodejs\/build\/Release\/libgdal\.so[.0-9]*$/, "the stand-in beside the binding");
     assert.ok(Math.abs(pixel - 200) <= 2, `the JPEG round trip keeps the picture: ${pixel}`);
   });
 
