@@ -325,6 +325,15 @@ describe("probing before the command loads (commands/early-probes.ts, tools.ts r
     assert.equal(other.stdout, "other", "a different command line is not given an early run");
   });
 
+  it("reports a program that is not there as not installed, early or not", async () => {
+    // A program that fails to start emits "error", then "close": its output file is closed once, not twice.
+    const missing = path.join(dir, "no-such-ffprobe");
+    runEarly(missing, ["-version"]);
+    await assert.rejects(runTool(missing, ["-version"]), /no-such-ffprobe is not installed/);
+    await assert.rejects(runTool(missing, ["-version"]), /no-such-ffprobe is not installed/);
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the "close" after each "error"
+  });
+
   it("gives probeVideo the early probe's result, the same as probing then", async () => {
     const video = makeClip(path.join(dir, "early.mp4"), { width: 96, height: 64, rate: "25", seconds: 1 });
     probeEarly(video);

@@ -53,11 +53,14 @@ function spawnTool(program: string, args: string[]): Promise<ToolResult> {
     child.stderr!.on("data", (chunk: Buffer) => {
       stderr = lastChars(stderr + chunk.toString(), 8000);
     });
+    // The file is read and closed once, at whichever comes first: a program that fails to start emits "error", then "close".
+    let output: string | undefined;
+    const collect = () => (output ??= readAllAndClose(stdout));
     child.on("error", (error: NodeJS.ErrnoException) => {
-      closeSync(stdout);
+      collect();
       reject(error.code === "ENOENT" ? new Error(`${program} is not installed: run \`make deps\` (scripts/setup-ffmpeg.sh)`) : error);
     });
-    child.on("close", (code, signal) => resolve({ code, signal, stdout: readAllAndClose(stdout), stderr }));
+    child.on("close", (code, signal) => resolve({ code, signal, stdout: collect(), stderr }));
   });
 }
 
