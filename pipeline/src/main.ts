@@ -37,8 +37,9 @@ export function runCommandLine(argv: string[], { showUsage = true, prefix = "vid
     (code) => process.exit(code),
     async (err) => {
       if (err instanceof UsageError) {
-        const usage = !showUsage || !err.showUsage ? "" : (await import("./commands/command-line")).usage();
-        const more = !showUsage ? "" : err.showUsage ? `\n${usage}\n` : `(every parameter: ${prefix} help)\n`;
+        let more = "";
+        if (showUsage)
+          more = err.showUsage ? `\n${(await import("./commands/command-line")).usage()}\n` : `(every parameter: ${prefix} help)\n`;
         process.stderr.write(`${prefix}: ${err.message}\n${more}`);
         process.exit(2);
       }
