@@ -39,6 +39,9 @@ describe("vision (OpenCV)", () => {
     // The label strip of the first cell has white text on black.
     const label = sheet.getRegion(new cv.Rect(4, 4 + 100, 200, 22));
     assert.ok(label.countNonZero() > 30, "label text drawn");
+    // A cell no frame fills is black (the sheet's fill), inside a JPEG block's reach of its neighbours' edges.
+    const empty = sheet.getRegion(new cv.Rect(4 + 3 * 204 + 8, 4 + 126 + 8, 200 - 16, 122 - 16));
+    assert.equal(empty.countNonZero(), 0, "an empty cell is black");
   });
 
   it("keeps Mats' memory away from V8's garbage collector, which crashed on it", () => {
