@@ -509,7 +509,7 @@ function micros(ticks: number, tb: TimeBase): number {
 /**
  * Makes gray.mp4 from the segments (from local copies when in Cloud
  * Storage): joined in order, each from its first picture's time, with the
- * source's sound; the result's frames counted against those decoded.
+ * source's sound; a joined result's frames counted against those decoded.
  */
 async function writeGrayVideo(segments: SegmentDone[], grayVideo: string, decoded: number, localCopies: string[]): Promise<void> {
   const { input, video } = segments[0];
@@ -526,16 +526,18 @@ async function writeGrayVideo(segments: SegmentDone[], grayVideo: string, decode
     }),
   );
   let gray = files[0].path;
+  // A video written whole holds the frames its own ffmpeg counted as it wrote them (`decoded`): nothing to count again.
   if (!segments[0].whole) {
     gray = scratchName(input, "gray.mp4");
     localCopies.push(gray);
     const { startSec, endSec, audio } = wholeVideo(video, segments[0].fromPts, segments[0].bFrames);
     const source = audio ? await stageInput(input.source, input.attempt) : "";
     await joinSegments(files, gray, { startSec, endSec }, audio ? { ...audio, source } : null);
-  }
-  const frames = await countFrames(gray);
-  if (frames !== decoded) {
-    throw new VideoError("assemble", `the joined video has ${frames} frames, ${decoded} were decoded`);
+    // The join's check: a segment boundary that drops or repeats a frame fails the video.
+    const frames = await countFrames(gray);
+    if (frames !== decoded) {
+      throw new VideoError("assemble", `the joined video has ${frames} frames, ${decoded} were decoded`);
+    }
   }
   // A copy, not a move, of a segment written whole: a retried assemble finds it again.
   await uploadFile(gray, grayVideo, "video/mp4", !segments[0].whole);
