@@ -122,6 +122,29 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
+/**
+ * Node's own start in the bench's environment (median of 5 `node -e 0`) and,
+ * where NODE_EXTRA_CA_CERTS is set, without it: Node 20 parses that bundle of
+ * certificates at every start, before any of videoflow's code, a cost that
+ * every videoflow figure carries and ffmpeg's and Python's do not.
+ */
+function nodeStart(): { seconds: number; extraCaCerts?: string; withoutExtraCaCertsSeconds?: number } {
+  const time = (env: NodeJS.ProcessEnv) =>
+    median(
+      Array.from({ length: 5 }, () => {
+        const started = process.hrtime.bigint();
+        spawnSync(process.execPath, ["-e", "0"], { env });
+        return Number(process.hrtime.bigint() - started) / 1e9;
+      }),
+    );
+  const seconds = time(process.env);
+  const extraCaCerts = process.env.NODE_EXTRA_CA_CERTS;
+  if (!extraCaCerts) return { seconds };
+  const without = { ...process.env };
+  delete without.NODE_EXTRA_CA_CERTS;
+  return { seconds, extraCaCerts, withoutExtraCaCertsSeconds: time(without) };
+}
+
 /** A way to process a clip. `against`: the ids of the methods a videoflow row is compared with. */
 type Method = { id: string; name: string; available: boolean; against?: string[]; run: (clip: Clip) => Promise<Timing> };
 
@@ -292,12 +315,20 @@ async function main(): Promise<void> {
   }
   // Each part replaces its own figures in bench-results.json, so that parts can be re-run alone.
   const results: Record<string, unknown> = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : {};
+  const start = nodeStart();
   results.machine = {
     cpus: os.cpus().length,
     model: os.cpus()[0]?.model,
     memGiB: Math.round(os.totalmem() / 2 ** 30),
     node: process.version,
+    nodeStart: start,
   };
+  log(
+    `Node's own start (node -e 0): ${start.seconds.toFixed(3)} s` +
+      (start.extraCaCerts
+        ? `; ${start.withoutExtraCaCertsSeconds!.toFixed(3)} s without NODE_EXTRA_CA_CERTS (${start.extraCaCerts}), which every videoflow run here parses`
+        : ""),
+  );
   const part = (name: string) => values.only === undefined || values.only === name;
   if (part("batch")) {
     const clips: Clip[] = [
