@@ -6,7 +6,9 @@
 #   make image  build the Flex Template's image with buildah and smoke-test it inside itself
 SHELL := /bin/bash
 SAMPLES := .cache/samples
-DEPS_STAMP := node_modules/.videoflow-deps
+# Named by the Node ABI (NODE_MODULE_VERSION): the OpenCV binding is built for
+# one, so after a switch of Node `make` runs set-up again and it rebuilds the binding.
+DEPS_STAMP := node_modules/.videoflow-deps-node$(shell node -p process.versions.modules 2>/dev/null)
 
 .PHONY: deps build lint samples runners emulators demo test bench image generate listen clean
 

@@ -31,9 +31,17 @@ if (!fs.existsSync(pkgDir)) {
   console.log("setup-native: @u4/opencv4nodejs is not installed; nothing to build");
   process.exit(0);
 }
+// A binding is built for one Node ABI (process.versions.modules): one built for
+// another Node fails to load ("Module did not self-register", or a
+// NODE_MODULE_VERSION mismatch). So "built" means "loads in the Node that runs
+// set-up": after a switch of Node (nvm, a new major) set-up builds it again.
 if (fs.existsSync(binding) && !process.env.VIDEOFLOW_REBUILD_OPENCV) {
-  console.log(`setup-native: ${binding} already built (set VIDEOFLOW_REBUILD_OPENCV=1 to rebuild)`);
-  process.exit(linkGdalStub());
+  const why = loadFailure();
+  if (why === null) {
+    console.log(`setup-native: ${binding} already built (set VIDEOFLOW_REBUILD_OPENCV=1 to rebuild)`);
+    process.exit(linkGdalStub());
+  }
+  console.log(`setup-native: the binding does not load in Node ${process.version} (${why}): building it again`);
 }
 if (!fs.existsSync("/usr/include/opencv4/opencv2/core.hpp")) {
   console.error(
@@ -67,20 +75,47 @@ if (!env.OPENCV_LIB_DIR) {
 const nodeGyp = require.resolve("node-gyp/bin/node-gyp.js", { paths: [pkgDir] });
 const jobs = String(Math.max(1, os.cpus().length));
 console.log(`setup-native: compiling the OpenCV binding with ${jobs} jobs (takes a few minutes)`);
-// Build against the headers of the Node that runs us (no header download:
-// there may be no network). Distribution Node packages put them in
-// <prefix>/include/node.
+// Build against headers of the Node that runs us (no header download: there
+// may be no network). Distribution Node packages put them in <prefix>/include/node;
+// npm's `nodedir` setting (a user's ~/.npmrc may set one) is used only when its
+// headers are for this Node's ABI: node-gyp takes them as they are, and a
+// binding built against another Node's headers does not load.
 const args = [nodeGyp, "rebuild", "-j", jobs];
-const nodePrefix = path.dirname(path.dirname(process.execPath));
-if (!process.env.npm_config_nodedir && fs.existsSync(path.join(nodePrefix, "include", "node", "node.h"))) {
-  args.push(`--nodedir=${nodePrefix}`);
-}
+const nodedir = [env.npm_config_nodedir, path.dirname(path.dirname(process.execPath))].find(
+  (dir) => dir && headersAbi(dir) === process.versions.modules,
+);
+if (nodedir) env.npm_config_nodedir = nodedir;
+else console.warn(`setup-native: no headers for Node ${process.version} (ABI ${process.versions.modules}) found; node-gyp chooses`);
 const result = spawnSync(process.execPath, args, {
   cwd: pkgDir,
   stdio: "inherit",
   env,
 });
-process.exit(result.status === 0 ? linkGdalStub() : (result.status ?? 1));
+if (result.status !== 0) process.exit(result.status ?? 1);
+const status = linkGdalStub();
+const why = loadFailure();
+if (why !== null) {
+  console.error(`setup-native: the binding was built but does not load in Node ${process.version}: ${why}`);
+  process.exit(1);
+}
+process.exit(status);
+
+/** The NODE_MODULE_VERSION of the headers in `dir`/include/node, or null. */
+function headersAbi(dir) {
+  try {
+    const header = fs.readFileSync(path.join(dir, "include", "node", "node_version.h"), "utf8");
+    return /^#define NODE_MODULE_VERSION (\d+)/m.exec(header)?.[1] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** Why the binding does not load in this Node (its first line), or null when it loads. */
+function loadFailure() {
+  const r = spawnSync(process.execPath, ["-e", "require(process.argv[1])", binding], { encoding: "utf8" });
+  if (r.status === 0) return null;
+  return (r.stderr.split("\n").find((line) => /Error/.test(line)) ?? `exit ${r.status}`).trim();
+}
 
 // 4. GDAL's stand-in (scripts/gdal-stub.cc says why): built next to the
 //    binding under the name imgcodecs asks for (libgdal.so.32 on Debian
