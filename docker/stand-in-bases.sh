@@ -47,6 +47,9 @@ made_version="$(buildah inspect --type image --format '{{index .OCIv1.Config.Lab
 if [[ "$made_version" != "$node_stand_in_version" ]]; then
   node_version="$(node -v)"
   [[ "$node_version" == v20.* ]] || { echo "stand-in-bases: needs this machine's Node 20 (found $node_version)" >&2; exit 1; }
+  pinned="$(sed -n 's/^ARG NODE_IMAGE=node:\([0-9.]*\)-.*/v\1/p' docker/Dockerfile)"
+  [[ "$node_version" == "$pinned" ]] ||
+    echo "stand-in-bases: WARNING: this machine's Node is $node_version, the Dockerfile's base has ${pinned:-another}: the image made here differs from Cloud Build's in its Node" >&2
   echo "stand-in-bases: $node_image (Node $node_version from this machine)"
   ctr="$(buildah from scratch)"
   ca_env=()
