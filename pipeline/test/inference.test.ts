@@ -76,6 +76,21 @@ describe("parseReply", () => {
     assert.throws(() => parseReply('{"predictions": [', 1), /not JSON/);
     assert.throws(() => parseReply('{"outputs": []}', 1), /no predictions array/);
     assert.throws(() => parseReply('{"predictions": [1]}', 2), /returned 1 predictions for 2 instances/);
+    assert.throws(() => parseReply("null", 1), /not a JSON object: null/);
+    assert.throws(() => parseReply("[1]", 1), /not a JSON object/);
+  });
+
+  it("passes on the error an endpoint answers instead of predictions", () => {
+    // ml-engine's shape when any instance of the batch failed (HTTP 200).
+    const mlEngine = '{"error": "Prediction failed: Error during model execution: input must be 4-dimensional[1,240,320]"}';
+    assert.throws(
+      () => parseReply(mlEngine, 2),
+      /answered with an error: Prediction failed: Error during model execution: input must be 4-dimensional/,
+    );
+    assert.throws(
+      () => parseReply('{"error": {"code": 3, "message": "bad input"}}', 1),
+      /answered with an error: \{"code":3,"message":"bad input"\}/,
+    );
   });
 });
 

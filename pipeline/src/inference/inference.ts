@@ -103,11 +103,19 @@ export function parseReply(text: string, sent: number): PredictReply {
   } catch {
     throw new ReplyError(`the endpoint's reply is not JSON: ${text.slice(0, 200)}`);
   }
-  const predictions = (json as { predictions?: unknown }).predictions;
-  if (!Array.isArray(predictions)) throw new ReplyError("the endpoint's reply has no predictions array");
+  if (typeof json !== "object" || json === null || Array.isArray(json))
+    throw new ReplyError(`the endpoint's reply is not a JSON object: ${text.slice(0, 200)}`);
+  const { predictions, error, deployedModelId } = json as { predictions?: unknown; error?: unknown; deployedModelId?: unknown };
+  if (!Array.isArray(predictions)) {
+    // Legacy AI Platform (ml-engine) answers a batch in which any instance failed with 200 and
+    // {"error": "Prediction failed: ..."} instead of predictions; TF Serving's errors have the same field.
+    const said = typeof error === "string" ? error : typeof error === "object" && error !== null ? JSON.stringify(error) : null;
+    throw new ReplyError(
+      said === null ? "the endpoint's reply has no predictions array" : `the endpoint answered with an error: ${said.slice(0, 300)}`,
+    );
+  }
   if (predictions.length !== sent) throw new ReplyError(`the endpoint returned ${predictions.length} predictions for ${sent} instances`);
-  const model = (json as { deployedModelId?: unknown; model_version?: unknown }).deployedModelId;
-  return { predictions, deployedModelId: typeof model === "string" ? model : null };
+  return { predictions, deployedModelId: typeof deployedModelId === "string" ? deployedModelId : null };
 }
 
 /** A reply that is not data: retrying the same request would not help. */
