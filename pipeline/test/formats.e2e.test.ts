@@ -277,6 +277,8 @@ describe("the formats people upload: every frame, upright, with its sound", () =
       const sound = audioFacts(grayVideo);
       assert.equal(sound?.codec, f.sound);
       assert.ok(Math.abs(sound!.durationSec - audioFacts(source)!.durationSec) < 0.1, `sound lasts ${sound!.durationSec} s`);
+      // The manifest says what the source's sound was and what gray.mp4 holds, as ffprobe finds them.
+      assert.deepEqual(manifest.audio, { codec: audioFacts(source)!.codec, grayVideoCodec: sound!.codec });
       if (f.fieldOrder) assert.equal(streamEntry(grayVideo, "v:0", "field_order"), f.fieldOrder, "still interlaced, fields in order");
       // The preview's thumbnails are of the upright picture (4 in a row, at most 320 wide each).
       const preview = opencv().imread(path.join(folder, "preview.jpg"));

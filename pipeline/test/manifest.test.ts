@@ -100,9 +100,31 @@ describe("manifest", () => {
       preview: "/out/a.mp4/preview.jpg",
       manifest: "/out/a.mp4/manifest.json",
     });
+    assert.deepEqual(manifest.audio, { codec: "aac", grayVideoCodec: "aac" });
     assert.equal(manifest.metrics.wallSec, 4);
     assert.equal(manifest.metrics.framesPerSec, 449.3);
     assert.equal(manifest.segments, 3);
+  });
+
+  it("says what became of the sound: copied, converted to AAC, or none", () => {
+    const layout = outputLayout("/out", "a.mov");
+    const base = {
+      source: "a.mov",
+      key: "a.mov",
+      decoded: 1798,
+      undecodable: 0,
+      layout,
+      segments: 1,
+      startedAt: 0,
+      segmentSec: 1,
+      assembleSec: 0,
+    };
+    const audio = (audioCodec: string | null, grayVideo?: boolean) =>
+      buildManifest({ ...base, video: { ...video, audioCodec }, grayVideo }).audio;
+    assert.deepEqual(audio("opus"), { codec: "opus", grayVideoCodec: "opus" });
+    assert.deepEqual(audio("pcm_s24le"), { codec: "pcm_s24le", grayVideoCodec: "aac" });
+    assert.deepEqual(audio("pcm_s24le", false), { codec: "pcm_s24le" });
+    assert.equal(audio(null), null);
   });
 
   it("writes the manifest whole and clears an old dead letter", async () => {

@@ -4,6 +4,7 @@
  */
 import { Stage } from "../errors";
 import type { VideoInfo } from "../video/probe";
+import { audioPlan } from "../video/assemble";
 import type { InferenceSummary } from "../inference/predict-frames";
 import type { OriginalNotification } from "../model";
 import { PreconditionFailed, joinUri, removeUri, sizeOf, writeData } from "../io/storage";
@@ -54,6 +55,11 @@ export interface Manifest {
     /** "constant": frames on a fixed grid (held frames are gaps in it); "variable": each frame at its own time. */
     timing: "constant" | "variable";
   };
+  /**
+   * The source's sound (its first audio stream), and gray.mp4's: the same codec, copied, or AAC where MP4 does not
+   * take the source's (PCM, MP2, Vorbis...). grayVideoCodec is absent when gray.mp4 is not written; null: no sound.
+   */
+  audio: { codec: string; grayVideoCodec?: string } | null;
   /** grayVideo is absent when writeGrayVideo is false, predictions without an endpoint. */
   outputs: { grayVideo?: string; preview: string; manifest: string; predictions?: string };
   segments: number;
@@ -127,6 +133,7 @@ export function buildManifest(args: {
       framesUndecodable: args.undecodable,
       timing: constantRate ? "constant" : "variable",
     },
+    audio: audioOf(args.video.audioCodec, args.grayVideo !== false),
     outputs,
     segments: args.segments,
     ...(args.inference ? { inference: args.inference } : {}),
@@ -138,6 +145,12 @@ export function buildManifest(args: {
     },
     createdAt: new Date(now).toISOString(),
   };
+}
+
+/** Manifest.audio: what gray.mp4 carries is what joinSegments and the whole-video encode put in it (assemble.ts, audioPlan). */
+function audioOf(codec: string | null, grayVideo: boolean): Manifest["audio"] {
+  if (codec === null) return null;
+  return grayVideo ? { codec, grayVideoCodec: audioPlan(codec) === "copy" ? codec : "aac" } : { codec };
 }
 
 /**
