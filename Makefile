@@ -6,17 +6,29 @@
 #   make image  build the Flex Template's image with buildah and smoke-test it inside itself
 SHELL := /bin/bash
 SAMPLES := .cache/samples
-# Named by the Node ABI (NODE_MODULE_VERSION): the OpenCV binding is built for
-# one, so after a switch of Node `make` runs set-up again and it rebuilds the binding.
-DEPS_STAMP := node_modules/.videoflow-deps-node$(shell node -p process.versions.modules 2>/dev/null)
+# The project's own Node (.node-version, the image's too), fetched by
+# scripts/setup-node.sh and first on PATH for every recipe, npm's included.
+NODE_VERSION := $(shell tr -d ' \n' < .node-version)
+NODE := .cache/node/v$(NODE_VERSION)/bin/node
+export PATH := $(CURDIR)/.cache/node/v$(NODE_VERSION)/bin:$(PATH)
+# Named by the Node version: the OpenCV binding is built for its ABI, so after
+# a switch of Node `make` runs set-up again and it rebuilds the binding.
+DEPS_STAMP := node_modules/.videoflow-deps-node$(NODE_VERSION)
 
-.PHONY: deps build lint samples runners emulators demo test bench image generate listen clean
+.PHONY: node deps build lint samples runners emulators demo test bench image generate listen clean
+
+node: $(NODE)
+
+$(NODE): .node-version scripts/setup-node.sh scripts/system-deps.sh
+	bash scripts/system-deps.sh
+	bash scripts/setup-node.sh
+	touch $@
 
 deps: $(DEPS_STAMP)
 
 # System packages, the pinned ffmpeg, npm packages (dependencies' install
 # scripts are off, see .npmrc), then the Beam SDK patch and the native OpenCV binding.
-$(DEPS_STAMP): package.json package-lock.json $(wildcard patches/*.patch) scripts/setup-native.js scripts/gdal-stub.cc scripts/system-deps.sh scripts/setup-ffmpeg.sh
+$(DEPS_STAMP): $(NODE) package.json package-lock.json $(wildcard patches/*.patch) scripts/setup-native.js scripts/gdal-stub.cc scripts/system-deps.sh scripts/setup-ffmpeg.sh
 	bash scripts/system-deps.sh
 	bash scripts/setup-ffmpeg.sh
 	npm ci --no-audit --no-fund
@@ -60,7 +72,7 @@ bench: build samples runners
 
 # The image from docker/Dockerfile, on stand-in bases made here (no registry is reachable);
 # IMAGE=name to tag it otherwise. Cloud Build builds the same Dockerfile from the real bases.
-image:
+image: node
 	bash docker/build-image.sh
 
 # metadata.json and the README's parameter table, from pipeline/src/options.ts.

@@ -10,7 +10,7 @@ image="${IMAGE:-localhost/videoflow:dev}"
 bash docker/stand-in-bases.sh
 echo "build-image: building $image (first time: about 15 minutes, most of it compiling the OpenCV binding)"
 buildah bud --isolation chroot --layers -f docker/Dockerfile \
-  --build-arg NODE_IMAGE=localhost/stand-in/node:20-bookworm-slim \
+  --build-arg NODE_IMAGE=localhost/stand-in/node:22-bookworm-slim \
   --build-arg LAUNCHER_IMAGE=localhost/stand-in/go-template-launcher-base \
   --build-arg VIDEOFLOW_IMAGE="$image" \
   -t "$image" .

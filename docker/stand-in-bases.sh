@@ -3,9 +3,11 @@
 # machine reaches no container registry. They are NOT what Cloud Build uses:
 # cloudbuild.yaml builds from the real bases (the Dockerfile's defaults).
 #
-#   localhost/stand-in/node:20-bookworm-slim
-#       Debian bookworm (debootstrap, minbase) with this machine's Node 20, its
-#       headers and npm copied in: the same Debian release and Node major as node:20-bookworm-slim.
+#   localhost/stand-in/node:22-bookworm-slim
+#       Debian bookworm (debootstrap, minbase) with the project's pinned Node
+#       (.node-version, scripts/setup-node.sh: the official build), its headers
+#       and this machine's npm copied in: the same Debian release and Node as the
+#       Dockerfile's node:<version>-bookworm-slim.
 #   localhost/stand-in/go-template-launcher-base
 #       /opt/google/dataflow/go_template_launcher as a shell script that calls
 #       $FLEX_TEMPLATE_GO_BINARY the way Google's launcher does (see
@@ -18,9 +20,9 @@ cd "$(dirname "$0")/.."
 cache=.cache/image
 rootfs="$cache/bookworm-rootfs"
 mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
-node_image=localhost/stand-in/node:20-bookworm-slim
+node_image=localhost/stand-in/node:22-bookworm-slim
 # Made again when this changes (what the stand-in holds changed).
-node_stand_in_version=3
+node_stand_in_version=4
 launcher_image=localhost/stand-in/go-template-launcher-base
 
 for tool in buildah debootstrap; do
@@ -45,12 +47,13 @@ fi
 
 made_version="$(buildah inspect --type image --format '{{index .OCIv1.Config.Labels "videoflow.stand-in.version"}}' "$node_image" 2>/dev/null || true)"
 if [[ "$made_version" != "$node_stand_in_version" ]]; then
-  node_version="$(node -v)"
-  [[ "$node_version" == v20.* ]] || { echo "stand-in-bases: needs this machine's Node 20 (found $node_version)" >&2; exit 1; }
+  bash scripts/setup-node.sh
+  node_version="v$(tr -d ' \n' <.node-version)"
+  node_home=".cache/node/$node_version"
   pinned="$(sed -n 's/^ARG NODE_IMAGE=node:\([0-9.]*\)-.*/v\1/p' docker/Dockerfile)"
   [[ "$node_version" == "$pinned" ]] ||
-    echo "stand-in-bases: WARNING: this machine's Node is $node_version, the Dockerfile's base has ${pinned:-another}: the image made here differs from Cloud Build's in its Node" >&2
-  echo "stand-in-bases: $node_image (Node $node_version from this machine)"
+    { echo "stand-in-bases: .node-version has $node_version, the Dockerfile's base ${pinned:-another}: make them agree" >&2; exit 1; }
+  echo "stand-in-bases: $node_image (Node $node_version, $node_home)"
   ctr="$(buildah from scratch)"
   ca_env=()
   trap 'buildah rm "$ctr" >/dev/null 2>&1 || true' EXIT
@@ -63,29 +66,30 @@ if [[ "$made_version" != "$node_stand_in_version" ]]; then
   printf '%s\n' 'DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };' \
     'APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };' \
     'Dir::Cache::pkgcache ""; Dir::Cache::srcpkgcache "";' >"$mnt/etc/apt/apt.conf.d/docker-clean"
-  install -m 0755 "$(command -v node)" "$mnt/usr/local/bin/node"
+  install -m 0755 "$node_home/bin/node" "$mnt/usr/local/bin/node"
   mkdir -p "$mnt/usr/local/lib/node_modules"
-  cp -a "$(npm root -g)/npm" "$mnt/usr/local/lib/node_modules/npm"
+  # This machine's npm (its folder, wherever the npm on PATH lives: not npm's global root, which follows the Node that runs it).
+  cp -a "$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")" "$mnt/usr/local/lib/node_modules/npm"
   ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$mnt/usr/local/bin/npm"
   ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$mnt/usr/local/bin/npx"
-  # Node's headers, where node:20 images keep them: native addons (the OpenCV binding) build against them.
+  # Node's headers, where node images keep them: native addons (the OpenCV binding) build against them.
   mkdir -p "$mnt/usr/local/include"
-  cp -a "$(dirname "$(dirname "$(command -v node)")")/include/node" "$mnt/usr/local/include/node"
+  cp -a "$node_home/include/node" "$mnt/usr/local/include/node"
   # This machine's extra certificate authorities (its egress proxy signs TLS with one), so that npm and
   # pip inside the build reach their registries as they do here. Real bases need none of this. npm's
-  # own setting, not NODE_EXTRA_CA_CERTS: Node 20 parses that bundle at every start of every Node
-  # process (66 ms here), and the image's workers and launcher would carry it where real ones do not.
+  # own setting, not NODE_EXTRA_CA_CERTS: Node 20 parsed that bundle at every start of every Node
+  # process (66 ms here), and the image's workers and launcher would carry what real ones do not.
   if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
     cp /usr/local/share/ca-certificates/*.crt "$mnt/usr/local/share/ca-certificates/"
     chroot "$mnt" /usr/sbin/update-ca-certificates >/dev/null
     ca_env=(--env NPM_CONFIG_CAFILE=/etc/ssl/certs/ca-certificates.crt --env PIP_CERT=/etc/ssl/certs/ca-certificates.crt)
   fi
-  # node:20-bookworm-slim has a `node` user (uid 1000); the Dockerfile relies on it.
+  # node:*-bookworm-slim has a `node` user (uid 1000); the Dockerfile relies on it.
   chroot "$mnt" /usr/sbin/groupadd --gid 1000 node
   chroot "$mnt" /usr/sbin/useradd --uid 1000 --gid node --shell /bin/bash --create-home node
   buildah umount "$ctr" >/dev/null
   buildah config --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "${ca_env[@]}" --cmd node \
-    --label org.opencontainers.image.description="STAND-IN for node:20-bookworm-slim, made by docker/stand-in-bases.sh" \
+    --label org.opencontainers.image.description="STAND-IN for node:22-bookworm-slim, made by docker/stand-in-bases.sh" \
     --label videoflow.stand-in.version="$node_stand_in_version" "$ctr"
   buildah commit --quiet "$ctr" "$node_image" >/dev/null
   buildah rm "$ctr" >/dev/null

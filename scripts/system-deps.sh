@@ -5,7 +5,7 @@
 #   opencv-data    OpenCV's Haar cascades (the local model of the inference issue)
 #   g++ make       to build that binding
 #   patchelf       to make the binding load GDAL's stand-in (scripts/gdal-stub.cc) rather than GDAL
-#   curl unzip     fetch and unpack the pinned ffmpeg (scripts/setup-ffmpeg.sh)
+#   curl unzip     fetch the pinned Node (scripts/setup-node.sh) and the pinned ffmpeg (scripts/setup-ffmpeg.sh)
 #   libxcb1 libxcb-shm0 libasound2 libpulse0 libva2 libva-drm2 libdrm2
 #                  the system libraries that ffmpeg build loads (its libavdevice and libavcodec link them)
 #   python3-opencv the original design's method (cv2.VideoCapture), a benchmark peer

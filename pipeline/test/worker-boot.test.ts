@@ -1,6 +1,19 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import { describe, it } from "node:test";
 import { parseBootFlags, planWorkers } from "../src/launch/worker-boot";
+import { repoRoot } from "./helpers";
+
+describe("the project's Node", () => {
+  it("is the one these tests run on and the one the image's base carries", () => {
+    // One Node everywhere: what passes here is what Dataflow's workers run (scripts/setup-node.sh, `make`'s PATH).
+    const pinned = readFileSync(path.join(repoRoot, ".node-version"), "utf8").trim();
+    const dockerfile = readFileSync(path.join(repoRoot, "docker", "Dockerfile"), "utf8");
+    assert.equal(/^ARG NODE_IMAGE=node:(\S+)-bookworm-slim$/m.exec(dockerfile)?.[1], pinned, "the Dockerfile's base");
+    assert.equal(process.version, `v${pinned}`, "run the tests with `make test`, which puts the pinned Node first on PATH");
+  });
+});
 
 describe("the worker entry point", () => {
   it("reads Beam's container flags in either spelling", () => {

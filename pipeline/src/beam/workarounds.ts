@@ -16,6 +16,8 @@
  *    built-in modules cannot be. The DoFns therefore reach our code through
  *    one module, pipeline/src/steps/ (its index), registered here as a terminal object:
  *    it is sent by name and required again where the DoFn runs.
+ *    patches/serialize-closures+0.2.9.patch inlines util.isPrimitive, which
+ *    Node 22 deprecates (a DEP0054 warning on every run) and Node 23 removed.
  * 3. Compiler. serialize-closures needs ts-closure-transform, which also
  *    miscompiles ordinary code (drops array destructuring elements, leaks the
  *    boxes of captured `let` variables through shorthand properties, turns
