@@ -5,7 +5,7 @@
  * gives the same results as the direct runner.
  */
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { CliResult, frameTimes, makeClip, maxChromaDeviation, runCliAsync, sample, tempDir, videoFacts } from "./helpers";
@@ -29,10 +29,16 @@ describe("videoflow process --runner flink: the direct runner's results", () => 
       flink: ["--runner", "flink"],
       process: ["--runner", "flink", "--environmentType", "PROCESS"],
     };
+    // PROCESS also with another `node` first on PATH (one that fails): the workers run the Node that runs videoflow.
+    const otherNode = path.join(dir, "other-node");
+    mkdirSync(otherNode);
+    writeFileSync(path.join(otherNode, "node"), "#!/bin/sh\necho 'not the Node that runs videoflow' >&2\nexit 1\n", { mode: 0o755 });
     for (const [name, flags] of Object.entries(variants)) {
+      const env: Record<string, string> = { VIDEOFLOW_DEBUG: "1" };
+      if (name === "process") env.PATH = `${otherNode}${path.delimiter}${process.env.PATH}`;
       runs[name] = await runCliAsync(
         ["process", ...Object.values(inputs), "--output", path.join(dir, name), "--segmentSeconds", "4", ...flags],
-        { VIDEOFLOW_DEBUG: "1" },
+        env,
       );
     }
   });

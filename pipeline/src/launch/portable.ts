@@ -43,6 +43,10 @@ export class LocalFlinkRunner extends PortableRunner {
       const env: Record<string, string> = { VIDEOFLOW_JSON_LOGS: "1" };
       if (this.workerLogs) env.VIDEOFLOW_LOG_FORWARD = this.workerLogs;
       if (process.env.VIDEOFLOW_DEBUG) env.VIDEOFLOW_DEBUG = process.env.VIDEOFLOW_DEBUG;
+      // The worker entry point starts through its `#!/usr/bin/env node`. On the local cluster started for
+      // the job, that is the Node running this (the project's, .node-version, whose ABI the OpenCV binding
+      // is built for), whatever `node` comes first on PATH; a remote cluster's hosts keep their own.
+      if (!this.target.flinkMaster) env.PATH = [path.dirname(process.execPath), process.env.PATH].filter(Boolean).join(path.delimiter);
       const command = this.target.workerCommand ?? WORKER_BOOT;
       const payload = runnerApi.ProcessPayload.toBinary({ os: "", arch: "", command, env });
       proto = withTypeScriptEnvironment(proto, "beam:env:process:v1", payload);
