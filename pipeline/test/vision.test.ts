@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { drawContactSheet, formatTimestamp, makeThumbnail, opencv } from "../src/video/vision";
+import { bindingLoadFailure, drawContactSheet, formatTimestamp, makeThumbnail, opencv } from "../src/video/vision";
 
 function gradient(width: number, height: number): Buffer {
   const frame = Buffer.alloc(width * height);
@@ -82,6 +82,22 @@ describe("vision (OpenCV)", () => {
     assert.equal(gdal.length, 1, `one libgdal mapped: ${gdal.join(", ")}`);
     assert.match(gdal[0], /opencv4nodejs\/build\/Release\/libgdal\.so[.0-9]*$/, "the stand-in beside the binding");
     assert.ok(Math.abs(pixel - 200) <= 2, `the JPEG round trip keeps the picture: ${pixel}`);
+  });
+
+  it("says when the binding was built for another Node, and when it was never built", () => {
+    // What Node 20 said loading the binding built for Node 22, and what Node says of a binding of another ABI it recognises.
+    const other = [
+      "Module did not self-register: '/app/node_modules/@u4/opencv4nodejs/build/Release/opencv4nodejs.node'.",
+      "The module '/app/build/Release/opencv4nodejs.node'\nwas compiled against a different Node.js version using\nNODE_MODULE_VERSION 127. This version of Node.js requires\nNODE_MODULE_VERSION 115.",
+    ];
+    for (const message of other) {
+      const said = bindingLoadFailure(message, "v20.20.2");
+      assert.match(said, /built for another Node than this one \(v20\.20\.2\)/);
+      assert.match(said, /\.node-version/);
+      assert.doesNotMatch(said, /not built/);
+    }
+    const missing = bindingLoadFailure("Cannot find module '/app/build/Release/opencv4nodejs.node'", "v22.23.5");
+    assert.match(missing, /^the OpenCV binding is not built \(Cannot find module .*\); run `make deps`$/);
   });
 
   it("formats timestamps as m:ss.cc", () => {

@@ -35,10 +35,27 @@ export function opencv(): CV {
       // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded when first needed (see above)
       cvModule = require(path.join(lib, "promisify.js")).default(binding) as CV;
     } catch (err) {
-      throw new Error(`the OpenCV binding is not built (${(err as Error).message.split("\n")[0]}); run \`make deps\``, { cause: err });
+      throw new Error(bindingLoadFailure((err as Error).message, process.version), { cause: err });
     }
   }
   return cvModule;
+}
+
+/**
+ * Why the binding did not load, and what to do. A binding built for another
+ * Node (another ABI: videoflow started by a Node other than the project's,
+ * .node-version) says "did not self-register" or names NODE_MODULE_VERSION;
+ * anything else means it was never built.
+ */
+export function bindingLoadFailure(message: string, nodeVersion: string): string {
+  const first = message.split("\n")[0];
+  if (/did not self-register|NODE_MODULE_VERSION/.test(message)) {
+    return (
+      `the OpenCV binding was built for another Node than this one (${nodeVersion}): run videoflow with the Node it was ` +
+      `built for, the project's (.node-version), which \`make\` fetches into .cache/node and puts first on PATH (${first})`
+    );
+  }
+  return `the OpenCV binding is not built (${first}); run \`make deps\``;
 }
 
 export interface Thumbnail {
