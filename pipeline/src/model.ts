@@ -4,7 +4,7 @@
  * between steps). At the bottom of the code's layers: it imports only the
  * stage names (errors.ts). The video steps' own elements (ProbedVideo,
  * SegmentTask, SegmentDone) are made of the video stages' types and live
- * with those steps (steps/video.ts).
+ * with those steps (steps/video-elements.ts).
  */
 import type { Stage } from "./errors";
 

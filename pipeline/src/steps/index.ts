@@ -6,6 +6,10 @@
  * routes to the dead letter. The Beam layer (beam/pipeline.ts) only wires these.
  */
 export * from "./video";
+export { planSegmentTasks, probe, segmentSecondsFor } from "./probe";
+export { processSegment } from "./segment";
+export { assemble, checkDecoded } from "./assemble";
+export type { ProbedVideo, SegmentDone, SegmentTask, VideoFacts } from "./video-elements";
 export * from "./notifications";
 export * from "./outcomes";
 export * from "./inputs";

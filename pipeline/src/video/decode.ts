@@ -247,7 +247,7 @@ export interface SegmentCallbacks {
 /**
  * Decodes one segment (encoding it when it has an output) and resolves with
  * the number of frames decoded; a file that cannot be decoded at all rejects.
- * Whether frames are missing is the caller's to judge (steps/video.ts), over the
+ * Whether frames are missing is the caller's to judge (steps/assemble.ts), over the
  * whole video.
  */
 export function decodeSegment(job: SegmentJob, callbacks: SegmentCallbacks = {}): Promise<number> {

@@ -11,7 +11,7 @@
  *   Those are held frames: no picture of their own, the previous picture stays
  *   on screen. Players show them by timing; so does gray.mp4.
  * - A picture the decoder cannot decode is undecodable: counted, not fatal
- *   up to maxUndecodableFrames (see steps/video.ts).
+ *   up to maxUndecodableFrames (see steps/assemble.ts, checkDecoded).
  * - A packet an MP4 edit list leaves out is discarded: the container lists
  *   it, players do not show it, and neither does gray.mp4 (ffmpeg of 2018
  *   still decodes it, so its frame is dropped by timestamp).
