@@ -47,6 +47,23 @@ describe("decide (Cloud Storage notifications)", () => {
     assert.equal(decide(finalize("c.bin", { contentType: "video/mp4" }), rules).action, "process");
   });
 
+  it("takes broadcast's and cameras' files, by extension or by MXF's content type", () => {
+    // What gsutil and gcloud storage name these types (Python's mimetypes), or octet-stream when nothing does.
+    const uploads: Array<[string, string]> = [
+      ["news/XDCAM_0001.MXF", "application/mxf"],
+      ["avchd/00001.m2ts", "application/octet-stream"],
+      ["tape/capture.dv", "video/x-dv"],
+      ["dvd/VTS_01_1.VOB", "application/octet-stream"],
+      ["flash/old.f4v", "application/octet-stream"],
+      ["untitled", "application/MXF"],
+      ["clip", "Video/MP4; codecs=avc1"],
+    ];
+    for (const [name, contentType] of uploads) {
+      assert.equal(decide(finalize(name, { contentType }), rules).action, "process", `${name} (${contentType})`);
+    }
+    assert.equal(decide(finalize("song.ogg", { contentType: "audio/ogg" }), rules).action, "skip");
+  });
+
   it("skips, with a reason, what is not an uploaded video", () => {
     const cases: Array<[NotificationMessage, RegExp]> = [
       [finalize("notes.txt", { contentType: "text/plain" }), /not a video \(content type text\/plain\)/],

@@ -57,10 +57,17 @@ describe("the README's deployment guide", () => {
     }
     const run = commands.find((c) => c.startsWith("gcloud dataflow flex-template run videoflow-"))!;
     const metadata = JSON.parse(readFileSync(path.join(repoRoot, "metadata.json"), "utf8")) as {
-      parameters: { name: string; isOptional: boolean }[];
+      parameters: { name: string; isOptional: boolean; defaultValue?: string }[];
     };
     for (const p of metadata.parameters.filter((p) => !["predictionEndpoint", "inferenceSize"].includes(p.name))) {
       assert.match(run, new RegExp(`[ ,^]${p.name}=`), `the run command sets ${p.name}`);
+      // "with its default where it has one": the value shown is the template's.
+      const shown = `${p.name}=${p.defaultValue ?? ""}`;
+      if (p.defaultValue !== undefined)
+        assert.ok(
+          [" ", ","].some((end) => `${run} `.includes(shown + end)),
+          `the run command shows ${shown}`,
+        );
     }
   });
 

@@ -11,7 +11,23 @@ import { retryTransient } from "../failure-policy";
 import { OUTPUT_MARKER, isGcsUri, parseGcsUri } from "./storage";
 import type { OriginalNotification, VideoInput } from "../model";
 
-export const DEFAULT_VIDEO_EXTENSIONS = ["mp4", "m4v", "mov", "avi", "mkv", "webm", "mpg", "mpeg", "ts", "mts", "wmv", "flv", "3gp", "ogv"];
+/**
+ * Extensions taken for videos whatever an object's content type says: what
+ * phones, browsers, cameras, broadcast (MXF, MPEG-TS, AVCHD's m2ts, DV, DVD's
+ * VOB) and editing suites write. An upload without a content type is
+ * application/octet-stream, and some tools name these files' types otherwise.
+ */
+export const DEFAULT_VIDEO_EXTENSIONS = [
+  ..."mp4,m4v,mov,avi,mkv,webm,mpg,mpeg,ts,mts,wmv,flv,3gp,ogv".split(","),
+  ..."mxf,m2ts,m2v,dv,vob,f4v,asf,3g2".split(","),
+];
+
+/**
+ * Content types of videos that do not start with video/: MXF, broadcast's and
+ * editing suites' container, is application/mxf (RFC 4539), the type Python's
+ * mimetypes, and so gsutil and gcloud storage, give a .mxf upload.
+ */
+const VIDEO_CONTENT_TYPES = ["application/mxf"];
 
 const attributesSchema = z.object({
   // Cloud Storage's bucket naming rules (the part parseGcsUri relies on): a name that breaks them is malformed.
@@ -100,7 +116,8 @@ function outputPrefix(outputDirectory: string): { bucket: string; prefix: string
 }
 
 function looksLikeVideo(objectId: string, contentType: string | undefined, extensions: string[]): boolean {
-  if (contentType?.toLowerCase().startsWith("video/")) return true;
+  const type = contentType?.toLowerCase().split(";")[0].trim();
+  if (type?.startsWith("video/") || VIDEO_CONTENT_TYPES.includes(type ?? "")) return true;
   const dot = objectId.lastIndexOf(".");
   const extension = dot >= 0 ? objectId.slice(dot + 1).toLowerCase() : "";
   return extensions.includes(extension);

@@ -51,7 +51,7 @@ export const streamingParameters = [
     groupName: "Source",
     label: "Video file extensions",
     helpText:
-      "Comma-separated file extensions taken for videos when an object's content type does not start with video/. " +
+      "Comma-separated file extensions taken for videos when an object's content type is not a video's (video/*, application/mxf). " +
       `Defaults to ${DEFAULT_VIDEO_EXTENSIONS.join(",")}.`,
     ...extensionList(),
     isOptional: true,
