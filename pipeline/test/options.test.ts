@@ -122,6 +122,36 @@ describe("parseOptions", () => {
       for (const r of p.regexes ?? []) assert.doesNotThrow(() => new RegExp(r));
     }
   });
+
+  it("takes a number on the command line only as the template's form takes it, and says what a number looks like", () => {
+    const numeric = ([...parameters, ...costParameters] as readonly ParameterSpec[]).filter((p) => p.paramType === "NUMBER");
+    assert.ok(numeric.length >= 10, `${numeric.length} number parameters`);
+    const written = ["1", "12", "0", "007", "2.5", "-1", "1e3", "0x10", " 12", "12 ", "abc", ".5", "5.", "Infinity", "1,000"];
+    for (const p of numeric) {
+      const form = (p.regexes ?? []).map((r) => new RegExp(r));
+      assert.ok(form.length > 0, `${p.name} hands the form a regex`);
+      for (const text of written) {
+        const cli = p.schema.safeParse(text);
+        if (cli.success)
+          assert.ok(
+            form.every((r) => r.test(text)),
+            `--${p.name} ${JSON.stringify(text)}: the command line takes what the form refuses`,
+          );
+        if (!/^-?[0-9]+(\.[0-9]+)?$/.test(text)) {
+          assert.equal(cli.success, false, `--${p.name} ${JSON.stringify(text)} is not a number`);
+          assert.match(cli.error!.issues[0].message, /^must be a (whole )?number/);
+        }
+      }
+    }
+    assert.throws(
+      () => parseOptions({ outputDirectory: "x", segmentSeconds: "abc" }),
+      /--segmentSeconds must be a number, like 2 or 2\.5 \(got "abc"\)/,
+    );
+    assert.throws(
+      () => parseOptions({ outputDirectory: "x", maxInputBytes: "10e9" }),
+      /--maxInputBytes must be a whole number \(got "10e9"\)/,
+    );
+  });
 });
 
 describe("README parameters", () => {

@@ -8,20 +8,28 @@ import { z } from "zod";
 import { parseEndpoint } from "../inference/inference";
 import { GCS_LOCATION, PROJECT_ID, PROJECT_NUMBER, PUBSUB_NAME, checkResourceName } from "../io/resource-names";
 
+/**
+ * A number written as `form` allows (a sign allowed, so that "-1" is told its
+ * bound), then its value, checked by `value`. Not z.coerce: Number() also
+ * takes "1e3", "0x10" and " 12", which the Console's form refuses, and makes
+ * "abc" a NaN that zod reports as "expected number, received NaN".
+ */
+function numberWritten(form: RegExp, message: string, value: z.ZodNumber) {
+  return z.string().regex(form, message).transform(Number).pipe(value);
+}
+
 /** A whole number from `min` (and up to `max`). */
 export function wholeNumber(min: number, max?: number) {
-  const from = z.coerce
-    .number()
-    .int("must be a whole number")
-    .min(min, min === 0 ? "must be 0 or more" : `must be at least ${min}`);
-  return { schema: max === undefined ? from : from.max(max, `must be at most ${max}`), regexes: ["^[0-9]+$"] };
+  const from = z.number().min(min, min === 0 ? "must be 0 or more" : `must be at least ${min}`);
+  const value = max === undefined ? from : from.max(max, `must be at most ${max}`);
+  return { schema: numberWritten(/^-?[0-9]+$/, "must be a whole number", value), regexes: ["^[0-9]+$"] };
 }
 
 /** A number with or without decimals: from `min`, or above 0 (`min` "above 0"), up to `max`. */
 export function decimal(min: number | "above 0", max?: number) {
-  const number = z.coerce.number().finite();
-  const from = min === "above 0" ? number.positive("must be more than 0") : number.min(min, `must be ${min} or more`);
-  return { schema: max === undefined ? from : from.max(max, `must be at most ${max}`), regexes: ["^[0-9]+(\\.[0-9]+)?$"] };
+  const from = min === "above 0" ? z.number().positive("must be more than 0") : z.number().min(min, `must be ${min} or more`);
+  const value = max === undefined ? from : from.max(max, `must be at most ${max}`);
+  return { schema: numberWritten(/^-?[0-9]+(\.[0-9]+)?$/, "must be a number, like 2 or 2.5", value), regexes: ["^[0-9]+(\\.[0-9]+)?$"] };
 }
 
 /** One of `values`, as written. */
