@@ -15,9 +15,12 @@ describe("videoflow process with Cloud Storage inputs and outputs", () => {
   let storage: import("@google-cloud/storage").Storage;
   let run: CliResult;
   let local: string;
+  let firstGeneration: string;
+  let secondGeneration: string;
 
   before(async () => {
-    // Arrange: one object with a space in its name, one local file, one object that does not exist.
+    // Arrange: one object with a space in its name, one local file, one object that does not exist, and the first
+    // generation of an object uploaded twice (a bucket without versioning keeps only the second).
     emulator = await startStorageEmulator({ projectId: "videoflow-test" });
     process.env.STORAGE_EMULATOR_HOST = emulator.url;
     storage = storageClient({ projectId: "videoflow-test" });
@@ -26,6 +29,9 @@ describe("videoflow process with Cloud Storage inputs and outputs", () => {
     const clip = makeClip(path.join(dir, "a.mp4"), { width: 320, height: 180, rate: "25", seconds: 5, audio: true });
     await storage.bucket("in-bucket").upload(clip, { destination: "videos/a b.mp4", contentType: "video/mp4", resumable: false });
     local = makeClip(path.join(dir, "local.mp4"), { width: 160, height: 90, rate: "30", seconds: 2 });
+    const upload = () => storage.bucket("in-bucket").upload(local, { destination: "old/twice.mp4", resumable: false });
+    firstGeneration = String((await upload())[0].metadata.generation);
+    secondGeneration = String((await upload())[0].metadata.generation);
     // Act
     run = await runCliAsync(
       [
@@ -33,6 +39,7 @@ describe("videoflow process with Cloud Storage inputs and outputs", () => {
         "gs://in-bucket/videos/a b.mp4",
         local,
         "gs://in-bucket/missing.mp4",
+        `gs://in-bucket/old/twice.mp4#${firstGeneration}`,
         "--output",
         "gs://out-bucket/run",
         "--segmentSeconds",
@@ -84,5 +91,17 @@ describe("videoflow process with Cloud Storage inputs and outputs", () => {
     assert.equal(parsed.stage, "input");
     assert.equal(parsed.reason, "gs://in-bucket/missing.mp4 does not exist");
     assert.deepEqual(await names("run/_work/"), []);
+  });
+
+  it("dead-letters a generation uploaded over, saying that the object was uploaded again", async () => {
+    assert.notEqual(firstGeneration, secondGeneration);
+    const [record] = await storage.bucket("out-bucket").file("run/_deadletter/old/twice.mp4.json").download();
+    const parsed = JSON.parse(record.toString());
+    assert.equal(parsed.stage, "input");
+    assert.equal(
+      parsed.reason,
+      `gs://in-bucket/old/twice.mp4#${firstGeneration} does not exist: gs://in-bucket/old/twice.mp4 was uploaded again ` +
+        `(generation ${secondGeneration}) before this upload was processed; the new upload's own notification has it processed`,
+    );
   });
 });

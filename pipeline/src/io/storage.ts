@@ -100,6 +100,27 @@ export async function committedSince(uri: string, sinceMs: number): Promise<{ co
   }
 }
 
+/**
+ * Why `uri`, found missing, does not exist, said for a dead letter. A
+ * notification names one generation of an object: when the object has been
+ * uploaded again since, that generation is replaced (the new one comes with a
+ * notification of its own); when no generation is left, it was deleted.
+ */
+export async function missingReason(uri: string): Promise<string> {
+  if (!isGcsUri(uri) || parseGcsUri(uri).generation === undefined) return `${uri} does not exist`;
+  const live = uri.replace(/#\d+$/, "");
+  try {
+    const [metadata] = await gcsCall("reading the metadata of", live, () => gcsFile(live).getMetadata());
+    return (
+      `${uri} does not exist: ${live} was uploaded again (generation ${metadata.generation}) before this upload was ` +
+      "processed; the new upload's own notification has it processed"
+    );
+  } catch (err) {
+    if ((err as { code?: number }).code !== 404) throw err;
+    return `${uri} does not exist, nor does any later generation: the object was deleted before it was processed`;
+  }
+}
+
 /** Size in bytes, or undefined when the object or file does not exist. */
 export async function sizeOf(uri: string): Promise<number | undefined> {
   if (isGcsUri(uri)) {

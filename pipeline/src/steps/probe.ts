@@ -12,7 +12,7 @@ import type { PipelineOptions } from "../options";
 import { ffmpegCoreCount } from "../video/decode";
 import { VideoInfo, probeVideo } from "../video/probe";
 import { endsEvenly, keyframeSplitSeconds, picturesIn, planEvery, planSamples, planSegments, spreadIndices } from "../video/segment";
-import { releaseInput, sizeOf, stageInput } from "../io/storage";
+import { missingReason, releaseInput, sizeOf, stageInput } from "../io/storage";
 
 function formatBytes(n: number): string {
   const units = ["bytes", "KiB", "MiB", "GiB", "TiB"];
@@ -31,7 +31,7 @@ export async function probeNow(input: VideoAttempt, options: PipelineOptions): P
   const startedAt = Date.now();
   try {
     const size = await sizeOf(input.source);
-    if (size === undefined) throw new VideoError("input", `${input.source} does not exist`);
+    if (size === undefined) throw new VideoError("input", await missingReason(input.source));
     if (size === 0) throw new VideoError("input", `${input.source} is empty (0 bytes)`);
     if (size > options.maxInputBytes) {
       throw new VideoError(
