@@ -45,6 +45,22 @@ interface Work {
   messages: Message[];
 }
 
+/**
+ * How the listener holds its messages. Leases are renewed every few seconds
+ * for as long as a video takes, so that a listener that dies gives its
+ * messages back within seconds, not minutes; and for up to a day, not the
+ * client's default hour: a long video (maxInputBytes allows 10 GiB) can take
+ * hours on a small machine, and a message whose lease lapsed is delivered
+ * again, to another listener that would start the same video over.
+ */
+export function subscriberOptions(maxInFlight: number) {
+  return {
+    flowControl: { maxMessages: maxInFlight, allowExcessMessages: false },
+    maxAckDeadline: Duration.from({ seconds: 10 }),
+    maxExtensionTime: Duration.from({ hours: 24 }),
+  };
+}
+
 export class Listener {
   readonly counts: ListenerCounts = { received: 0, processed: 0, deadLettered: 0, skipped: 0, duplicates: 0 };
   private subscription?: Subscription;
@@ -59,12 +75,7 @@ export class Listener {
   ) {}
 
   start(): void {
-    this.subscription = this.pubsub.subscription(this.options.inputSubscription, {
-      flowControl: { maxMessages: this.options.maxInFlight, allowExcessMessages: false },
-      // Leases are renewed every few seconds for as long as a video takes, so that a
-      // listener that dies gives its messages back within seconds, not minutes.
-      maxAckDeadline: Duration.from({ seconds: 10 }),
-    });
+    this.subscription = this.pubsub.subscription(this.options.inputSubscription, subscriberOptions(this.options.maxInFlight));
     this.subscription.on("message", (message: Message) => {
       this.receive(message).catch((err) => {
         log("ERROR", `could not handle message ${message.id}: ${(err as Error).message}`, { event: "listener error" });
