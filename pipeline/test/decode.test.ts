@@ -435,6 +435,68 @@ describe("segments decoded and joined", () => {
     assert.equal(ptsAt(second.pictures, 0), second.fromPts);
   });
 
+  it("deinterlaces an interlaced video's samples: nearer the picture than the frames as decoded, and without combing", async () => {
+    // Arrange: 50 progressive pictures a second woven into 25 interlaced frames (top field first), as a broadcast
+    // camera records them: where the picture moves, the two fields of a frame differ.
+    const [width, height] = [720, 576];
+    const source = path.join(dir, "interlaced.ts");
+    const progressive = ["-t", "2", "-f", "lavfi", "-i", `testsrc2=size=${width}x${height}:rate=50`];
+    ffmpeg(
+      [...progressive, "-vf", "tinterlace=mode=interleave_top,setfield=tff", "-c:v", "mpeg2video", "-flags", "+ilme+ildct"].concat([
+        "-top",
+        "1",
+        "-b:v",
+        "8M",
+        "-y",
+        source,
+      ]),
+    );
+    const video = await probeVideo(source, source);
+    assert.equal(video.interlaced, true);
+    const [segment] = planSegments(video.timeline, 60);
+    const chosen = [10, 30];
+    const frameBytes = width * height;
+    const pick = (n: number) => `select='${chosen.map((p) => `eq(n\\,${n * p})`).join("+")}',format=gray`;
+    const raw = ["-fps_mode", "passthrough", "-f", "rawvideo", "-"];
+    const asShot = ffmpeg([...progressive, "-vf", pick(2), ...raw]); // the moment of each frame's top field
+    const asDecoded = ffmpeg(["-i", source, "-vf", pick(1), ...raw]);
+    const samples: Buffer[] = [];
+    // Act
+    await decodeSegment(
+      job({
+        input: source,
+        untilPts: segment.untilPts,
+        fromPts: segment.fromPts,
+        samples: sampleWindows(segment, chosen, video.timeline.endPts),
+        width,
+        height,
+        output: null,
+        interlaced: true,
+        gray: grayPlan(video.codec, video.pixelFormat, video.colorRange),
+      }),
+      { onSample: (_pts, gray) => void samples.push(Buffer.from(gray)) },
+    );
+    // Assert
+    assert.equal(samples.length, chosen.length);
+    const frame = (all: Buffer, i: number) => all.subarray(i * frameBytes, (i + 1) * frameBytes);
+    const distance = (a: Buffer, b: Buffer) => a.reduce((sum, v, i) => sum + Math.abs(v - b[i]), 0) / a.length;
+    // Combing: how far each line is from the mean of its neighbours.
+    const combing = (f: Buffer) => {
+      let sum = 0;
+      for (let i = width; i < f.length - width; i++) sum += Math.abs(2 * f[i] - f[i - width] - f[i + width]);
+      return sum / (f.length - 2 * width);
+    };
+    samples.forEach((sample, i) => {
+      const decoded = frame(asDecoded, i);
+      const shot = frame(asShot, i);
+      assert.ok(
+        distance(sample, shot) < 0.75 * distance(decoded, shot),
+        `picture ${chosen[i]}: ${distance(sample, shot)} from the picture`,
+      );
+      assert.ok(combing(sample) < 0.5 * combing(decoded), `picture ${chosen[i]}: combing ${combing(sample)} against ${combing(decoded)}`);
+    });
+  });
+
   it("hands Node the same samples, byte for byte, whether the gray video's luma is extracted or converted", async () => {
     const source = makeClip(path.join(dir, "same-samples.mp4"), { width: 64, height: 48, rate: "25", seconds: 2 });
     const video = await probeVideo(source, source);

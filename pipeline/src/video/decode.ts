@@ -37,7 +37,10 @@ export interface SegmentJob {
   x264Preset?: string;
   /** false encodes without B-frames (see segment.ts, endsEvenly). */
   bFrames?: boolean;
-  /** Encode field by field (interlaced source): the decoder's field order goes with each frame. */
+  /**
+   * Interlaced source: the gray video is encoded field by field (the decoder's
+   * field order goes with each frame), and the samples are deinterlaced.
+   */
   interlaced?: boolean;
   /** How the frames become gray (grayPlan); absent: by conversion, the way that fits every source. */
   gray?: GrayPlan;
@@ -119,12 +122,18 @@ export function segmentArgs(job: SegmentJob): string[] {
   const frames = `[0:${job.streamIndex}]${bounds.length ? `trim=${bounds.join(":")},` : ""}${forward}`;
   const retime = `setpts=PTS-${job.fromPts}`;
   const select = job.samples === "all" ? "" : `select='${sumOf(job.samples.map(([a, b]) => `between(pts\\,${a}\\,${b - 1})`))}',`;
+  // An interlaced frame's two fields show two moments: where something moved, its lines alternate (combing), which
+  // a preview shows and a model sees. yadif on the sampled frames alone keeps what did not move since the previous
+  // sample and interpolates the rest from one field (nearer the picture than ffmpeg's bwdif over every frame, in
+  // decode.test's clip); deint=interlaced leaves frames flagged progressive as they are. It comes after showinfo:
+  // it halves the time base, so the timestamps it passes on are not the stream's.
+  const deinterlace = job.interlaced ? ",yadif=mode=send_frame:parity=auto:deint=interlaced" : "";
   // showinfo logs each sample's timestamp (stderr, before the frame is written): how Node knows which frame it got.
   let graph: string;
   if (!sampled) graph = `${frames},${gray.extractLuma ? "extractplanes=y" : "format=gray"},${retime}[enc]`;
   else if (gray.extractLuma)
-    graph = `${frames},split=2[dec][smp];[dec]extractplanes=y,${retime}[enc];[smp]${select}format=gray,showinfo[samples]`;
-  else graph = `${frames},format=gray,split=2[gray][smp];[gray]${retime}[enc];[smp]${select}showinfo[samples]`;
+    graph = `${frames},split=2[dec][smp];[dec]extractplanes=y,${retime}[enc];[smp]${select}${deinterlace ? `showinfo${deinterlace},format=gray` : "format=gray,showinfo"}[samples]`;
+  else graph = `${frames},format=gray,split=2[gray][smp];[gray]${retime}[enc];[smp]${select}showinfo${deinterlace}[samples]`;
   const args = ["-hide_banner", "-nostdin", "-loglevel", `level+${sampled ? "info" : "warning"}`, "-nostats", "-progress", "pipe:3"];
   if (job.seekSec > 0) args.push("-noaccurate_seek", "-ss", job.seekSec.toFixed(6));
   if (gray.lumaOnly) args.push("-flags", "gray");
