@@ -156,6 +156,13 @@ describe("segmentArgs", () => {
     assert.deepEqual(grayPlan("h264", "nv12", "tv"), { lumaOnly: false, extractLuma: false, range: "pc" }, "not planar: converted");
   });
 
+  it("deinterlaces the samples of interlaced video, and stretches anamorphic video's to square pixels", () => {
+    const args = (over: Partial<SegmentJob>) => segmentArgs(job({ samples: [[5, 6]], width: 1440, height: 1080, ...over })).join(" ");
+    assert.match(args({ interlaced: true }), /showinfo,yadif=mode=send_frame:parity=auto:deint=interlaced\[samples\]/);
+    assert.match(args({ sampleSize: { width: 1920, height: 1080 } }), /showinfo,scale=1920:1080,setsar=1\[samples\]/);
+    assert.doesNotMatch(args({ sampleSize: { width: 1440, height: 1080 } }), /scale=/);
+  });
+
   it("passes every frame without a select when every frame is wanted", () => {
     assert.match(segmentArgs(job({ samples: "all" })).join(" "), /\[smp\]showinfo\[samples\]/);
   });

@@ -26,6 +26,8 @@ interface Format {
   sound: string;
   /** gray.mp4's field order: an interlaced source stays interlaced, its fields untouched. */
   fieldOrder?: string;
+  /** The pixels' shape (anamorphic video), kept in gray.mp4; the preview is stretched to it. */
+  sampleAspectRatio?: string;
 }
 
 const pattern = (size: string, seconds: number) => [
@@ -216,6 +218,21 @@ const formats: Format[] = [
     fieldOrder: "tt",
   },
   {
+    name: "hdv.m2t",
+    what: "an HDV camcorder: anamorphic 1440x1080 (shown 1920 wide), interlaced MPEG-2 and MP2 in MPEG-TS",
+    make: (file) =>
+      ffmpeg([
+        ...pattern("1440x1080", 1),
+        ...["-vf", "setsar=4/3", "-c:v", "mpeg2video", "-flags", "+ilme+ildct", "-top", "1", "-b:v", "25M"],
+        ...["-c:a", "mp2", "-f", "mpegts", "-y", file],
+      ]),
+    shown: [1440, 1080],
+    rotation: 0,
+    sound: "aac",
+    fieldOrder: "tt",
+    sampleAspectRatio: "4:3",
+  },
+  {
     name: "prores.mov",
     what: "an editing suite's master: ProRes 422, 10-bit, and PCM",
     make: (file) => ffmpeg([...pattern("320x240", 3), "-c:v", "prores_ks", "-profile:v", "2", "-c:a", "pcm_s16le", "-y", file]),
@@ -314,9 +331,18 @@ describe("the formats people upload: every frame, upright, with its sound", () =
       // The manifest says what the source's sound was and what gray.mp4 holds, as ffprobe finds them.
       assert.deepEqual(manifest.audio, { codec: audioFacts(source)!.codec, grayVideoCodec: sound!.codec });
       if (f.fieldOrder) assert.equal(streamEntry(grayVideo, "v:0", "field_order"), f.fieldOrder, "still interlaced, fields in order");
-      // The preview's thumbnails are of the upright picture (4 in a row, at most 320 wide each).
+      // The pixels' shape, said and kept.
+      const sampleAspectRatio = f.sampleAspectRatio ?? "1:1";
+      assert.equal(manifest.video.sampleAspectRatio, sampleAspectRatio);
+      if (f.sampleAspectRatio) assert.equal(streamEntry(grayVideo, "v:0", "sample_aspect_ratio"), f.sampleAspectRatio);
+      // The preview's thumbnails are of the upright picture as players show it (4 in a row, at most 320 wide each):
+      // anamorphic video in square pixels, so a thumbnail is as much less tall as the picture is wider.
       const preview = opencv().imread(path.join(folder, "preview.jpg"));
-      assert.equal(preview.cols, 4 * Math.min(320, width) + 5 * 4);
+      const [a, b] = sampleAspectRatio.split(":").map(Number);
+      const shownWidth = Math.round((width * a) / b);
+      assert.equal(preview.cols, 4 * Math.min(320, shownWidth) + 5 * 4);
+      const thumbnailHeight = Math.round(height * Math.min(1, 320 / shownWidth));
+      assert.equal(preview.rows, thumbnailHeight + 22 + 2 * 4, "one row of thumbnails, each with its label");
     });
   }
 });

@@ -3,7 +3,7 @@ import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { VideoError } from "../src/errors";
-import { describeFrames, displayRotation, parseProbe, probeVideo } from "../src/video/probe";
+import { describeFrames, displayRotation, parseProbe, probeVideo, squarePixelSize } from "../src/video/probe";
 import { parsePacketScan } from "../src/video/timeline";
 import { firstLocalInput } from "../src/commands/early-probes";
 import { probeEarly } from "../src/video/probe-commands";
@@ -38,6 +38,7 @@ describe("parseProbe (ffprobe's JSON)", () => {
       codec: "h264",
       width: 640,
       height: 360,
+      sampleAspectRatio: "1:1",
       rotation: 0,
       streamIndex: 1,
       fpsFraction: "30000/1001",
@@ -149,6 +150,41 @@ describe("displayRotation (phones record sideways and say so)", () => {
       "IMG_0001.MOV",
     );
     assert.deepEqual([phone.width, phone.height, phone.rotation], [1080, 1920, -90]);
+  });
+
+  it("says the shape of the pixels, of the upright picture, and the size players show it at in square pixels", () => {
+    const stream = (sar: string | undefined, rotation = 0) =>
+      parseProbe(
+        {
+          streams: [
+            {
+              codec_type: "video",
+              codec_name: "mpeg2video",
+              width: 1440,
+              height: 1080,
+              r_frame_rate: "25/1",
+              time_base: "1/90000",
+              ...(sar === undefined ? {} : { sample_aspect_ratio: sar }),
+              ...(rotation ? { side_data_list: [{ rotation }] } : {}),
+            },
+          ],
+        },
+        "hdv.m2t",
+      );
+    const hdv = stream("4:3");
+    assert.equal(hdv.sampleAspectRatio, "4:3");
+    assert.deepEqual(squarePixelSize(hdv), { width: 1920, height: 1080 });
+    // Unknown or square: as coded. Reduced: 8:6 is 4:3.
+    for (const unknown of [undefined, "0:1", "N/A", "1:1"]) assert.equal(stream(unknown).sampleAspectRatio, "1:1");
+    assert.equal(stream("8:6").sampleAspectRatio, "4:3");
+    // Turned a quarter, the pixel is 3 wide to 4 tall: the upright 1080x1440 picture is shown 810 wide.
+    const turned = stream("4:3", 90);
+    assert.deepEqual([turned.width, turned.height, turned.sampleAspectRatio], [1080, 1440, "3:4"]);
+    assert.deepEqual(squarePixelSize(turned), { width: 810, height: 1440 });
+    // Widescreen PAL DVD, and NTSC DV 4:3 (narrower pixels): to even widths.
+    assert.deepEqual(squarePixelSize({ width: 720, height: 576, sampleAspectRatio: "64:45" }), { width: 1024, height: 576 });
+    assert.deepEqual(squarePixelSize({ width: 720, height: 480, sampleAspectRatio: "8:9" }), { width: 640, height: 480 });
+    assert.deepEqual(squarePixelSize({ width: 321, height: 240, sampleAspectRatio: "1:1" }), { width: 321, height: 240 });
   });
 });
 

@@ -46,8 +46,14 @@ export interface Manifest {
   source: string;
   key: string;
   status: "ok";
-  /** width and height as players show the video (and as gray.mp4 is: upright); rotation, how far the source had to be turned for that. */
-  video: Pick<VideoInfo, "codec" | "width" | "height" | "rotation" | "fps" | "durationSec" | "framesListed" | "framesHeld"> & {
+  /**
+   * width and height as gray.mp4 is (upright); rotation, how far the source had to be turned for that;
+   * sampleAspectRatio, the shape of its pixels ("1:1" square; players stretch other shapes, and so does the preview).
+   */
+  video: Pick<
+    VideoInfo,
+    "codec" | "width" | "height" | "sampleAspectRatio" | "rotation" | "fps" | "durationSec" | "framesListed" | "framesHeld"
+  > & {
     /** Frames decoded: the frames of gray.mp4. */
     frames: number;
     /** Pictures the container holds that could not be decoded. */
@@ -108,7 +114,7 @@ export function buildManifest(args: {
 }): Manifest {
   const now = args.now ?? Date.now();
   const wallSec = Math.max(0.001, (now - args.startedAt) / 1000);
-  const { codec, width, height, rotation, fps, durationSec, framesListed, framesHeld, constantRate } = args.video;
+  const { codec, width, height, sampleAspectRatio, rotation, fps, durationSec, framesListed, framesHeld, constantRate } = args.video;
   const frames = args.decoded;
   const outputs: Manifest["outputs"] = {
     ...(args.grayVideo === false ? {} : { grayVideo: args.layout.grayVideo }),
@@ -124,6 +130,7 @@ export function buildManifest(args: {
       codec,
       width,
       height,
+      sampleAspectRatio,
       rotation,
       fps: round(fps, 3),
       durationSec: round(durationSec, 3),

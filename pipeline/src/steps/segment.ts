@@ -13,6 +13,7 @@ import type { PipelineOptions } from "../options";
 import { pictureOf, sampleWindows } from "../video/segment";
 import { joinUri, scratchDir, stageInput, uploadFile } from "../io/storage";
 import { timeOf } from "../video/timeline";
+import { squarePixelSize } from "../video/probe";
 import { makeThumbnail, opencv, prepareForInference } from "../video/vision";
 import { parseEndpoint, toInstance } from "../inference/inference";
 import { clientFor } from "../inference/prediction-client";
@@ -43,6 +44,8 @@ export async function processSegmentNow(task: SegmentTask, options: PipelineOpti
   setMaxRetrySeconds(options.maxRetrySeconds);
   const { input, video, segment } = task;
   const { width, height } = video;
+  // The preview and inference see the picture as players show it: anamorphic video in square pixels.
+  const shown = squarePixelSize(video);
   const segmentUri = options.writeGrayVideo
     ? joinUri(workFolder(input, options), `segment-${String(segment.index).padStart(5, "0")}.mp4`)
     : null;
@@ -90,6 +93,7 @@ export async function processSegmentNow(task: SegmentTask, options: PipelineOpti
         samples: task.infer === "all" ? "all" : sampleWindows(segment, chosen, video.endPts),
         width,
         height,
+        sampleSize: shown,
         output,
         bFrames: task.bFrames,
         interlaced: video.interlaced,
@@ -109,9 +113,9 @@ export async function processSegmentNow(task: SegmentTask, options: PipelineOpti
           if (picture < 0 || seen.has(picture)) return;
           seen.add(picture);
           const timeSec = timeOf(pts, video);
-          if (preview.has(picture)) done.thumbnails.push(makeThumbnail(gray, width, height, picture, timeSec));
+          if (preview.has(picture)) done.thumbnails.push(makeThumbnail(gray, shown.width, shown.height, picture, timeSec));
           if (predictor && (infer === null || infer.has(picture))) {
-            const image = prepareForInference(gray, width, height, options.inferenceSize, options.instanceFormat !== "pixels");
+            const image = prepareForInference(gray, shown.width, shown.height, options.inferenceSize, options.instanceFormat !== "pixels");
             await predictor.add(picture, timeSec, toInstance(options.instanceFormat, image));
           }
         },

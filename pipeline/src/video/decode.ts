@@ -32,6 +32,8 @@ export interface SegmentJob {
   samples: Array<[number, number]> | "all";
   width: number;
   height: number;
+  /** The size the samples are handed to Node at, when not width x height: the picture in square pixels (squarePixelSize). */
+  sampleSize?: { width: number; height: number };
   /** Local path of the gray H.264 segment to write; null decodes (and counts) the frames without encoding them. */
   output: string | null;
   x264Preset?: string;
@@ -128,12 +130,15 @@ export function segmentArgs(job: SegmentJob): string[] {
   // decode.test's clip); deint=interlaced leaves frames flagged progressive as they are. It comes after showinfo:
   // it halves the time base, so the timestamps it passes on are not the stream's.
   const deinterlace = job.interlaced ? ",yadif=mode=send_frame:parity=auto:deint=interlaced" : "";
+  // Anamorphic video (pixels not square) is stretched to the shape players show, once gray (an odd width is fine).
+  const size = job.sampleSize;
+  const square = size && (size.width !== job.width || size.height !== job.height) ? `,scale=${size.width}:${size.height},setsar=1` : "";
   // showinfo logs each sample's timestamp (stderr, before the frame is written): how Node knows which frame it got.
   let graph: string;
   if (!sampled) graph = `${frames},${gray.extractLuma ? "extractplanes=y" : "format=gray"},${retime}[enc]`;
   else if (gray.extractLuma)
-    graph = `${frames},split=2[dec][smp];[dec]extractplanes=y,${retime}[enc];[smp]${select}${deinterlace ? `showinfo${deinterlace},format=gray` : "format=gray,showinfo"}[samples]`;
-  else graph = `${frames},format=gray,split=2[gray][smp];[gray]${retime}[enc];[smp]${select}showinfo${deinterlace}[samples]`;
+    graph = `${frames},split=2[dec][smp];[dec]extractplanes=y,${retime}[enc];[smp]${select}${deinterlace ? `showinfo${deinterlace},format=gray` : "format=gray,showinfo"}${square}[samples]`;
+  else graph = `${frames},format=gray,split=2[gray][smp];[gray]${retime}[enc];[smp]${select}showinfo${deinterlace}${square}[samples]`;
   const args = ["-hide_banner", "-nostdin", "-loglevel", `level+${sampled ? "info" : "warning"}`, "-nostats", "-progress", "pipe:3"];
   if (job.seekSec > 0) args.push("-noaccurate_seek", "-ss", job.seekSec.toFixed(6));
   if (gray.lumaOnly) args.push("-flags", "gray");
@@ -243,7 +248,7 @@ export function ffmpegCoreCount(): number {
 }
 
 export interface SegmentCallbacks {
-  /** A sampled frame and its timestamp: `gray` is width*height bytes, valid only until the returned promise settles. */
+  /** A sampled frame and its timestamp: `gray` is one frame of the sample size, valid only until the returned promise settles. */
   onSample?: (pts: number, gray: Buffer) => void | Promise<void>;
   /** Frames decoded since the last call. */
   onFrames?: (frames: number) => void;
@@ -291,7 +296,8 @@ function runFfmpeg(job: SegmentJob, callbacks: SegmentCallbacks): Promise<number
     });
     child.stderr!.on("close", () => stamps.end());
     const progress = watchProgress(child.stdio[3] as Readable, callbacks.onFrames);
-    const frames = readFrames(child.stdout!, job.width * job.height, stamps, callbacks.onSample).catch((err) => {
+    const sample = job.sampleSize ?? job;
+    const frames = readFrames(child.stdout!, sample.width * sample.height, stamps, callbacks.onSample).catch((err) => {
       failure = err;
       child.kill("SIGKILL");
     });

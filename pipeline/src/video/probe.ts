@@ -16,6 +16,12 @@ export interface StreamInfo {
   width: number;
   height: number;
   /**
+   * The shape of its pixels, width:height, of the upright picture, reduced: "1:1" for square pixels (and when the
+   * stream does not say). Anamorphic video has other shapes: HDV's 1440x1080 is shown 1920 wide ("4:3"), a
+   * widescreen PAL DVD's 720x576 1024 wide ("64:45"). gray.mp4 keeps it; see squarePixelSize.
+   */
+  sampleAspectRatio: string;
+  /**
    * Degrees the picture is turned counter-clockwise to be shown (the stream's
    * display matrix: phones record sideways and say so), 0, 90, 180 or -90.
    * ffmpeg turns decoded frames upright before any filter (its autorotate),
@@ -75,6 +81,7 @@ const ffprobeOutput = z.object({
         pix_fmt: z.string().optional(),
         color_range: z.string().optional(),
         field_order: z.string().optional(),
+        sample_aspect_ratio: z.string().optional(),
         r_frame_rate: fraction.optional(),
         avg_frame_rate: fraction.optional(),
         nb_frames: numeric.optional(),
@@ -123,6 +130,9 @@ export function parseProbe(json: unknown, source: string): StreamInfo {
   if (codedWidth <= 0 || codedHeight <= 0) throw new VideoError("probe", `${source}: the video stream has no picture size`);
   const rotation = displayRotation(video.side_data_list);
   const [width, height] = Math.abs(rotation) === 90 ? [codedHeight, codedWidth] : [codedWidth, codedHeight];
+  // Turned a quarter, a pixel's width is its height.
+  const [sarWidth, sarHeight] = aspectRatio(video.sample_aspect_ratio);
+  const sampleAspectRatio = Math.abs(rotation) === 90 ? `${sarHeight}:${sarWidth}` : `${sarWidth}:${sarHeight}`;
   const nominal = fractionValue(video.r_frame_rate);
   const average = fractionValue(video.avg_frame_rate);
   const fpsFraction = nominal > 0 ? video.r_frame_rate! : (video.avg_frame_rate ?? "0/1");
@@ -143,6 +153,7 @@ export function parseProbe(json: unknown, source: string): StreamInfo {
     codec: video.codec_name ?? "unknown",
     width,
     height,
+    sampleAspectRatio,
     rotation,
     streamIndex: video.index ?? 0,
     fpsFraction,
@@ -158,6 +169,27 @@ export function parseProbe(json: unknown, source: string): StreamInfo {
     constantRate,
     interlaced: ["tt", "bb", "tb", "bt"].includes(video.field_order ?? ""),
   };
+}
+
+/** ffprobe's sample_aspect_ratio ("4:3"; "0:1" or "N/A" when unknown) as a reduced pair, [1, 1] when unknown. */
+export function aspectRatio(text: string | undefined): [number, number] {
+  const match = /^(\d+):(\d+)$/.exec(text ?? "");
+  const [a, b] = match ? [Number(match[1]), Number(match[2])] : [0, 0];
+  if (!(a > 0 && b > 0)) return [1, 1];
+  const gcd = (x: number, y: number): number => (y === 0 ? x : gcd(y, x % y));
+  const d = gcd(a, b);
+  return [a / d, b / d];
+}
+
+/**
+ * The upright picture in square pixels, as players show it: as tall as it
+ * is, and its width scaled by the pixels' shape (to an even number of
+ * pixels). The size of the frames the preview and inference get.
+ */
+export function squarePixelSize(video: Pick<StreamInfo, "width" | "height" | "sampleAspectRatio">): { width: number; height: number } {
+  const [a, b] = aspectRatio(video.sampleAspectRatio);
+  if (a === b) return { width: video.width, height: video.height };
+  return { width: Math.max(2, 2 * Math.round((video.width * a) / b / 2)), height: video.height };
 }
 
 /**
