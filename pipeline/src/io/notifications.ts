@@ -17,10 +17,9 @@ import type { OriginalNotification, VideoInput } from "../model";
  * VOB) and editing suites write. An upload without a content type is
  * application/octet-stream, and some tools name these files' types otherwise.
  */
-export const DEFAULT_VIDEO_EXTENSIONS = [
-  ..."mp4,m4v,mov,avi,mkv,webm,mpg,mpeg,ts,mts,wmv,flv,3gp,ogv".split(","),
-  ..."mxf,m2ts,m2v,dv,vob,f4v,asf,3g2".split(","),
-];
+export const DEFAULT_VIDEO_EXTENSIONS = "mp4,m4v,mov,avi,mkv,webm,mpg,mpeg,ts,mts,wmv,flv,3gp,ogv,mxf,m2ts,m2v,dv,vob,f4v,asf,3g2".split(
+  ",",
+);
 
 /**
  * Content types of videos that do not start with video/: MXF, broadcast's and

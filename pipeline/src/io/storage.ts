@@ -107,8 +107,9 @@ export async function committedSince(uri: string, sinceMs: number): Promise<{ co
  * notification of its own); when no generation is left, it was deleted.
  */
 export async function missingReason(uri: string): Promise<string> {
-  if (!isGcsUri(uri) || parseGcsUri(uri).generation === undefined) return `${uri} does not exist`;
-  const live = uri.replace(/#\d+$/, "");
+  const object = isGcsUri(uri) ? parseGcsUri(uri) : undefined;
+  if (object?.generation === undefined) return `${uri} does not exist`;
+  const live = `gs://${object.bucket}/${object.name}`;
   try {
     const [metadata] = await gcsCall("reading the metadata of", live, () => gcsFile(live).getMetadata());
     return (

@@ -127,18 +127,21 @@ export function segmentArgs(job: SegmentJob): string[] {
   // An interlaced frame's two fields show two moments: where something moved, its lines alternate (combing), which
   // a preview shows and a model sees. yadif on the sampled frames alone keeps what did not move since the previous
   // sample and interpolates the rest from one field (nearer the picture than ffmpeg's bwdif over every frame, in
-  // decode.test's clip); deint=interlaced leaves frames flagged progressive as they are. It comes after showinfo:
-  // it halves the time base, so the timestamps it passes on are not the stream's.
-  const deinterlace = job.interlaced ? ",yadif=mode=send_frame:parity=auto:deint=interlaced" : "";
+  // decode.test's clip); deint=interlaced leaves frames flagged progressive as they are. showinfo, which logs each
+  // sample's timestamp (stderr, before the frame is written: how Node knows which frame it got), comes before it:
+  // yadif halves the time base, so the timestamps it passes on are not the stream's.
+  const toGray = gray.extractLuma ? ["format=gray"] : []; // the converted frames are gray already
+  const timedGray = job.interlaced
+    ? ["showinfo", "yadif=mode=send_frame:parity=auto:deint=interlaced", ...toGray]
+    : [...toGray, "showinfo"];
   // Anamorphic video (pixels not square) is stretched to the shape players show, once gray (an odd width is fine).
   const size = job.sampleSize;
-  const square = size && (size.width !== job.width || size.height !== job.height) ? `,scale=${size.width}:${size.height},setsar=1` : "";
-  // showinfo logs each sample's timestamp (stderr, before the frame is written): how Node knows which frame it got.
+  const square = size && (size.width !== job.width || size.height !== job.height) ? [`scale=${size.width}:${size.height}`, "setsar=1"] : [];
+  const samples = `[smp]${select}${[...timedGray, ...square].join(",")}[samples]`;
   let graph: string;
   if (!sampled) graph = `${frames},${gray.extractLuma ? "extractplanes=y" : "format=gray"},${retime}[enc]`;
-  else if (gray.extractLuma)
-    graph = `${frames},split=2[dec][smp];[dec]extractplanes=y,${retime}[enc];[smp]${select}${deinterlace ? `showinfo${deinterlace},format=gray` : "format=gray,showinfo"}${square}[samples]`;
-  else graph = `${frames},format=gray,split=2[gray][smp];[gray]${retime}[enc];[smp]${select}showinfo${deinterlace}${square}[samples]`;
+  else if (gray.extractLuma) graph = `${frames},split=2[dec][smp];[dec]extractplanes=y,${retime}[enc];${samples}`;
+  else graph = `${frames},format=gray,split=2[gray][smp];[gray]${retime}[enc];${samples}`;
   const args = ["-hide_banner", "-nostdin", "-loglevel", `level+${sampled ? "info" : "warning"}`, "-nostats", "-progress", "pipe:3"];
   if (job.seekSec > 0) args.push("-noaccurate_seek", "-ss", job.seekSec.toFixed(6));
   if (gray.lumaOnly) args.push("-flags", "gray");
