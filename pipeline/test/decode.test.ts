@@ -448,16 +448,8 @@ describe("segments decoded and joined", () => {
     const [width, height] = [720, 576];
     const source = path.join(dir, "interlaced.ts");
     const progressive = ["-t", "2", "-f", "lavfi", "-i", `testsrc2=size=${width}x${height}:rate=50`];
-    ffmpeg(
-      [...progressive, "-vf", "tinterlace=mode=interleave_top,setfield=tff", "-c:v", "mpeg2video", "-flags", "+ilme+ildct"].concat([
-        "-top",
-        "1",
-        "-b:v",
-        "8M",
-        "-y",
-        source,
-      ]),
-    );
+    const interlace = ["-vf", "tinterlace=mode=interleave_top,setfield=tff", "-flags", "+ilme+ildct", "-top", "1"];
+    ffmpeg([...progressive, ...interlace, "-c:v", "mpeg2video", "-b:v", "8M", "-y", source]);
     const video = await probeVideo(source, source);
     assert.equal(video.interlaced, true);
     const [segment] = planSegments(video.timeline, 60);
