@@ -123,7 +123,7 @@ describe("segmentArgs", () => {
     assert.ok(
       joined.includes(
         "[0:1]trim=start_pts=128000:end_pts=256000,select='(isnan(prev_selected_pts)+gt(pts\\,prev_selected_pts))*not(between(pts\\,300000\\,300512))',format=gray,split=2[gray][smp];" +
-          "[gray]setpts=PTS-128000[enc];[smp]select='between(pts\\,128512\\,129023)+between(pts\\,200000\\,200511)',showinfo[samples]",
+          "[gray]setpts=PTS-128000[enc];[smp]select='between(pts\\,128512\\,129023)+between(pts\\,200000\\,200511)',showinfo,scale=640:360[samples]",
       ),
       joined,
     );
@@ -142,7 +142,7 @@ describe("segmentArgs", () => {
     assert.match(joined, /-flags gray -copyts -i a /);
     assert.match(
       joined,
-      /,split=2\[dec\]\[smp\];\[dec\]extractplanes=y,setpts=PTS-0\[enc\];\[smp\]select='between\(pts\\,5\\,5\)',format=gray,showinfo\[samples\]/,
+      /,split=2\[dec\]\[smp\];\[dec\]extractplanes=y,setpts=PTS-0\[enc\];\[smp\]select='between\(pts\\,5\\,5\)',format=gray,showinfo,scale=2:2\[samples\]/,
     );
     assert.match(joined, /-color_range tv -f mp4/);
     assert.match(segmentArgs(job({ gray })).join(" "), /\[0:0\]select='[^']*',extractplanes=y,setpts=PTS-0\[enc\]/);
@@ -156,15 +156,15 @@ describe("segmentArgs", () => {
     assert.deepEqual(grayPlan("h264", "nv12", "tv"), { lumaOnly: false, extractLuma: false, range: "pc" }, "not planar: converted");
   });
 
-  it("deinterlaces the samples of interlaced video, and stretches anamorphic video's to square pixels", () => {
+  it("deinterlaces the samples of interlaced video, stretches anamorphic video's to square pixels, and keeps every one the size asked for", () => {
     const args = (over: Partial<SegmentJob>) => segmentArgs(job({ samples: [[5, 6]], width: 1440, height: 1080, ...over })).join(" ");
-    assert.match(args({ interlaced: true }), /showinfo,yadif=mode=send_frame:parity=auto:deint=interlaced\[samples\]/);
+    assert.match(args({ interlaced: true }), /showinfo,yadif=mode=send_frame:parity=auto:deint=interlaced,scale=1440:1080\[samples\]/);
     assert.match(args({ sampleSize: { width: 1920, height: 1080 } }), /showinfo,scale=1920:1080,setsar=1\[samples\]/);
-    assert.doesNotMatch(args({ sampleSize: { width: 1440, height: 1080 } }), /scale=/);
+    assert.match(args({ sampleSize: { width: 1440, height: 1080 } }), /showinfo,scale=1440:1080\[samples\]/, "square pixels: no setsar");
   });
 
   it("passes every frame without a select when every frame is wanted", () => {
-    assert.match(segmentArgs(job({ samples: "all" })).join(" "), /\[smp\]showinfo\[samples\]/);
+    assert.match(segmentArgs(job({ samples: "all" })).join(" "), /\[smp\]showinfo,scale=2:2\[samples\]/);
   });
 
   it("writes a video's whole gray.mp4 in its only segment's pass: the sound, the times, the end, the index first", () => {

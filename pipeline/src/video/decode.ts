@@ -134,10 +134,15 @@ export function segmentArgs(job: SegmentJob): string[] {
   const timedGray = job.interlaced
     ? ["showinfo", "yadif=mode=send_frame:parity=auto:deint=interlaced", ...toGray]
     : [...toGray, "showinfo"];
-  // Anamorphic video (pixels not square) is stretched to the shape players show, once gray (an odd width is fine).
-  const size = job.sampleSize;
-  const square = size && (size.width !== job.width || size.height !== job.height) ? [`scale=${size.width}:${size.height}`, "setsar=1"] : [];
-  const samples = `[smp]${select}${[...timedGray, ...square].join(",")}[samples]`;
+  // Node cuts the samples out of one stream of bytes by their size, so every one has the same: a video whose picture
+  // size changes part way (a browser's recording of a resized window, broadcast switching from SD to HD) has its
+  // later frames scaled to it, as ffmpeg scales them for gray.mp4's encoder (otherwise every sample after the change
+  // is cut wrong, and Node waits for a timestamp that never comes). The same scale stretches anamorphic video (pixels
+  // not square) to the shape players show, once gray (an odd width is fine). A frame of the size asked for passes as it is.
+  const size = job.sampleSize ?? job;
+  const anamorphic = size.width !== job.width || size.height !== job.height;
+  const sized = [`scale=${size.width}:${size.height}`, ...(anamorphic ? ["setsar=1"] : [])];
+  const samples = `[smp]${select}${[...timedGray, ...sized].join(",")}[samples]`;
   let graph: string;
   if (!sampled) graph = `${frames},${gray.extractLuma ? "extractplanes=y" : "format=gray"},${retime}[enc]`;
   else if (gray.extractLuma) graph = `${frames},split=2[dec][smp];[dec]extractplanes=y,${retime}[enc];${samples}`;
