@@ -25,6 +25,9 @@ const video: Omit<VideoInfo, "timeline"> = {
   audioCodec: "aac",
   constantRate: true,
   interlaced: false,
+  container: "mov,mp4,m4a,3gp,3g2,mj2",
+  timestampJumps: 0,
+  continuousCopy: null,
 };
 
 describe("videoKey", () => {
@@ -96,6 +99,7 @@ describe("manifest", () => {
       framesHeld: 2,
       framesUndecodable: 1,
       timing: "constant",
+      timestampJumps: 0,
     });
     assert.deepEqual(manifest.outputs, {
       grayVideo: "/out/a.mp4/gray.mp4",

@@ -35,6 +35,7 @@ describe("parseProbe (ffprobe's JSON)", () => {
       "a.mp4",
     );
     assert.deepEqual(info, {
+      container: "unknown",
       codec: "h264",
       width: 640,
       height: 360,

@@ -12,6 +12,7 @@ import {
   planSamples,
   planSegments,
   sampleWindows,
+  seekSecFor,
   spreadIndices,
 } from "../src/video/segment";
 import { Timeline, expandRuns, toRuns } from "../src/video/timeline";
@@ -122,6 +123,19 @@ describe("cuts after keyframes", () => {
     assert.equal(cutNearKeyframe(withKeyframes, 300, 0, 10), 274);
     assert.equal(cutNearKeyframe(timeline(pts, 90000, 3000), 300, 0, 10), 300);
     assert.equal(cutNearKeyframe(withKeyframes, 300, 280, 10), 300, "never at or before the segment's own start");
+  });
+
+  it("in a container without an index (MPEG-TS, PS), seeks to the keyframe before by its decode time, or to the start", () => {
+    // B-frames: a keyframe's decode time comes two pictures (6000 ticks) before it is shown.
+    const ts: Timeline = { ...withKeyframes, seekLead: 6000 };
+    const seconds = (ticks: number) => Math.floor((ticks * 1e6) / 90000) / 1e6;
+    assert.equal(seekSecFor(ts, 300 * 3000), seconds(270 * 3000 - 6000), "the keyframe at 270, two pictures early");
+    assert.equal(seekSecFor(ts, 270 * 3000), seconds(270 * 3000 - 6000), "a keyframe itself");
+    assert.equal(seekSecFor({ ...ts, keyframes: toRuns([0]) }, 300 * 3000), 0, "one keyframe: from the start");
+    assert.equal(seekSecFor({ ...ts, keyframes: undefined }, 300 * 3000), 0, "none known: from the start");
+    assert.equal(seekSecFor(withKeyframes, 300 * 3000), 10, "with an index, the time itself: ffmpeg finds the keyframe");
+    const plan = planSegments({ ...ts, keyframes: toRuns([0]) }, 10);
+    assert.ok(plan.length > 1 && plan.every((s) => s.seekSec === 0), "every segment decodes from the only keyframe");
   });
 
   it("cuts all-intra video (every picture a keyframe) where it would anyway", () => {

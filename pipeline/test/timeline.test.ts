@@ -74,6 +74,22 @@ describe("parsePacketScan (ffprobe's packet lines)", () => {
     assert.equal(parsePacketScan("N/A,N/A,N/A,100\nN/A,N/A,N/A,100"), null);
   });
 
+  it("counts where decode timestamps jump back more than 0.1 s or forward more than 10 s: recordings joined end to end", () => {
+    // 90 kHz, 25 fps (3600 ticks): B-frames reorder pts, never dts.
+    const tb = { num: 1, den: 90000 };
+    const recording = (from: number, n: number) =>
+      Array.from({ length: n }, (_, i) => `${from + (i + 1) * 3600},${from + i * 3600},3600,100`);
+    const joined = [...recording(900000, 50), ...recording(810000, 50)].join("\n");
+    assert.equal(parsePacketScan(joined, tb)!.jumps, 1, "the second recording's clock starts over");
+    assert.equal(parsePacketScan(joined, tb)!.pictures.length, 75, "overlaid, a recording's pictures hide the other's");
+    const gap = [...recording(0, 50), ...recording(180000 + 11 * 90000, 50)].join("\n");
+    assert.equal(parsePacketScan(gap, tb)!.jumps, 1, "11 s of nothing");
+    // Not a jump: a step back within 0.1 s (a muxer's rounding), a pause under 10 s, packets without dts.
+    const quirks = [...recording(0, 10), "40000,27400,3600,100", ...recording(9000 + 9 * 90000, 10), "N/A,N/A,N/A,100"].join("\n");
+    assert.equal(parsePacketScan(quirks, tb)!.jumps, 0);
+    assert.equal(parsePacketScan(joined)!.jumps, 0, "not counted without a time base");
+  });
+
   it("gives the typical step between pictures", () => {
     assert.equal(typicalStep([0, 1001, 2002, 3003, 9009]), 1001);
     assert.equal(typicalStep([5]), 0);

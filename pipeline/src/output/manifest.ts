@@ -48,11 +48,21 @@ export interface Manifest {
   status: "ok";
   /**
    * width and height as gray.mp4 is (upright); rotation, how far the source had to be turned for that;
-   * sampleAspectRatio, the shape of its pixels ("1:1" square; players stretch other shapes, and so does the preview).
+   * sampleAspectRatio, the shape of its pixels ("1:1" square; players stretch other shapes, and so does the preview);
+   * timestampJumps, where recordings joined end to end each restart their clock (MPEG-TS, PS): read as players play them.
    */
   video: Pick<
     VideoInfo,
-    "codec" | "width" | "height" | "sampleAspectRatio" | "rotation" | "fps" | "durationSec" | "framesListed" | "framesHeld"
+    | "codec"
+    | "width"
+    | "height"
+    | "sampleAspectRatio"
+    | "rotation"
+    | "fps"
+    | "durationSec"
+    | "framesListed"
+    | "framesHeld"
+    | "timestampJumps"
   > & {
     /** Frames decoded: the frames of gray.mp4. */
     frames: number;
@@ -114,7 +124,8 @@ export function buildManifest(args: {
 }): Manifest {
   const now = args.now ?? Date.now();
   const wallSec = Math.max(0.001, (now - args.startedAt) / 1000);
-  const { codec, width, height, sampleAspectRatio, rotation, fps, durationSec, framesListed, framesHeld, constantRate } = args.video;
+  const { codec, width, height, sampleAspectRatio, rotation, fps, durationSec, framesListed, framesHeld, timestampJumps, constantRate } =
+    args.video;
   const frames = args.decoded;
   const outputs: Manifest["outputs"] = {
     ...(args.grayVideo === false ? {} : { grayVideo: args.layout.grayVideo }),
@@ -139,6 +150,7 @@ export function buildManifest(args: {
       framesHeld,
       framesUndecodable: args.undecodable,
       timing: constantRate ? "constant" : "variable",
+      timestampJumps,
     },
     audio: audioOf(args.video.audioCodec, args.grayVideo !== false),
     outputs,

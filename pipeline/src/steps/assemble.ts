@@ -5,6 +5,7 @@
  */
 import { promises as fs } from "node:fs";
 import { SegmentDone, VideoFacts, failed, named, scratchName, wholeVideo, workFolder } from "./video-elements";
+import { releaseVideo, stageVideo } from "./staging";
 import { SegmentFile, joinSegments } from "../video/assemble";
 import { VideoError } from "../errors";
 import { setMaxRetrySeconds } from "../failure-policy";
@@ -14,17 +15,7 @@ import type { Outcome, Routed } from "../model";
 import { round } from "../util/numbers";
 import type { PipelineOptions } from "../options";
 import { countFrames } from "../video/probe";
-import {
-  committedSince,
-  downloadFile,
-  isGcsUri,
-  releaseInput,
-  removeEmptyParents,
-  removeTree,
-  stageInput,
-  uploadFile,
-  writeData,
-} from "../io/storage";
+import { committedSince, downloadFile, isGcsUri, removeEmptyParents, removeTree, uploadFile, writeData } from "../io/storage";
 import { TimeBase, secondsOf } from "../video/timeline";
 import { drawContactSheet } from "../video/vision";
 import { boxesOf } from "../inference/inference";
@@ -133,7 +124,7 @@ export async function assemble(parts: SegmentDone[], options: PipelineOptions): 
     const work = workFolder(input, options);
     await removeTree(work).catch(() => undefined);
     await removeEmptyParents(work, options.outputDirectory);
-    await releaseInput(input.source, input.attempt);
+    await releaseVideo(input);
   }
 }
 
@@ -167,7 +158,7 @@ async function writeGrayVideo(segments: SegmentDone[], grayVideo: string, decode
     gray = scratchName(input, "gray.mp4");
     localCopies.push(gray);
     const { startSec, endSec, audio } = wholeVideo(video, segments[0].fromPts, segments[0].bFrames);
-    const source = audio ? await stageInput(input.source, input.attempt) : "";
+    const source = audio ? await stageVideo(input, video.continuousCopy) : "";
     await joinSegments(files, gray, { startSec, endSec }, audio ? { ...audio, source } : null);
     // The join's check: a segment boundary that drops or repeats a frame fails the video.
     const frames = await countFrames(gray);

@@ -10,9 +10,10 @@ import type { Routed, VideoAttempt } from "../model";
 import { round } from "../util/numbers";
 import type { PipelineOptions } from "../options";
 import { ffmpegCoreCount } from "../video/decode";
-import { VideoInfo, probeVideo } from "../video/probe";
+import { CONTINUOUS_COPY, VideoInfo, probeVideo } from "../video/probe";
 import { endsEvenly, keyframeSplitSeconds, picturesIn, planEvery, planSamples, planSegments, spreadIndices } from "../video/segment";
-import { missingReason, releaseInput, sizeOf, stageInput } from "../io/storage";
+import { releaseVideo, stageVideo } from "./staging";
+import { missingReason, sizeOf, stageInput } from "../io/storage";
 
 function formatBytes(n: number): string {
   const units = ["bytes", "KiB", "MiB", "GiB", "TiB"];
@@ -40,7 +41,7 @@ export async function probeNow(input: VideoAttempt, options: PipelineOptions): P
       );
     }
     const local = await stageInput(input.source, input.attempt);
-    const video = await probeVideo(local, input.source);
+    const video = await readContinuously(input, await probeVideo(local, input.source));
     const { timeline, ...facts } = video;
     log("INFO", `probed ${input.key}: ${video.codec} ${video.width}x${video.height}, ${round(video.fps, 2)} fps, ${video.frames} frames`, {
       event: "probed",
@@ -49,9 +50,35 @@ export async function probeNow(input: VideoAttempt, options: PipelineOptions): P
     });
     return { ok: { ...input, video, sizeBytes: size, startedAt } };
   } catch (err) {
-    await releaseInput(input.source, input.attempt);
+    await releaseVideo(input);
     return failed(input, err, "probe");
   }
+}
+
+/**
+ * A video whose timestamps jump, probed again as its continuous copy
+ * (steps/staging.ts), which its other steps read too; any other as it is.
+ */
+async function readContinuously(input: VideoAttempt, video: VideoInfo): Promise<VideoInfo> {
+  if (video.timestampJumps === 0) return video;
+  const muxer = CONTINUOUS_COPY[video.container];
+  const copy = await probeVideo(await stageVideo(input, muxer), input.source);
+  if (copy.timestampJumps > 0) {
+    throw new VideoError(
+      "probe",
+      `${input.source}: its timestamps jump ${video.timestampJumps} times, and still ${copy.timestampJumps} in a continuous copy`,
+    );
+  }
+  log(
+    "INFO",
+    `${input.key}: its timestamps jump ${video.timestampJumps} time(s) (recordings joined end to end): read as players play it, each after the one before`,
+    {
+      event: "timestamps joined",
+      video: input.key,
+      jumps: video.timestampJumps,
+    },
+  );
+  return { ...copy, timestampJumps: video.timestampJumps, continuousCopy: muxer };
 }
 
 /**

@@ -11,7 +11,8 @@ import { setMaxRetrySeconds } from "../failure-policy";
 import { log, reportFrames } from "../log";
 import type { PipelineOptions } from "../options";
 import { pictureOf, sampleWindows } from "../video/segment";
-import { joinUri, scratchDir, stageInput, uploadFile } from "../io/storage";
+import { stageVideo } from "./staging";
+import { joinUri, scratchDir, uploadFile } from "../io/storage";
 import { timeOf } from "../video/timeline";
 import { squarePixelSize } from "../video/probe";
 import { makeThumbnail, opencv, prepareForInference } from "../video/vision";
@@ -72,7 +73,7 @@ export async function processSegmentNow(task: SegmentTask, options: PipelineOpti
   const output = segmentUri === null ? null : scratchName(input, `segment-${segment.index}.mp4`);
   try {
     await fs.mkdir(scratchDir("work"), { recursive: true });
-    const local = await stageInput(input.source, input.attempt);
+    const local = await stageVideo(input, video.continuousCopy);
     const preview = new Set(task.preview);
     const infer = task.infer === "all" ? null : new Set(task.infer);
     const inferring = task.infer === "all" || task.infer.length > 0;

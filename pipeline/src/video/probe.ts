@@ -11,6 +11,8 @@ import { HEADERS, PACKETS, ffprobeArgs } from "./probe-commands";
 
 /** What the stream and format headers say, before the packets are read. */
 export interface StreamInfo {
+  /** The container, as ffprobe names its demuxer ("mpegts", "mov,mp4,m4a,3gp,3g2,mj2", "matroska,webm", ...). */
+  container: string;
   codec: string;
   /** The picture's size as players show it: a stream turned a quarter (rotation ±90) has its coded size swapped. */
   width: number;
@@ -63,8 +65,27 @@ export interface VideoInfo extends Omit<StreamInfo, "timeBase" | "originSec" | "
   framesHeld: number;
   /** From the first picture to the end of the last, as read. */
   durationSec: number;
+  /**
+   * How often the file's timestamps jump (recordings joined end to end, each
+   * with its own clock: see PacketScan.jumps), in the containers whose jumps
+   * ffmpeg closes (CONTINUOUS_COPY); 0 in others. Such a file is read through
+   * a continuous copy, as players play it (steps/staging.ts).
+   */
+  timestampJumps: number;
+  /** The muxer of the continuous copy read instead of the file (its timestamps jump), or null: the file is read as it is. */
+  continuousCopy: string | null;
   timeline: Timeline;
 }
+
+/**
+ * The containers whose timestamps may jump (and which have no index to seek
+ * by: Timeline.seekLead), whose jumps ffmpeg's demuxer
+ * closes (when not told to keep timestamps as they are), by ffprobe's name,
+ * each with the muxer that writes a continuous copy of them: MPEG-TS (.ts,
+ * .m2ts, .mts, .m2t) and MPEG-PS (.mpg, .vob; the vob muxer writes MPEG-2 PS,
+ * which takes AC-3 and LPCM).
+ */
+export const CONTINUOUS_COPY: Readonly<Record<string, string>> = { mpegts: "mpegts", mpeg: "vob" };
 
 const fraction = z.string().regex(/^\d+\/\d+$/);
 const numeric = z.union([z.number(), z.string().regex(/^-?[\d.]+(e[+-]?\d+)?$/i)]).transform(Number);
@@ -150,6 +171,7 @@ export function parseProbe(json: unknown, source: string): StreamInfo {
   );
   if (declared.length === 0 && streams.length === 1 && format?.duration && format.duration > 0) declared.push(format.duration);
   return {
+    container: format?.format_name ?? "unknown",
     codec: video.codec_name ?? "unknown",
     width,
     height,
@@ -231,7 +253,8 @@ export function describeFrames(stream: StreamInfo, scan: PacketScan | null, sour
   // On a fixed grid, the gaps between pictures are held frames.
   const slots = stream.constantRate ? Math.round(durationSec * stream.fps) : pictures.length;
   const framesHeld = Math.max(0, slots - pictures.length);
-  if (stream.declaredSec !== null && durationSec < stream.declaredSec - truncationAllowanceSec(stream.declaredSec)) {
+  // Where the timestamps jump, the timeline is not the video's (its continuous copy's is: steps/probe.ts).
+  if (scan.jumps === 0 && stream.declaredSec !== null && durationSec < stream.declaredSec - truncationAllowanceSec(stream.declaredSec)) {
     const declaredFrames = stream.recordedFrames || Math.round(stream.declaredSec * stream.fps);
     throw new VideoError(
       "probe",
@@ -246,6 +269,8 @@ export function describeFrames(stream: StreamInfo, scan: PacketScan | null, sour
     framesListed: Math.max(recordedFrames - scan.discarded.length, pictures.length + framesHeld),
     framesHeld,
     durationSec,
+    timestampJumps: scan.jumps,
+    continuousCopy: null,
     timeline: {
       timeBase,
       originSec,
@@ -253,6 +278,7 @@ export function describeFrames(stream: StreamInfo, scan: PacketScan | null, sour
       endPts: end,
       discarded: rangesBetween(scan.discarded, pictures),
       keyframes: toRuns(scan.keyframes),
+      ...(Object.hasOwn(CONTINUOUS_COPY, stream.container) ? { seekLead: scan.keyframeLead } : {}),
     },
   };
 }
@@ -283,7 +309,9 @@ export async function probeVideo(localPath: string, source: string): Promise<Vid
     throw new VideoError("probe", `${source}: ffprobe printed no JSON`);
   }
   const stream = parseProbe(json, source);
-  return describeFrames(stream, parsePacketScan(packetsOfStream(await scan, stream.streamIndex)), source);
+  // Jumps are looked for only where ffmpeg closes them: elsewhere (ASF, Matroska) timestamps in file order may go back a little.
+  const jumpsIn = Object.hasOwn(CONTINUOUS_COPY, stream.container) ? stream.timeBase : undefined;
+  return describeFrames(stream, parsePacketScan(packetsOfStream(await scan, stream.streamIndex), jumpsIn), source);
 }
 
 /** One stream's lines of a scan of `stream_index,pts,dts,duration,size,flags` lines, without the index. */

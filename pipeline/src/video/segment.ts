@@ -21,7 +21,10 @@ export interface SegmentPlan {
   fromPts: number;
   /** The next segment's first picture's timestamp (frames from it on belong there); null for the last segment. */
   untilPts: number | null;
-  /** Where ffmpeg starts reading, in seconds from the file's start: a few pictures early (see SEEK_LEAD); 0 for the first. */
+  /**
+   * Where ffmpeg starts reading, in seconds from the file's start: a few pictures early (see SEEK_LEAD), or where a
+   * container has no index, at the keyframe before those (Timeline.seekLead); 0 for the first.
+   */
   seekSec: number;
 }
 
@@ -156,9 +159,28 @@ export function planSegments(timeline: Timeline, segmentSeconds: number): Segmen
       pictures: sliceRuns(pictures, firstPicture, end - firstPicture),
       fromPts: ptsAt(pictures, firstPicture),
       untilPts: end < total ? ptsAt(pictures, end) : null,
-      seekSec: index === 0 ? 0 : Math.max(0, Math.floor(timeOf(ptsAt(pictures, lead), timeline) * 1e6) / 1e6),
+      seekSec: index === 0 ? 0 : seekSecFor(timeline, ptsAt(pictures, lead)),
     };
   });
+}
+
+/**
+ * Where decoding starts to reach the picture at `pts`. ffmpeg seeks to the
+ * keyframe before a time where the container has an index (MP4, Matroska,
+ * AVI); where it has none (MPEG-TS, PS: Timeline.seekLead), to the keyframe's
+ * decode time, else to the start: a seek that lands after the keyframe would
+ * lose the pictures up to the next one (a 3 s TS with one keyframe, cut in
+ * 1 s segments, lost 50 of its 75 frames). In microseconds, rounded down.
+ */
+export function seekSecFor(timeline: Timeline, pts: number): number {
+  const { keyframes, seekLead } = timeline;
+  let from = pts;
+  if (seekLead !== undefined) {
+    const k = keyframes ? indexAtOrBefore(keyframes, pts) : -1;
+    if (k < 0) return 0;
+    from = ptsAt(keyframes!, k) - seekLead;
+  }
+  return Math.max(0, Math.floor(timeOf(from, timeline) * 1e6) / 1e6);
 }
 
 /**

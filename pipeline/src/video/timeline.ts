@@ -40,6 +40,14 @@ export interface Timeline {
   discarded: Array<[number, number]>;
   /** The timestamps of the pictures a decoder can start from (the container's keyframes); absent: not known. */
   keyframes?: PtsRuns;
+  /**
+   * Present for containers without an index (MPEG-TS and PS): there, ffmpeg's
+   * seek lands on the packet at the time asked for, not on the keyframe before
+   * it, and decoding waits for the next keyframe. A segment's decoding then
+   * seeks to the keyframe before it by its decode time, which comes at most
+   * this many ticks before its presentation time (B-frames: PacketScan.keyframeLead).
+   */
+  seekLead?: number;
 }
 
 /** Compresses sorted, distinct timestamps into runs of equal steps. */
@@ -128,8 +136,27 @@ export interface PacketScan {
   discarded: number[];
   /** Timestamps of the pictures flagged as keyframes (K), ascending. */
   keyframes: number[];
+  /** How far, at most, a keyframe's decode timestamp comes before its presentation timestamp, in ticks (0: never). */
+  keyframeLead: number;
   endPts: number;
+  /**
+   * Where the packets' decode timestamps, in file order, jump back (more than
+   * JUMP_BACK_SEC) or forward (more than JUMP_FORWARD_SEC): recordings joined
+   * end to end, each with a clock of its own (cat'ed MPEG-TS, DVD VOBs, tape
+   * captures). Counted only when the time base is given.
+   */
+  jumps: number;
 }
+
+/**
+ * What ffmpeg's demuxing takes for a jump in an MPEG-TS or PS stream's
+ * timestamps, which it then closes when it is not told to keep them (its
+ * ts_discontinuity_process: a decode timestamp 0.1 s before the last, or one
+ * more than dts_delta_threshold, 10 s, after it). The same limits here, so
+ * that what videoflow calls a jump is what players and ffmpeg make continuous.
+ */
+export const JUMP_BACK_SEC = 0.1;
+export const JUMP_FORWARD_SEC = 10;
 
 /**
  * Reads ffprobe's packet lines `pts,dts,duration,size,flags` (csv, no
@@ -137,21 +164,31 @@ export interface PacketScan {
  * chunk (a held frame), one flagged D is discarded: neither is a picture. A
  * picture flagged K is a keyframe, where decoding can start.
  * Returns null when no packet has a timestamp (a raw stream): its pictures
- * cannot be placed in time.
+ * cannot be placed in time. With `timeBase`, jumps in the decode timestamps
+ * are counted (see PacketScan.jumps).
  */
-export function parsePacketScan(csv: string): PacketScan | null {
+export function parsePacketScan(csv: string, timeBase?: TimeBase): PacketScan | null {
   const times: number[] = [];
   const discarded: number[] = [];
   const keyframes: number[] = [];
   let packets = 0;
   let endPts = -Infinity;
   let timed = 0;
+  let jumps = 0;
+  let lastDts = NaN;
+  let keyframeLead = 0;
+  const ticks = (sec: number) => (timeBase ? (sec * timeBase.den) / timeBase.num : Infinity);
+  const [back, forward] = [ticks(JUMP_BACK_SEC), ticks(JUMP_FORWARD_SEC)];
   for (const line of csv.split("\n")) {
     const fields = line.trim().split(",");
     if (fields.length < 4) continue;
     packets++;
     const pts = Number.parseInt(fields[0], 10);
     const dts = Number.parseInt(fields[1], 10);
+    if (Number.isFinite(dts)) {
+      if (dts < lastDts - back || dts > lastDts + forward) jumps++;
+      lastDts = dts;
+    }
     const t = Number.isFinite(pts) ? pts : dts;
     if (!Number.isFinite(t)) continue;
     timed++;
@@ -163,12 +200,23 @@ export function parsePacketScan(csv: string): PacketScan | null {
     endPts = Math.max(endPts, t + (Number.isFinite(duration) && duration > 0 ? duration : 0));
     if (Number.parseInt(fields[3], 10) > 0) {
       times.push(t);
-      if ((fields[4] ?? "").startsWith("K")) keyframes.push(t);
+      if ((fields[4] ?? "").startsWith("K")) {
+        keyframes.push(t);
+        if (Number.isFinite(pts) && Number.isFinite(dts)) keyframeLead = Math.max(keyframeLead, pts - dts);
+      }
     }
   }
   if (timed === 0) return null;
   const ascending = (xs: number[]) => xs.sort((a, b) => a - b).filter((t, i, all) => i === 0 || t !== all[i - 1]);
-  return { pictures: ascending(times), packets, discarded: ascending(discarded), keyframes: ascending(keyframes), endPts };
+  return {
+    pictures: ascending(times),
+    packets,
+    discarded: ascending(discarded),
+    keyframes: ascending(keyframes),
+    keyframeLead,
+    endPts,
+    jumps,
+  };
 }
 
 /** Groups ascending timestamps into ranges [first, last] with no picture between them. */
