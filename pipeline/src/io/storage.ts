@@ -13,6 +13,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { retryTransient } from "../failure-policy";
+import { SharedFiles } from "../util/shared-files";
 
 export function isGcsUri(uri: string): boolean {
   return uri.startsWith("gs://");
@@ -311,33 +312,44 @@ export async function removeStaleScratch(): Promise<void> {
   }
 }
 
-const staged = new Map<string, Promise<string>>();
+/**
+ * How long a staged copy no step uses is kept. A worker that only decoded
+ * some of a video's segments, or probed it, is not told when the video is
+ * finished: its copy goes when idle this long (another segment of the same
+ * video usually comes within seconds, if at all).
+ */
+const STAGED_IDLE_MS = 2 * 60 * 1000;
+const staged = new SharedFiles(STAGED_IDLE_MS);
+let stagings = 0;
 
 /**
- * A local path ffmpeg can seek in. Local inputs are used in place; gs://
- * objects are streamed to the scratch directory once per attempt and process
- * (segments of one video share the copy) under a hashed name: an object name
- * never becomes a local path.
+ * A local path ffmpeg can seek in, in use until doneWithInput. Local inputs
+ * are used in place; gs:// objects are streamed to the scratch directory
+ * once per attempt and process while in use (segments of one video share
+ * the copy), under a hashed name: an object name never becomes a local path.
  */
 export function stageInput(uri: string, attempt: string): Promise<string> {
   if (!isGcsUri(uri)) return Promise.resolve(uri);
-  const id = `${attempt} ${uri}`;
-  let pending = staged.get(id);
-  if (!pending) {
-    const local = scratchDir("inputs", `${createHash("sha256").update(uri).digest("hex").slice(0, 32)}-${process.pid}-${attempt}`);
-    pending = downloadFile(uri, local).then(() => local);
-    pending.catch(() => staged.delete(id));
-    staged.set(id, pending);
-  }
-  return pending;
+  return staged.use(`${attempt} ${uri}`, async () => {
+    // Each copy its own name: one being removed never takes a new one of the same object with it.
+    const hash = createHash("sha256").update(uri).digest("hex").slice(0, 32);
+    const local = scratchDir("inputs", `${hash}-${process.pid}-${attempt}-${++stagings}`);
+    try {
+      await downloadFile(uri, local);
+    } catch (err) {
+      await fs.rm(local, { force: true });
+      throw err;
+    }
+    return local;
+  });
 }
 
-/** Frees an attempt's staged copy of a gs:// input once its video is assembled. */
+/** A step is done with its staged copy: it goes once no step has used it for a while (see STAGED_IDLE_MS). */
+export function doneWithInput(uri: string, attempt: string): void {
+  if (isGcsUri(uri)) staged.done(`${attempt} ${uri}`);
+}
+
+/** Frees an attempt's staged copy of a gs:// input now: its video is assembled, or has failed. */
 export async function releaseInput(uri: string, attempt: string): Promise<void> {
-  const id = `${attempt} ${uri}`;
-  const pending = staged.get(id);
-  if (!pending) return;
-  staged.delete(id);
-  const local = await pending.catch(() => undefined);
-  if (local) await fs.rm(local, { force: true });
+  await staged.remove(`${attempt} ${uri}`);
 }

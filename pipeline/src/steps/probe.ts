@@ -12,8 +12,8 @@ import type { PipelineOptions } from "../options";
 import { ffmpegCoreCount } from "../video/decode";
 import { CONTINUOUS_COPY, VideoInfo, probeVideo } from "../video/probe";
 import { endsEvenly, keyframeSplitSeconds, picturesIn, planEvery, planSamples, planSegments, spreadIndices } from "../video/segment";
-import { releaseVideo, stageVideo } from "./staging";
-import { missingReason, sizeOf, stageInput } from "../io/storage";
+import { doneWithVideo, releaseVideo, stageVideo } from "./staging";
+import { missingReason, sizeOf } from "../io/storage";
 
 function formatBytes(n: number): string {
   const units = ["bytes", "KiB", "MiB", "GiB", "TiB"];
@@ -40,8 +40,9 @@ export async function probeNow(input: VideoAttempt, options: PipelineOptions): P
         `${input.source} is ${formatBytes(size)}, larger than the ${formatBytes(options.maxInputBytes)} allowed (maxInputBytes)`,
       );
     }
-    const local = await stageInput(input.source, input.attempt);
+    const local = await stageVideo(input, null);
     const video = await readContinuously(input, await probeVideo(local, input.source));
+    doneWithVideo(input, null);
     const { timeline, ...facts } = video;
     log("INFO", `probed ${input.key}: ${video.codec} ${video.width}x${video.height}, ${round(video.fps, 2)} fps, ${video.frames} frames`, {
       event: "probed",
@@ -63,6 +64,7 @@ async function readContinuously(input: VideoAttempt, video: VideoInfo): Promise<
   if (video.timestampJumps === 0) return video;
   const muxer = CONTINUOUS_COPY[video.container];
   const copy = await probeVideo(await stageVideo(input, muxer), input.source);
+  doneWithVideo(input, muxer);
   if (copy.timestampJumps > 0) {
     throw new VideoError(
       "probe",

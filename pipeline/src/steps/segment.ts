@@ -11,7 +11,7 @@ import { setMaxRetrySeconds } from "../failure-policy";
 import { log, reportFrames } from "../log";
 import type { PipelineOptions } from "../options";
 import { pictureOf, sampleWindows } from "../video/segment";
-import { stageVideo } from "./staging";
+import { doneWithVideo, stageVideo } from "./staging";
 import { joinUri, scratchDir, uploadFile } from "../io/storage";
 import { timeOf } from "../video/timeline";
 import { squarePixelSize } from "../video/probe";
@@ -71,8 +71,10 @@ export async function processSegmentNow(task: SegmentTask, options: PipelineOpti
   };
   const started = Date.now();
   const output = segmentUri === null ? null : scratchName(input, `segment-${segment.index}.mp4`);
+  let staged = false;
   try {
     await fs.mkdir(scratchDir("work"), { recursive: true });
+    staged = true;
     const local = await stageVideo(input, video.continuousCopy);
     const preview = new Set(task.preview);
     const infer = task.infer === "all" ? null : new Set(task.infer);
@@ -134,6 +136,8 @@ export async function processSegmentNow(task: SegmentTask, options: PipelineOpti
     done.error = { stage: error.stage, reason, retryable: isRetryable(err) };
     if (output !== null) await fs.rm(output, { force: true });
   }
+  // This worker may get no other step of the video (on other runners the segments are spread): its copy goes when idle.
+  if (staged) doneWithVideo(input, video.continuousCopy);
   done.encodeSec = (Date.now() - started) / 1000;
   log("DEBUG", `segment ${segment.index + 1}/${task.segments} of ${input.key} done`, {
     event: "segment done",

@@ -1,0 +1,63 @@
+/**
+ * Local files that the steps of one process share (a video staged from
+ * Cloud Storage, its continuous copy), each made once and counted while in
+ * use. On a runner with several workers the steps of one video run on
+ * different ones (Dataflow spreads its segments), and only the worker that
+ * assembles the video knows it is finished: every other worker removes its
+ * copy once no step has used it for a while, rather than keep a copy of
+ * every video it ever touched until its disk is full.
+ */
+import { promises as fs } from "node:fs";
+
+interface Entry {
+  file: Promise<string>;
+  users: number;
+  timer?: NodeJS.Timeout;
+}
+
+export class SharedFiles {
+  private readonly entries = new Map<string, Entry>();
+
+  /** `idleMs`: how long a file no step uses is kept, for another step of the same video that may come. */
+  constructor(private readonly idleMs: number) {}
+
+  /** The file for `id`, made by `make` unless it is there already; in use until `done(id)`. A failed make is forgotten. */
+  use(id: string, make: () => Promise<string>): Promise<string> {
+    let entry = this.entries.get(id);
+    if (!entry) {
+      const file = make();
+      entry = { file, users: 0 };
+      this.entries.set(id, entry);
+      file.catch(() => {
+        if (this.entries.get(id)?.file === file) this.entries.delete(id);
+      });
+    }
+    clearTimeout(entry.timer);
+    entry.timer = undefined;
+    entry.users++;
+    return entry.file;
+  }
+
+  /** One use of `id` is over: after the last, the file is removed once idle for `idleMs`, unless used again. */
+  done(id: string): void {
+    const entry = this.entries.get(id);
+    if (!entry || entry.users === 0 || --entry.users > 0) return;
+    entry.timer = setTimeout(() => void this.remove(id), this.idleMs);
+    entry.timer.unref(); // a pending removal never keeps a process alive; the next start removes what a gone one left
+  }
+
+  /** Removes `id`'s file now (its video is finished, or failed). */
+  async remove(id: string): Promise<void> {
+    const entry = this.entries.get(id);
+    if (!entry) return;
+    this.entries.delete(id);
+    clearTimeout(entry.timer);
+    const file = await entry.file.catch(() => undefined);
+    if (file) await fs.rm(file, { force: true });
+  }
+
+  /** How many files are held (in use or idle). */
+  get size(): number {
+    return this.entries.size;
+  }
+}
