@@ -57,6 +57,30 @@ describe("parseProbe (ffprobe's JSON)", () => {
     });
   });
 
+  it("takes MPEG-1 video's average rate where ffprobe doubles its nominal one (VCD), and no other codec's", () => {
+    const stream = (codec: string) =>
+      parseProbe(
+        {
+          streams: [
+            {
+              codec_type: "video",
+              codec_name: codec,
+              width: 352,
+              height: 240,
+              r_frame_rate: "60000/1001",
+              avg_frame_rate: "30000/1001",
+              time_base: "1/90000",
+            },
+          ],
+        },
+        "vcd.mpg",
+      );
+    const vcd = stream("mpeg1video");
+    assert.deepEqual([vcd.fpsFraction, vcd.constantRate], ["30000/1001", true]);
+    const phone = stream("h264");
+    assert.deepEqual([phone.fpsFraction, phone.constantRate], ["60000/1001", false], "a phone's variable rate stays variable");
+  });
+
   it("flags variable frame rate, skips cover art, and declares no length of its own when only the file has one", () => {
     const info = parseProbe(
       {
@@ -256,6 +280,8 @@ describe("describeFrames (headers and packets)", () => {
     assert.ok(Math.abs(describeFrames(mp4("5.933333"), scan, "vfr.mp4").durationSec - 5.933333) < 1e-4);
     // A declared end before the last picture is not believed: the packets say more.
     assert.equal(describeFrames(mp4("5.5"), scan, "vfr.mp4").durationSec, 6);
+    // MPEG-TS and PS declare no end (ffprobe estimates one without the last frame's duration): the packets say.
+    assert.equal(describeFrames({ ...mp4("5.933333"), container: "mpegts" }, scan, "vfr.ts").durationSec, 6);
   });
 
   it("rejects a stream without frames or without timestamps", () => {

@@ -154,9 +154,13 @@ export function parseProbe(json: unknown, source: string): StreamInfo {
   // Turned a quarter, a pixel's width is its height.
   const [sarWidth, sarHeight] = aspectRatio(video.sample_aspect_ratio);
   const sampleAspectRatio = Math.abs(rotation) === 90 ? `${sarHeight}:${sarWidth}` : `${sarWidth}:${sarHeight}`;
-  const nominal = fractionValue(video.r_frame_rate);
   const average = fractionValue(video.avg_frame_rate);
-  const fpsFraction = nominal > 0 ? video.r_frame_rate! : (video.avg_frame_rate ?? "0/1");
+  // ffprobe gives MPEG-1 video in MPEG-PS and TS (VCDs, old .mpg files) twice its frame rate as the nominal rate (it
+  // counts the codec's two ticks a frame), and the average right: 29.97 fps would be called variable at 59.94.
+  const doubled = video.codec_name === "mpeg1video" && average > 0 && fractionValue(video.r_frame_rate) === 2 * average;
+  const rate = doubled ? video.avg_frame_rate : video.r_frame_rate;
+  const nominal = fractionValue(rate);
+  const fpsFraction = nominal > 0 ? rate! : (video.avg_frame_rate ?? "0/1");
   const fps = fractionValue(fpsFraction);
   if (!(fps > 0) || fps > 1000) throw new VideoError("probe", `${source}: the video stream has no usable frame rate (${fpsFraction})`);
   const [num, den] = (video.time_base ?? "0/1").split("/").map(Number);
@@ -245,9 +249,10 @@ export function describeFrames(stream: StreamInfo, scan: PacketScan | null, sour
   const last = pictures[pictures.length - 1];
   // The last picture lasts as long as its packet says (a container that says nothing: the typical step),
   // or until the stream's declared end where that comes first and after it (an MP4 edit list ends it there).
+  // MPEG-TS and PS declare no end: ffprobe's is an estimate, from the last timestamp without its frame's duration.
   const packetEnd = scan.endPts > last ? scan.endPts : last + step;
-  const declaredEnd =
-    stream.streamEndSec === null ? Infinity : Math.round((stream.streamEndSec * stream.timeBase.den) / stream.timeBase.num);
+  const declaresEnd = stream.streamEndSec !== null && !Object.hasOwn(CONTINUOUS_COPY, stream.container);
+  const declaredEnd = declaresEnd ? Math.round((stream.streamEndSec! * stream.timeBase.den) / stream.timeBase.num) : Infinity;
   const end = declaredEnd > last ? Math.min(packetEnd, declaredEnd) : packetEnd;
   const durationSec = secondsOf(end - first, stream.timeBase);
   // On a fixed grid, the gaps between pictures are held frames.
