@@ -147,13 +147,17 @@ export function rangeOf(file: string): "tv" | "pc" {
   return stream.color_range === "pc" || String(stream.pix_fmt).startsWith("yuvj") ? "pc" : "tv";
 }
 
-/** The first frames of a file's video, decoded as 8-bit full-range gray (as bright as a player shows them), back to back. */
-function grayFrames(file: string, maxFrames: number): Buffer {
+/**
+ * The first frames of a file's video, decoded as 8-bit full-range gray (as bright as a player shows them), back to
+ * back; scaled to `size` when given (a picture that changes size part way comes out at one).
+ */
+export function grayFrames(file: string, maxFrames: number, size?: [number, number]): Buffer {
   return ffmpeg([
     "-i",
     file,
     "-map",
     "0:v:0",
+    ...(size ? ["-vf", `scale=${size[0]}:${size[1]}`] : []),
     "-frames:v",
     String(maxFrames),
     "-vsync",

@@ -11,7 +11,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { opencv } from "../src/video/vision";
-import { CliResult, audioFacts, containerDuration, decodedFrameCount, ffmpeg, runCli, tempDir } from "./helpers";
+import { CliResult, audioFacts, containerDuration, decodedFrameCount, ffmpeg, grayFrames, runCli, tempDir } from "./helpers";
 
 interface Case {
   name: string;
@@ -75,24 +75,10 @@ const cases: Case[] = [
 ];
 
 /** Every frame of a file as players decode it (timestamps made continuous), gray, at one size. */
-function framesAsPlayed(file: string, [width, height]: [number, number]): Buffer[] {
-  const raw = ffmpeg([
-    "-i",
-    file,
-    "-map",
-    "0:v:0",
-    "-vf",
-    `scale=${width}:${height}`,
-    "-fps_mode",
-    "passthrough",
-    "-f",
-    "rawvideo",
-    "-pix_fmt",
-    "gray",
-    "-",
-  ]);
-  const n = width * height;
-  return Array.from({ length: raw.length / n }, (_, i) => raw.subarray(i * n, (i + 1) * n));
+function framesAsPlayed(file: string, size: [number, number]): Buffer[] {
+  const raw = grayFrames(file, 100000, size);
+  const n = size[0] * size[1];
+  return Array.from({ length: raw.length / n }, (_, k) => raw.subarray(k * n, (k + 1) * n));
 }
 
 function meanDistance(a: Buffer, b: Buffer): number {
