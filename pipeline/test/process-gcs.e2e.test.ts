@@ -3,11 +3,12 @@
  * gs:// prefix, against the Cloud Storage emulator (fake-gcs-server).
  */
 import assert from "node:assert/strict";
+import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { StorageEmulator, startStorageEmulator } from "../dev/storage-emulator";
 import { storageClient } from "../src/io/storage";
-import { CliResult, makeClip, runCliAsync, tempDir, videoFacts } from "./helpers";
+import { CliResult, ffmpeg, makeClip, runCliAsync, tempDir, videoFacts } from "./helpers";
 
 describe("videoflow process with Cloud Storage inputs and outputs", () => {
   const dir = tempDir();
@@ -17,6 +18,7 @@ describe("videoflow process with Cloud Storage inputs and outputs", () => {
   let local: string;
   let firstGeneration: string;
   let secondGeneration: string;
+  const scratch = tempDir();
 
   before(async () => {
     // Arrange: one object with a space in its name, one local file, one object that does not exist, and the first
@@ -32,6 +34,33 @@ describe("videoflow process with Cloud Storage inputs and outputs", () => {
     const upload = () => storage.bucket("in-bucket").upload(local, { destination: "old/twice.mp4", resumable: false });
     firstGeneration = String((await upload())[0].metadata.generation);
     secondGeneration = String((await upload())[0].metadata.generation);
+    // Two MPEG-TS recordings put one after the other, each clock from the start: read through a continuous copy.
+    const recordings = [0, 1].map((i) => {
+      const part = path.join(dir, `part-${i}.ts`);
+      ffmpeg([
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=160x120:rate=25",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine",
+        "-t",
+        "2",
+        "-c:v",
+        "libx264",
+        "-c:a",
+        "aac",
+        "-f",
+        "mpegts",
+        "-y",
+        part,
+      ]);
+      return readFileSync(part);
+    });
+    writeFileSync(path.join(dir, "joined.ts"), Buffer.concat(recordings));
+    await storage.bucket("in-bucket").upload(path.join(dir, "joined.ts"), { destination: "tv/joined.ts", resumable: false });
     // Act
     run = await runCliAsync(
       [
@@ -40,12 +69,18 @@ describe("videoflow process with Cloud Storage inputs and outputs", () => {
         local,
         "gs://in-bucket/missing.mp4",
         `gs://in-bucket/old/twice.mp4#${firstGeneration}`,
+        "gs://in-bucket/tv/joined.ts",
         "--output",
         "gs://out-bucket/run",
         "--segmentSeconds",
         "2",
       ],
-      { STORAGE_EMULATOR_HOST: emulator.url, GOOGLE_CLOUD_PROJECT: "videoflow-test", METADATA_SERVER_DETECTION: "none" },
+      {
+        STORAGE_EMULATOR_HOST: emulator.url,
+        GOOGLE_CLOUD_PROJECT: "videoflow-test",
+        METADATA_SERVER_DETECTION: "none",
+        VIDEOFLOW_SCRATCH: scratch,
+      },
     );
   });
 
@@ -103,5 +138,15 @@ describe("videoflow process with Cloud Storage inputs and outputs", () => {
       `gs://in-bucket/old/twice.mp4#${firstGeneration} does not exist: gs://in-bucket/old/twice.mp4 was uploaded again ` +
         `(generation ${secondGeneration}) before this upload was processed; the new upload's own notification has it processed`,
     );
+  });
+
+  it("reads an object of recordings joined end to end through a continuous copy of it", async () => {
+    const [manifest] = await storage.bucket("out-bucket").file("run/tv/joined.ts/manifest.json").download();
+    const { video } = JSON.parse(manifest.toString());
+    assert.deepEqual([video.frames, video.durationSec, video.timestampJumps], [100, 4, 1]);
+  });
+
+  it("leaves no staged copy or continuous copy in its scratch directory", () => {
+    for (const folder of ["inputs", "work"]) assert.deepEqual(readdirSync(path.join(scratch, folder)), [], folder);
   });
 });
