@@ -156,6 +156,7 @@ describe("recordings joined end to end, one keyframe, a picture that changes siz
         const sound = audioFacts(grayVideo)!;
         assert.ok(Math.abs(sound.durationSec - seconds) < 0.1, `${how}: the sound lasts ${sound.durationSec} s`);
         assert.equal(manifest.video.timestampJumps, c.timestampJumps, how);
+        assert.equal(manifest.video.fps, 25, `${how}: the rate the recordings were made at`);
         assert.deepEqual([manifest.video.width, manifest.video.height], c.shown, how);
         // The preview's thumbnails are all of one size, the first part's.
         const preview = opencv().imread(path.join(folder, "preview.jpg"));

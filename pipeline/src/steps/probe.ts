@@ -80,7 +80,10 @@ async function readContinuously(input: VideoAttempt, video: VideoInfo): Promise<
       jumps: video.timestampJumps,
     },
   );
-  return { ...copy, timestampJumps: video.timestampJumps, continuousCopy: muxer };
+  // The nominal rate the file's headers give: where ffmpeg closes a jump by the sound (DVD), a frame at the join
+  // comes up to a frame early, and the copy's nominal rate is the grid that fits that too (125 fps for 25).
+  const { fps, fpsFraction } = video;
+  return { ...copy, fps, fpsFraction, timestampJumps: video.timestampJumps, continuousCopy: muxer };
 }
 
 /**
