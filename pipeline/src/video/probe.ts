@@ -87,6 +87,15 @@ export interface VideoInfo extends Omit<StreamInfo, "timeBase" | "originSec" | "
  */
 export const CONTINUOUS_COPY: Readonly<Record<string, string>> = { mpegts: "mpegts", mpeg: "vob" };
 
+/**
+ * MPEG-TS or PS: a stream format, not a file format. No index (a seek lands
+ * past the keyframe: Timeline.seekLead), no declared end (ffprobe estimates
+ * one), and timestamps that may jump (timestampJumps).
+ */
+function isMpegStream(stream: Pick<StreamInfo, "container">): boolean {
+  return Object.hasOwn(CONTINUOUS_COPY, stream.container);
+}
+
 const fraction = z.string().regex(/^\d+\/\d+$/);
 const numeric = z.union([z.number(), z.string().regex(/^-?[\d.]+(e[+-]?\d+)?$/i)]).transform(Number);
 
@@ -251,7 +260,7 @@ export function describeFrames(stream: StreamInfo, scan: PacketScan | null, sour
   // or until the stream's declared end where that comes first and after it (an MP4 edit list ends it there).
   // MPEG-TS and PS declare no end: ffprobe's is an estimate, from the last timestamp without its frame's duration.
   const packetEnd = scan.endPts > last ? scan.endPts : last + step;
-  const declaresEnd = stream.streamEndSec !== null && !Object.hasOwn(CONTINUOUS_COPY, stream.container);
+  const declaresEnd = stream.streamEndSec !== null && !isMpegStream(stream);
   const declaredEnd = declaresEnd ? Math.round((stream.streamEndSec! * stream.timeBase.den) / stream.timeBase.num) : Infinity;
   const end = declaredEnd > last ? Math.min(packetEnd, declaredEnd) : packetEnd;
   const durationSec = secondsOf(end - first, stream.timeBase);
@@ -283,7 +292,7 @@ export function describeFrames(stream: StreamInfo, scan: PacketScan | null, sour
       endPts: end,
       discarded: rangesBetween(scan.discarded, pictures),
       keyframes: toRuns(scan.keyframes),
-      ...(Object.hasOwn(CONTINUOUS_COPY, stream.container) ? { seekLead: scan.keyframeLead } : {}),
+      ...(isMpegStream(stream) ? { seekLead: scan.keyframeLead } : {}),
     },
   };
 }
@@ -315,7 +324,7 @@ export async function probeVideo(localPath: string, source: string): Promise<Vid
   }
   const stream = parseProbe(json, source);
   // Jumps are looked for only where ffmpeg closes them: elsewhere (ASF, Matroska) timestamps in file order may go back a little.
-  const jumpsIn = Object.hasOwn(CONTINUOUS_COPY, stream.container) ? stream.timeBase : undefined;
+  const jumpsIn = isMpegStream(stream) ? stream.timeBase : undefined;
   return describeFrames(stream, parsePacketScan(packetsOfStream(await scan, stream.streamIndex), jumpsIn), source);
 }
 
