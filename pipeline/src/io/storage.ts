@@ -313,14 +313,11 @@ export async function removeStaleScratch(): Promise<void> {
 }
 
 /**
- * How long a staged copy no step uses is kept. A worker that only decoded
- * some of a video's segments, or probed it, is not told when the video is
- * finished: its copy goes when idle this long (another segment of the same
- * video usually comes within seconds, if at all).
+ * Staged copies. A worker that only decoded some of a video's segments, or
+ * probed it, is not told when the video is finished: its copy goes once idle
+ * (SharedFiles).
  */
-const STAGED_IDLE_MS = 2 * 60 * 1000;
-const staged = new SharedFiles(STAGED_IDLE_MS);
-let stagings = 0;
+const staged = new SharedFiles();
 
 /**
  * A local path ffmpeg can seek in, in use until doneWithInput. Local inputs
@@ -330,21 +327,11 @@ let stagings = 0;
  */
 export function stageInput(uri: string, attempt: string): Promise<string> {
   if (!isGcsUri(uri)) return Promise.resolve(uri);
-  return staged.use(`${attempt} ${uri}`, async () => {
-    // Each copy its own name: one being removed never takes a new one of the same object with it.
-    const hash = createHash("sha256").update(uri).digest("hex").slice(0, 32);
-    const local = scratchDir("inputs", `${hash}-${process.pid}-${attempt}-${++stagings}`);
-    try {
-      await downloadFile(uri, local);
-    } catch (err) {
-      await fs.rm(local, { force: true });
-      throw err;
-    }
-    return local;
-  });
+  const hash = createHash("sha256").update(uri).digest("hex").slice(0, 32);
+  return staged.use(`${attempt} ${uri}`, scratchDir("inputs", `${hash}-${process.pid}-${attempt}`), (local) => downloadFile(uri, local));
 }
 
-/** A step is done with its staged copy: it goes once no step has used it for a while (see STAGED_IDLE_MS). */
+/** A step is done with its staged copy: it goes once no step has used it for a while (SharedFiles). */
 export function doneWithInput(uri: string, attempt: string): void {
   if (isGcsUri(uri)) staged.done(`${attempt} ${uri}`);
 }

@@ -13,25 +13,17 @@ import { doneWithInput, releaseInput, scratchDir, stageInput } from "../io/stora
 import { SharedFiles } from "../util/shared-files";
 import { writeContinuousCopy } from "../video/continuous";
 
-/** Kept as long as the staged input they are made from (io/storage.ts, STAGED_IDLE_MS). */
-const copies = new SharedFiles(2 * 60 * 1000);
-let copied = 0;
+/** Kept as long as the staged input they are made from (both SharedFiles). */
+const copies = new SharedFiles();
 const idOf = (input: VideoAttempt) => `${input.attempt} ${input.source}`;
 
 /** The file to read, in use until doneWithVideo: the staged input, or its continuous copy written by `continuousCopy` (a muxer; null: none). */
 export async function stageVideo(input: VideoAttempt, continuousCopy: string | null): Promise<string> {
   const local = await stageInput(input.source, input.attempt);
   if (continuousCopy === null) return local;
-  return copies.use(idOf(input), async () => {
-    const file = scratchName(input, `continuous-${++copied}.${continuousCopy}`);
+  return copies.use(idOf(input), scratchName(input, `continuous.${continuousCopy}`), async (file) => {
     await fs.mkdir(scratchDir("work"), { recursive: true });
-    try {
-      await writeContinuousCopy(local, file, continuousCopy, input.source);
-    } catch (err) {
-      await fs.rm(file, { force: true });
-      throw err;
-    }
-    return file;
+    await writeContinuousCopy(local, file, continuousCopy, input.source);
   });
 }
 

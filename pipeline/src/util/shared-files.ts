@@ -9,6 +9,12 @@
  */
 import { promises as fs } from "node:fs";
 
+/**
+ * How long a file no step uses is kept: another segment of the same video
+ * usually comes to a worker within seconds, if at all.
+ */
+const IDLE_MS = 2 * 60 * 1000;
+
 interface Entry {
   file: Promise<string>;
   users: number;
@@ -17,15 +23,20 @@ interface Entry {
 
 export class SharedFiles {
   private readonly entries = new Map<string, Entry>();
+  private made = 0;
 
   /** `idleMs`: how long a file no step uses is kept, for another step of the same video that may come. */
-  constructor(private readonly idleMs: number) {}
+  constructor(private readonly idleMs = IDLE_MS) {}
 
-  /** The file for `id`, made by `make` unless it is there already; in use until `done(id)`. A failed make is forgotten. */
-  use(id: string, make: () => Promise<string>): Promise<string> {
+  /**
+   * The file for `id`, in use until `done(id)`: unless it is there already, `write` makes it at `base` plus a number
+   * of its own (so that a file being removed never takes a new one for the same id with it). A file that could not
+   * be written is removed and forgotten: the next use tries again.
+   */
+  use(id: string, base: string, write: (file: string) => Promise<void>): Promise<string> {
     let entry = this.entries.get(id);
     if (!entry) {
-      const file = make();
+      const file = writeOrRemove(`${base}-${++this.made}`, write);
       entry = { file, users: 0 };
       this.entries.set(id, entry);
       file.catch(() => {
@@ -59,5 +70,15 @@ export class SharedFiles {
   /** How many files are held (in use or idle). */
   get size(): number {
     return this.entries.size;
+  }
+}
+
+async function writeOrRemove(file: string, write: (file: string) => Promise<void>): Promise<string> {
+  try {
+    await write(file);
+    return file;
+  } catch (err) {
+    await fs.rm(file, { force: true });
+    throw err;
   }
 }
