@@ -71,11 +71,10 @@ export async function processSegmentNow(task: SegmentTask, options: PipelineOpti
   };
   const started = Date.now();
   const output = segmentUri === null ? null : scratchName(input, `segment-${segment.index}.mp4`);
-  let staged = false;
   try {
-    await fs.mkdir(scratchDir("work"), { recursive: true });
-    staged = true;
+    // First: whether it succeeds or fails, this use of the video's file is counted, and doneWithVideo below ends it.
     const local = await stageVideo(input, video.continuousCopy);
+    await fs.mkdir(scratchDir("work"), { recursive: true });
     const preview = new Set(task.preview);
     const infer = task.infer === "all" ? null : new Set(task.infer);
     const inferring = task.infer === "all" || task.infer.length > 0;
@@ -137,7 +136,7 @@ export async function processSegmentNow(task: SegmentTask, options: PipelineOpti
     if (output !== null) await fs.rm(output, { force: true });
   }
   // This worker may get no other step of the video (on other runners the segments are spread): its copy goes when idle.
-  if (staged) doneWithVideo(input, video.continuousCopy);
+  doneWithVideo(input, video.continuousCopy);
   done.encodeSec = (Date.now() - started) / 1000;
   log("DEBUG", `segment ${segment.index + 1}/${task.segments} of ${input.key} done`, {
     event: "segment done",
