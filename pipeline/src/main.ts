@@ -8,6 +8,7 @@
  *   videoflow cost [options]
  */
 // Only light modules at the top: the first input's probe starts before the commands (and zod) load.
+import "./util/compile-cache";
 import { UsageError } from "./options/spec";
 import { log } from "./log";
 import { startEarlyProbes } from "./commands/early-probes";

@@ -17,6 +17,7 @@
  * the provision call Flink's PROCESS environment needs (it passes only --id
  * and --provision_endpoint) and no install.
  */
+import "../util/compile-cache";
 // The SDK's index first: requiring its modules directly before it fails on a circular import (pvalue.js).
 import "apache-beam";
 import { ChannelCredentials } from "@grpc/grpc-js";
