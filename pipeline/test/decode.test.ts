@@ -161,6 +161,9 @@ describe("segmentArgs", () => {
     assert.match(args({ interlaced: true }), /showinfo,yadif=mode=send_frame:parity=auto:deint=interlaced,scale=1440:1080\[samples\]/);
     assert.match(args({ sampleSize: { width: 1920, height: 1080 } }), /showinfo,scale=1920:1080,setsar=1\[samples\]/);
     assert.match(args({ sampleSize: { width: 1440, height: 1080 } }), /showinfo,scale=1440:1080\[samples\]/, "square pixels: no setsar");
+    // Thumbnails (smaller both ways) are scaled by area, as OpenCV's INTER_AREA would; a stretch keeps ffmpeg's default.
+    assert.match(args({ sampleSize: { width: 320, height: 240 } }), /showinfo,scale=320:240:flags=area,setsar=1\[samples\]/);
+    assert.match(args({ sampleSize: { width: 1280, height: 1080 } }), /showinfo,scale=1280:1080,setsar=1\[samples\]/);
   });
 
   it("passes every frame without a select when every frame is wanted", () => {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { bindingLoadFailure, drawContactSheet, formatTimestamp, makeThumbnail, opencv } from "../src/video/vision";
+import { bindingLoadFailure, drawContactSheet, formatTimestamp, makeThumbnail, opencv, thumbnailSize } from "../src/video/vision";
 
 function gradient(width: number, height: number): Buffer {
   const frame = Buffer.alloc(width * height);
@@ -25,6 +25,16 @@ describe("vision (OpenCV)", () => {
   it("never scales a small frame up", () => {
     const thumb = makeThumbnail(gradient(161, 91), 161, 91, 0, 0);
     assert.deepEqual([thumb.width, thumb.height], [161, 91]);
+  });
+
+  it("sizes thumbnails to at most 320 wide, keeping the shape, so ffmpeg can hand samples over at that size", () => {
+    assert.deepEqual(thumbnailSize({ width: 768, height: 576 }), { width: 320, height: 240 });
+    assert.deepEqual(thumbnailSize({ width: 1919, height: 1081 }), { width: 320, height: 180 });
+    assert.deepEqual(thumbnailSize({ width: 5000, height: 3 }), { width: 320, height: 1 }, "never 0 high");
+    assert.deepEqual(thumbnailSize({ width: 200, height: 100 }), { width: 200, height: 100 });
+    // A frame already at its thumbnail's size is encoded as it is.
+    const thumb = makeThumbnail(gradient(320, 240), 320, 240, 7, 0.7);
+    assert.deepEqual([thumb.width, thumb.height], [320, 240]);
   });
 
   it("draws a contact sheet in frame order with a label under each frame", () => {

@@ -15,7 +15,7 @@ import { doneWithVideo, stageVideo } from "./staging";
 import { joinUri, scratchDir, uploadFile } from "../io/storage";
 import { timeOf } from "../video/timeline";
 import { squarePixelSize } from "../video/probe";
-import { makeThumbnail, opencv, prepareForInference } from "../video/vision";
+import { makeThumbnail, opencv, prepareForInference, thumbnailSize } from "../video/vision";
 import { parseEndpoint, toInstance } from "../inference/inference";
 import { clientFor } from "../inference/prediction-client";
 import { FramePredictor } from "../inference/predict-frames";
@@ -82,6 +82,9 @@ export async function processSegmentNow(task: SegmentTask, options: PipelineOpti
       ? new FramePredictor(clientFor(parseEndpoint(options.predictionEndpoint!), options), options.maxBatchSize)
       : null;
     const chosen = [...new Set([...task.preview, ...(infer ?? [])])].sort((a, b) => a - b);
+    // Samples that only make thumbnails come from ffmpeg at the thumbnail's size: its scale (on frames it already
+    // has) costs less than Node receiving whole pictures and scaling them with OpenCV beside the decoders.
+    const sampleSize = inferring ? shown : thumbnailSize(shown);
     const seen = new Set<number>();
     done.decoded = await decodeSegment(
       {
@@ -95,7 +98,7 @@ export async function processSegmentNow(task: SegmentTask, options: PipelineOpti
         samples: task.infer === "all" ? "all" : sampleWindows(segment, chosen, video.endPts),
         width,
         height,
-        sampleSize: shown,
+        sampleSize,
         output,
         bFrames: task.bFrames,
         interlaced: video.interlaced,
@@ -115,7 +118,7 @@ export async function processSegmentNow(task: SegmentTask, options: PipelineOpti
           if (picture < 0 || seen.has(picture)) return;
           seen.add(picture);
           const timeSec = timeOf(pts, video);
-          if (preview.has(picture)) done.thumbnails.push(makeThumbnail(gray, shown.width, shown.height, picture, timeSec));
+          if (preview.has(picture)) done.thumbnails.push(makeThumbnail(gray, sampleSize.width, sampleSize.height, picture, timeSec));
           if (predictor && (infer === null || infer.has(picture))) {
             const image = prepareForInference(gray, shown.width, shown.height, options.inferenceSize, options.instanceFormat !== "pixels");
             await predictor.add(picture, timeSec, toInstance(options.instanceFormat, image));

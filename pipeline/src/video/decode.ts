@@ -32,7 +32,7 @@ export interface SegmentJob {
   samples: Array<[number, number]> | "all";
   width: number;
   height: number;
-  /** The size the samples are handed to Node at, when not width x height: the picture in square pixels (squarePixelSize). */
+  /** The size the samples are handed to Node at, when not width x height: the picture in square pixels (squarePixelSize), or a thumbnail's. */
   sampleSize?: { width: number; height: number };
   /** Local path of the gray H.264 segment to write; null decodes (and counts) the frames without encoding them. */
   output: string | null;
@@ -139,9 +139,12 @@ export function segmentArgs(job: SegmentJob): string[] {
   // later frames scaled to it, as ffmpeg scales them for gray.mp4's encoder (otherwise every sample after the change
   // is cut wrong, and Node waits for a timestamp that never comes). The same scale stretches anamorphic video (pixels
   // not square) to the shape players show, once gray (an odd width is fine). A frame of the size asked for passes as it is.
+  // Samples made smaller (thumbnails) are scaled by area, as OpenCV's INTER_AREA does: the nearest to averaging the
+  // pixels each output pixel covers.
   const size = job.sampleSize ?? job;
-  const anamorphic = size.width !== job.width || size.height !== job.height;
-  const sized = [`scale=${size.width}:${size.height}`, ...(anamorphic ? ["setsar=1"] : [])];
+  const resized = size.width !== job.width || size.height !== job.height;
+  const smaller = size.width < job.width && size.height < job.height;
+  const sized = [`scale=${size.width}:${size.height}${smaller ? ":flags=area" : ""}`, ...(resized ? ["setsar=1"] : [])];
   const samples = `[smp]${select}${[...timedGray, ...sized].join(",")}[samples]`;
   let graph: string;
   if (!sampled) graph = `${frames},${gray.extractLuma ? "extractplanes=y" : "format=gray"},${retime}[enc]`;

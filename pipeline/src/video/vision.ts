@@ -67,14 +67,32 @@ export interface Thumbnail {
   jpegBase64: string;
 }
 
-/** Scales a gray frame to fit `maxWidth` (never up) and JPEG-encodes it. */
-export function makeThumbnail(gray: Buffer, width: number, height: number, frame: number, timeSec: number, maxWidth = 320): Thumbnail {
+/** The widest a preview thumbnail is. */
+export const THUMBNAIL_WIDTH = 320;
+
+/** A thumbnail's size: the picture scaled to fit `maxWidth`, never up. */
+export function thumbnailSize(size: { width: number; height: number }, maxWidth = THUMBNAIL_WIDTH): { width: number; height: number } {
+  const scale = Math.min(1, maxWidth / size.width);
+  return { width: Math.max(1, Math.round(size.width * scale)), height: Math.max(1, Math.round(size.height * scale)) };
+}
+
+/**
+ * Scales a gray frame to its thumbnailSize and JPEG-encodes it. A frame that
+ * already has that size (ffmpeg scales samples that only feed the preview)
+ * is only encoded.
+ */
+export function makeThumbnail(
+  gray: Buffer,
+  width: number,
+  height: number,
+  frame: number,
+  timeSec: number,
+  maxWidth = THUMBNAIL_WIDTH,
+): Thumbnail {
   const cv = opencv();
   const mat = new cv.Mat(gray, height, width, cv.CV_8UC1);
-  const scale = Math.min(1, maxWidth / width);
-  const w = Math.max(1, Math.round(width * scale));
-  const h = Math.max(1, Math.round(height * scale));
-  const small = scale < 1 ? mat.resize(h, w, 0, 0, cv.INTER_AREA) : mat;
+  const { width: w, height: h } = thumbnailSize({ width, height }, maxWidth);
+  const small = w !== width || h !== height ? mat.resize(h, w, 0, 0, cv.INTER_AREA) : mat;
   try {
     const jpeg = cv.imencode(".jpg", small, [cv.IMWRITE_JPEG_QUALITY, 85]);
     return { frame, timeSec, width: w, height: h, jpegBase64: jpeg.toString("base64") };
