@@ -28,6 +28,11 @@ interface Format {
   fieldOrder?: string;
   /** The pixels' shape (anamorphic video), kept in gray.mp4; the preview is stretched to it. */
   sampleAspectRatio?: string;
+  /**
+   * The file whose first video and sound streams are what players play of the clip, when that is not the clip's own
+   * first video stream (the test's ffmpeg reads the first): the clip's `make` wrote it beside the clip.
+   */
+  played?: (file: string) => string;
 }
 
 const pattern = (size: string, seconds: number) => [
@@ -148,6 +153,22 @@ const formats: Format[] = [
     shown: [320, 240],
     rotation: 180,
     sound: "aac",
+  },
+  {
+    name: "download.mkv",
+    what: "a download with its cover picture as a Matroska track before the video (not default): H.264 and AAC",
+    make: (file) => {
+      // One keyframe (x264's default interval is 250 frames): every 1-second segment after the first depends on a seek.
+      const video = `${file}.video.mp4`;
+      const cover = `${file}.cover.jpg`;
+      ffmpeg([...pattern("320x240", 3), ...x264, "-c:a", "aac", "-y", video]);
+      ffmpeg(["-f", "lavfi", "-i", "testsrc=size=160x120", "-frames:v", "1", "-y", cover]);
+      ffmpeg(["-i", cover, "-i", video, "-map", "0", "-map", "1", "-c", "copy", "-disposition:v:0", "0", "-y", file]);
+    },
+    shown: [320, 240],
+    rotation: 0,
+    sound: "aac",
+    played: (file) => `${file}.video.mp4`,
   },
   {
     name: "editing.mkv",
@@ -309,7 +330,7 @@ describe("the formats people upload: every frame, upright, with its sound", () =
 
   for (const f of formats) {
     it(`${f.name} (${f.what})`, () => {
-      const source = sources.get(f.name)!;
+      const source = f.played ? f.played(sources.get(f.name)!) : sources.get(f.name)!;
       const folder = path.join(out, f.name);
       const grayVideo = path.join(folder, "gray.mp4");
       const manifest = JSON.parse(readFileSync(path.join(folder, "manifest.json"), "utf8"));

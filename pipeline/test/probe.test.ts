@@ -42,6 +42,7 @@ describe("parseProbe (ffprobe's JSON)", () => {
       sampleAspectRatio: "1:1",
       rotation: 0,
       streamIndex: 1,
+      seeksByAnotherStream: false,
       fpsFraction: "30000/1001",
       fps: 30000 / 1001,
       timeBase: { num: 1, den: 30000 },
@@ -106,6 +107,29 @@ describe("parseProbe (ffprobe's JSON)", () => {
     assert.equal(info.streamIndex, 1);
     assert.equal(info.constantRate, false);
     assert.equal(info.declaredSec, null, "the file's 12.5 s may be its sound's");
+  });
+
+  it("takes the video stream players show: the default track, then one with frames over a lone picture", () => {
+    const stream = (index: number, over: object) => ({
+      index,
+      codec_type: "video",
+      codec_name: "h264",
+      width: 640,
+      height: 360,
+      r_frame_rate: "25/1",
+      avg_frame_rate: "25/1",
+      time_base: "1/12800",
+      ...over,
+    });
+    const still = { codec_name: "mjpeg", width: 300, height: 300, nb_frames: "1" };
+    const chosen = (streams: object[]) => parseProbe({ streams, format: {} }, "x.mkv").streamIndex;
+    assert.equal(chosen([stream(0, { ...still, disposition: { default: 0 } }), stream(1, { disposition: { default: 1 } })]), 1);
+    assert.equal(
+      chosen([stream(0, { ...still, disposition: { default: 1 } }), stream(1, { nb_frames: "250", disposition: { default: 1 } })]),
+      1,
+    );
+    assert.equal(chosen([stream(0, { disposition: { default: 1 } }), stream(1, { disposition: { default: 0 } })]), 0);
+    assert.equal(chosen([stream(0, {}), stream(1, {})]), 0, "nothing to tell them apart: the first");
   });
 
   it("takes a fixed-rate container's listed frames as its declared length (AVI)", () => {
@@ -320,6 +344,22 @@ describe("probeVideo (real ffprobe)", () => {
     assert.equal(info.streamIndex, 1);
     assert.equal(info.frames, 50);
     assert.equal(info.width, 160);
+  });
+
+  it("passes over cover art stored as a Matroska track before the video", async () => {
+    // Arrange: a picture as the first video track (Matroska keeps no attached_pic flag for a track), not default.
+    const video = makeClip(path.join(dir, "covered-src.mp4"), { width: 160, height: 120, rate: "25", seconds: 2, audio: true });
+    const cover = path.join(dir, "cover.jpg");
+    ffmpeg(["-f", "lavfi", "-i", "testsrc=size=300x300", "-frames:v", "1", "-y", cover]);
+    const file = path.join(dir, "cover-first.mkv");
+    ffmpeg(["-i", cover, "-i", video, "-map", "0", "-map", "1", "-c", "copy", "-disposition:v:0", "0", "-y", file]);
+    // Act
+    const info = await probeVideo(file, file);
+    // Assert
+    assert.equal(info.streamIndex, 1);
+    assert.equal(info.codec, "h264");
+    assert.equal(info.frames, 50);
+    assert.equal(info.timeline.seeksByAnotherStream, true, "ffmpeg's seek goes by the picture's track");
   });
 
   it("counts the frames of WebM, which does not record them", async () => {

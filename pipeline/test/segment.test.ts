@@ -138,6 +138,15 @@ describe("cuts after keyframes", () => {
     assert.ok(plan.length > 1 && plan.every((s) => s.seekSec === 0), "every segment decodes from the only keyframe");
   });
 
+  it("decodes every segment from the start where ffmpeg's seek goes by another video stream", () => {
+    const plan = planSegments({ ...withKeyframes, seeksByAnotherStream: true }, 10);
+    assert.ok(plan.length > 1 && plan.every((s) => s.seekSec === 0));
+    assert.ok(
+      planSegments(withKeyframes, 10).some((s) => s.seekSec > 0),
+      "the same video's own seek would not",
+    );
+  });
+
   it("cuts all-intra video (every picture a keyframe) where it would anyway", () => {
     const intra: Timeline = { ...timeline(pts, 90000, 3000), keyframes: toRuns(pts) };
     assert.deepEqual(

@@ -30,8 +30,13 @@ export interface StreamInfo {
    * so every frame videoflow handles, and gray.mp4, is upright.
    */
   rotation: number;
-  /** The video stream's index in the file (ffmpeg's `0:<index>`): the first video stream that is not cover art. */
+  /** The video stream's index in the file (ffmpeg's `0:<index>`): the one players show (shownVideoStream). */
   streamIndex: number;
+  /**
+   * ffmpeg's -ss seeks by another video stream than this one: the file's first (see shownVideoStream's caller), whose
+   * keyframes are not this one's. Its segments then decode from the start (Timeline.seeksByAnotherStream).
+   */
+  seeksByAnotherStream: boolean;
   /** The nominal frame rate as ffprobe's exact fraction, e.g. "30000/1001". */
   fpsFraction: string;
   fps: number;
@@ -56,7 +61,10 @@ export interface StreamInfo {
 }
 
 /** What a video is and where its frames are. */
-export interface VideoInfo extends Omit<StreamInfo, "timeBase" | "originSec" | "recordedFrames" | "declaredSec" | "streamEndSec"> {
+export interface VideoInfo extends Omit<
+  StreamInfo,
+  "timeBase" | "originSec" | "recordedFrames" | "declaredSec" | "streamEndSec" | "seeksByAnotherStream"
+> {
   /** Pictures the container holds (see timeline.ts): the frames videoflow decodes. */
   frames: number;
   /** Frames the container lists to be shown: the pictures and, in AVI, its empty chunks (not an edit list's discarded ones). */
@@ -119,7 +127,7 @@ const ffprobeOutput = z.object({
         duration: numeric.optional(),
         start_time: numeric.optional(),
         time_base: fraction.optional(),
-        disposition: z.object({ attached_pic: z.number().optional() }).partial().optional(),
+        disposition: z.object({ attached_pic: z.number().optional(), default: z.number().optional() }).partial().optional(),
         side_data_list: z.array(z.object({ rotation: z.number().optional() }).passthrough()).optional(),
       }),
     )
@@ -139,6 +147,22 @@ export function fractionValue(f: string | undefined): number {
   return parts[1] > 0 ? parts[0] / parts[1] : 0;
 }
 
+type ProbedStream = z.infer<typeof ffprobeOutput>["streams"][number];
+
+/**
+ * The video stream players show, ranked as ffmpeg's av_find_best_stream
+ * (ffplay's choice) ranks them: never a cover picture (attached_pic); the
+ * track marked default first (a file may hold a still or another angle
+ * before it, Matroska cover art written as a track loses its
+ * attached_pic flag); then one with frames to play over a lone picture, where
+ * the container counts them; then the first.
+ */
+function shownVideoStream(streams: ProbedStream[]): ProbedStream | undefined {
+  const rank = (s: ProbedStream) => (s.disposition?.default ? 10 : 0) + Math.min(5, s.nb_frames ?? 5);
+  const videos = streams.filter((s) => s.codec_type === "video" && !s.disposition?.attached_pic);
+  return videos.reduce<ProbedStream | undefined>((best, s) => (best === undefined || rank(s) > rank(best) ? s : best), undefined);
+}
+
 /**
  * Turns ffprobe's stream and format JSON into StreamInfo, or throws a
  * VideoError saying what is missing.
@@ -147,7 +171,10 @@ export function parseProbe(json: unknown, source: string): StreamInfo {
   const parsed = ffprobeOutput.safeParse(json);
   if (!parsed.success) throw new VideoError("probe", `${source}: ffprobe output was not understood`);
   const { streams, format } = parsed.data;
-  const video = streams.find((s) => s.codec_type === "video" && !s.disposition?.attached_pic);
+  const video = shownVideoStream(streams);
+  // ffmpeg seeks an input before it knows which streams it will use, by the stream av_find_default_stream_index
+  // ranks first then: the first video stream with a picture that is not cover art.
+  const seekStream = streams.find((s) => s.codec_type === "video" && !s.disposition?.attached_pic && s.width && s.height);
   if (!video) {
     const kinds = streams.map((s) => s.codec_type ?? "unknown");
     throw new VideoError(
@@ -191,6 +218,7 @@ export function parseProbe(json: unknown, source: string): StreamInfo {
     sampleAspectRatio,
     rotation,
     streamIndex: video.index ?? 0,
+    seeksByAnotherStream: seekStream !== undefined && seekStream !== video,
     fpsFraction,
     fps,
     timeBase: { num, den },
@@ -276,7 +304,7 @@ export function describeFrames(stream: StreamInfo, scan: PacketScan | null, sour
         `(${pictures.length} of ${declaredFrames} frames)`,
     );
   }
-  const { timeBase, originSec, recordedFrames, declaredSec: _declared, streamEndSec: _streamEnd, ...facts } = stream;
+  const { timeBase, originSec, recordedFrames, declaredSec: _declared, streamEndSec: _streamEnd, seeksByAnotherStream, ...facts } = stream;
   return {
     ...facts,
     frames: pictures.length,
@@ -293,6 +321,7 @@ export function describeFrames(stream: StreamInfo, scan: PacketScan | null, sour
       discarded: rangesBetween(scan.discarded, pictures),
       keyframes: toRuns(scan.keyframes),
       ...(isMpegStream(stream) ? { seekLead: scan.keyframeLead } : {}),
+      ...(seeksByAnotherStream ? { seeksByAnotherStream } : {}),
     },
   };
 }

@@ -170,10 +170,12 @@ export function planSegments(timeline: Timeline, segmentSeconds: number): Segmen
  * AVI); where it has none (MPEG-TS, PS: Timeline.seekLead), to the keyframe's
  * decode time, else to the start: a seek that lands after the keyframe would
  * lose the pictures up to the next one (a 3 s TS with one keyframe, cut in
- * 1 s segments, lost 50 of its 75 frames). In microseconds, rounded down.
+ * 1 s segments, lost 50 of its 75 frames). Where ffmpeg seeks by another
+ * video stream, from the start too. In microseconds, rounded down.
  */
 export function seekSecFor(timeline: Timeline, pts: number): number {
   const { keyframes, seekLead } = timeline;
+  if (timeline.seeksByAnotherStream) return 0;
   let from = pts;
   if (seekLead !== undefined) {
     const k = keyframes ? indexAtOrBefore(keyframes, pts) : -1;

@@ -48,6 +48,13 @@ export interface Timeline {
    * this many ticks before its presentation time (B-frames: PacketScan.keyframeLead).
    */
   seekLead?: number;
+  /**
+   * Present when ffmpeg's seek goes by another video stream of the file
+   * (StreamInfo.seeksByAnotherStream: a still or a second angle before the
+   * video): where it lands says nothing of this stream's keyframes, and a
+   * segment decodes from the start.
+   */
+  seeksByAnotherStream?: true;
 }
 
 /** Compresses sorted, distinct timestamps into runs of equal steps. */
