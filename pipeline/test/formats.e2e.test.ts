@@ -22,8 +22,8 @@ interface Format {
   /** The picture as players show it. */
   shown: [number, number];
   rotation: number;
-  /** gray.mp4's sound: the source's codec where MP4 holds it, else AAC. */
-  sound: string;
+  /** gray.mp4's sound: the source's codec where MP4 holds it, else AAC; null: the source has none. */
+  sound: string | null;
   /** gray.mp4's field order: an interlaced source stays interlaced, its fields untouched. */
   fieldOrder?: string;
   /** The pixels' shape (anamorphic video), kept in gray.mp4; the preview is stretched to it. */
@@ -169,6 +169,15 @@ const formats: Format[] = [
     rotation: 0,
     sound: "aac",
     played: (file) => `${file}.video.mp4`,
+  },
+  {
+    name: "authoring.m2v",
+    what: "a bare MPEG-2 elementary stream, as DVD authoring exports it (no container, no sound): decoded in one piece",
+    make: (file) =>
+      ffmpeg([...pattern("720x576", 3), "-map", "0:v", "-c:v", "mpeg2video", "-g", "12", "-bf", "2", "-f", "mpeg2video", "-y", file]),
+    shown: [720, 576],
+    rotation: 0,
+    sound: null,
   },
   {
     name: "editing.mkv",
@@ -347,10 +356,15 @@ describe("the formats people upload: every frame, upright, with its sound", () =
       distances.forEach((d, i) => assert.ok(d < 4, `frame ${i}: ${d.toFixed(2)} levels from the source's on average`));
       // The sound, all of it.
       const sound = audioFacts(grayVideo);
-      assert.equal(sound?.codec, f.sound);
-      assert.ok(Math.abs(sound!.durationSec - audioFacts(source)!.durationSec) < 0.1, `sound lasts ${sound!.durationSec} s`);
-      // The manifest says what the source's sound was and what gray.mp4 holds, as ffprobe finds them.
-      assert.deepEqual(manifest.audio, { codec: audioFacts(source)!.codec, grayVideoCodec: sound!.codec });
+      if (f.sound === null) {
+        assert.equal(sound, null, "no sound in, none out");
+        assert.equal(manifest.audio, null);
+      } else {
+        assert.equal(sound?.codec, f.sound);
+        assert.ok(Math.abs(sound!.durationSec - audioFacts(source)!.durationSec) < 0.1, `sound lasts ${sound!.durationSec} s`);
+        // The manifest says what the source's sound was and what gray.mp4 holds, as ffprobe finds them.
+        assert.deepEqual(manifest.audio, { codec: audioFacts(source)!.codec, grayVideoCodec: sound!.codec });
+      }
       if (f.fieldOrder) assert.equal(streamEntry(grayVideo, "v:0", "field_order"), f.fieldOrder, "still interlaced, fields in order");
       // The pixels' shape, said and kept.
       const sampleAspectRatio = f.sampleAspectRatio ?? "1:1";

@@ -138,6 +138,11 @@ describe("cuts after keyframes", () => {
     assert.ok(plan.length > 1 && plan.every((s) => s.seekSec === 0), "every segment decodes from the only keyframe");
   });
 
+  it("never cuts a bare elementary stream", () => {
+    assert.equal(planSegments({ ...withKeyframes, bareStream: true }, 10).length, 1);
+    assert.ok(planSegments(withKeyframes, 10).length > 1, "the same pictures in a container would be cut");
+  });
+
   it("decodes every segment from the start where ffmpeg's seek goes by another video stream", () => {
     const plan = planSegments({ ...withKeyframes, seeksByAnotherStream: true }, 10);
     assert.ok(plan.length > 1 && plan.every((s) => s.seekSec === 0));

@@ -104,6 +104,16 @@ function isMpegStream(stream: Pick<StreamInfo, "container">): boolean {
   return Object.hasOwn(CONTINUOUS_COPY, stream.container);
 }
 
+/**
+ * Bare elementary video streams, as ffprobe names their demuxers: an MPEG-2
+ * .m2v from DVD authoring, MPEG-4 part 2, VC-1. No container: no index to
+ * seek by, and presentation times that ffmpeg's parser makes only while
+ * decoding (the packet scan sees decode order). Such a video is decoded in
+ * one piece (Timeline.bareStream). Raw H.264 and HEVC carry no timestamps at
+ * all and are refused by the probe with that reason.
+ */
+const BARE_STREAMS: ReadonlySet<string> = new Set(["mpegvideo", "m4v", "vc1", "cavsvideo"]);
+
 const fraction = z.string().regex(/^\d+\/\d+$/);
 const numeric = z.union([z.number(), z.string().regex(/^-?[\d.]+(e[+-]?\d+)?$/i)]).transform(Number);
 
@@ -322,6 +332,7 @@ export function describeFrames(stream: StreamInfo, scan: PacketScan | null, sour
       keyframes: toRuns(scan.keyframes),
       ...(isMpegStream(stream) ? { seekLead: scan.keyframeLead } : {}),
       ...(seeksByAnotherStream ? { seeksByAnotherStream } : {}),
+      ...(BARE_STREAMS.has(stream.container) ? { bareStream: true as const } : {}),
     },
   };
 }

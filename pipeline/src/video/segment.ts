@@ -136,7 +136,8 @@ export function planSegments(timeline: Timeline, segmentSeconds: number): Segmen
   const total = countOf(pictures);
   if (total === 0) return [];
   const starts = [0];
-  if (segmentSeconds > 0) {
+  // A bare elementary stream is decoded in one piece (Timeline.bareStream): cut in 5 s segments, an MPEG-2 .m2v failed.
+  if (segmentSeconds > 0 && !timeline.bareStream) {
     const per = segmentSeconds;
     for (;;) {
       const from = ptsAt(pictures, starts[starts.length - 1]);

@@ -55,6 +55,12 @@ export interface Timeline {
    * segment decodes from the start.
    */
   seeksByAnotherStream?: true;
+  /**
+   * Present for a bare elementary stream (probe.ts, BARE_STREAMS): its frames'
+   * times come from ffmpeg's parser as it decodes, and a segment cut where a
+   * seek lands would not start where the plan says: decoded in one piece.
+   */
+  bareStream?: true;
 }
 
 /** Compresses sorted, distinct timestamps into runs of equal steps. */
