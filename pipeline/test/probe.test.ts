@@ -362,6 +362,25 @@ describe("probeVideo (real ffprobe)", () => {
     assert.equal(info.timeline.seeksByAnotherStream, true, "ffmpeg's seek goes by the picture's track");
   });
 
+  it("reads an AVI written to a pipe, whose header keeps its placeholders, as the same AVI written to a file", async () => {
+    // Arrange: ffmpeg cannot go back to finish the header of an AVI it streams (2^30 frames, 1853 s declared).
+    const piped = path.join(dir, "piped.avi");
+    const written = path.join(dir, "written.avi");
+    const lavfi = ["-f", "lavfi", "-t", "3", "-i", "testsrc2=size=160x120:rate=25", "-f", "lavfi", "-t", "3", "-i", "sine"];
+    const codecs = ["-c:v", "mpeg4", "-c:a", "libmp3lame"];
+    writeFileSync(piped, ffmpeg([...lavfi, ...codecs, "-f", "avi", "-"]));
+    ffmpeg([...lavfi, ...codecs, "-y", written]);
+    // Act
+    const fromPipe = await probeVideo(piped, piped);
+    const fromFile = await probeVideo(written, written);
+    // Assert: not "truncated", and the same frames and length
+    assert.equal(fromPipe.frames, 75);
+    assert.deepEqual(
+      [fromPipe.frames, fromPipe.framesHeld, fromPipe.durationSec],
+      [fromFile.frames, fromFile.framesHeld, fromFile.durationSec],
+    );
+  });
+
   it("counts the frames of WebM, which does not record them", async () => {
     const file = makeClip(path.join(dir, "b.webm"), { width: 320, height: 180, rate: "30000/1001", seconds: 2, codec: "vp9" });
     const info = await probeVideo(file, file);

@@ -212,14 +212,19 @@ export function parseProbe(json: unknown, source: string): StreamInfo {
   const [num, den] = (video.time_base ?? "0/1").split("/").map(Number);
   if (!(num > 0 && den > 0)) throw new VideoError("probe", `${source}: the video stream has no time base`);
   const constantRate = !(average > 0 && Math.abs(average - nominal) / nominal > 0.01);
-  const recordedFrames = Math.max(0, Math.round(video.nb_frames ?? 0));
+  // An AVI written where its muxer could not go back to finish the header (to a pipe: `ffmpeg ... -f avi -`) keeps the
+  // header's placeholder of 2^30 frames, and ffprobe's durations are made up from it: it declares no length.
+  const unfinishedAvi = format?.format_name === "avi" && video.nb_frames === 2 ** 30;
+  const recordedFrames = unfinishedAvi ? 0 : Math.max(0, Math.round(video.nb_frames ?? 0));
   // The length the container declares for the video itself: its stream
   // duration, or (fixed-rate containers such as AVI) its listed frames. A file
   // with other streams and only an overall duration declares none of its own.
-  const declared = [video.duration, constantRate && recordedFrames > 0 ? recordedFrames / fps : undefined].filter(
-    (d): d is number => d !== undefined && Number.isFinite(d) && d > 0,
-  );
-  if (declared.length === 0 && streams.length === 1 && format?.duration && format.duration > 0) declared.push(format.duration);
+  const declared = [
+    unfinishedAvi ? undefined : video.duration,
+    constantRate && recordedFrames > 0 ? recordedFrames / fps : undefined,
+  ].filter((d): d is number => d !== undefined && Number.isFinite(d) && d > 0);
+  if (!unfinishedAvi && declared.length === 0 && streams.length === 1 && format?.duration && format.duration > 0)
+    declared.push(format.duration);
   return {
     container: format?.format_name ?? "unknown",
     codec: video.codec_name ?? "unknown",
@@ -235,7 +240,7 @@ export function parseProbe(json: unknown, source: string): StreamInfo {
     originSec: Number.isFinite(format?.start_time) ? format!.start_time! : 0,
     recordedFrames,
     declaredSec: declared.length > 0 ? Math.max(...declared) : null,
-    streamEndSec: video.duration !== undefined && video.duration > 0 ? (video.start_time ?? 0) + video.duration : null,
+    streamEndSec: !unfinishedAvi && video.duration !== undefined && video.duration > 0 ? (video.start_time ?? 0) + video.duration : null,
     pixelFormat: video.pix_fmt ?? "unknown",
     colorRange: video.color_range ?? "unknown",
     audioCodec: streams.find((s) => s.codec_type === "audio")?.codec_name ?? null,
