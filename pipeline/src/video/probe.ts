@@ -33,8 +33,8 @@ export interface StreamInfo {
   /** The video stream's index in the file (ffmpeg's `0:<index>`): the one players show (shownVideoStream). */
   streamIndex: number;
   /**
-   * ffmpeg's -ss seeks by another video stream than this one: the file's first (see shownVideoStream's caller), whose
-   * keyframes are not this one's. Its segments then decode from the start (Timeline.seeksByAnotherStream).
+   * ffmpeg's -ss seeks by another video stream than this one: the file's first that is not cover art (parseProbe),
+   * whose keyframes are not this one's. Its segments then decode from the start (Timeline.seeksByAnotherStream).
    */
   seeksByAnotherStream: boolean;
   /** The nominal frame rate as ffprobe's exact fraction, e.g. "30000/1001". */
