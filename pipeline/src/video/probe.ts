@@ -160,16 +160,15 @@ export function fractionValue(f: string | undefined): number {
 type ProbedStream = z.infer<typeof ffprobeOutput>["streams"][number];
 
 /**
- * The video stream players show, ranked as ffmpeg's av_find_best_stream
- * (ffplay's choice) ranks them: never a cover picture (attached_pic); the
- * track marked default first (a file may hold a still or another angle
- * before it, Matroska cover art written as a track loses its
- * attached_pic flag); then one with frames to play over a lone picture, where
- * the container counts them; then the first.
+ * The video stream players show, of those that are not a cover picture
+ * (attached_pic), ranked as ffmpeg's av_find_best_stream (ffplay's choice)
+ * ranks them: the track marked default first (a file may hold a still or
+ * another angle before it: Matroska cover art written as a track loses its
+ * attached_pic flag); then one with frames to play over a lone picture,
+ * where the container counts them; then the first.
  */
-function shownVideoStream(streams: ProbedStream[]): ProbedStream | undefined {
+function shownVideoStream(videos: ProbedStream[]): ProbedStream | undefined {
   const rank = (s: ProbedStream) => (s.disposition?.default ? 10 : 0) + Math.min(5, s.nb_frames ?? 5);
-  const videos = streams.filter((s) => s.codec_type === "video" && !s.disposition?.attached_pic);
   return videos.reduce<ProbedStream | undefined>((best, s) => (best === undefined || rank(s) > rank(best) ? s : best), undefined);
 }
 
@@ -181,10 +180,11 @@ export function parseProbe(json: unknown, source: string): StreamInfo {
   const parsed = ffprobeOutput.safeParse(json);
   if (!parsed.success) throw new VideoError("probe", `${source}: ffprobe output was not understood`);
   const { streams, format } = parsed.data;
-  const video = shownVideoStream(streams);
+  const videos = streams.filter((s) => s.codec_type === "video" && !s.disposition?.attached_pic);
+  const video = shownVideoStream(videos);
   // ffmpeg seeks an input before it knows which streams it will use, by the stream av_find_default_stream_index
   // ranks first then: the first video stream with a picture that is not cover art.
-  const seekStream = streams.find((s) => s.codec_type === "video" && !s.disposition?.attached_pic && s.width && s.height);
+  const seekStream = videos.find((s) => s.width && s.height);
   if (!video) {
     const kinds = streams.map((s) => s.codec_type ?? "unknown");
     throw new VideoError(
