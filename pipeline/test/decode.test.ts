@@ -197,6 +197,13 @@ describe("segmentArgs", () => {
     assert.ok(args.includes("level+warning"));
   });
 
+  it("times a raw stream's frames on its grid before anything else sees them", () => {
+    const graph = segmentArgs(job({ rawFrameTicks: 40040, untilPts: 400400, samples: [[0, 1]] }));
+    const complex = graph[graph.indexOf("-filter_complex") + 1];
+    assert.ok(complex.startsWith("[0:0]setpts=N*40040,trim=end_pts=400400,"), complex);
+    assert.ok(!segmentArgs(job({})).join(" ").includes("setpts=N"), "other streams keep their own times");
+  });
+
   it("reads showinfo's timestamps", () => {
     assert.equal(showinfoPts("[Parsed_showinfo_3 @ 0x119519c0] [info] n:   0 pts:     20 pts_time:1.33333 pos: 42088 fmt:gray"), 20);
     assert.equal(showinfoPts("[Parsed_showinfo_3 @ 0x119519c0] [info] config in time_base: 1/15, frame_rate: 15/1"), null);

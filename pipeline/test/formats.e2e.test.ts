@@ -33,6 +33,8 @@ interface Format {
    * first video stream (the test's ffmpeg reads the first): the clip's `make` wrote it beside the clip.
    */
   played?: (file: string) => string;
+  /** The frame rate the manifest says and gray.mp4 plays at, where the source's container does not say it. */
+  fps?: number;
 }
 
 const pattern = (size: string, seconds: number) => [
@@ -178,6 +180,15 @@ const formats: Format[] = [
     shown: [720, 576],
     rotation: 0,
     sound: null,
+  },
+  {
+    name: "camera.h264",
+    what: "a raw H.264 stream, as a Raspberry Pi camera records it (no container, no timestamps; here with B-frames): decoded in one piece",
+    make: (file) => ffmpeg([...pattern("320x240", 3), "-map", "0:v", ...x264, "-bf", "2", "-f", "h264", "-y", file]),
+    shown: [320, 240],
+    rotation: 0,
+    sound: null,
+    fps: 30,
   },
   {
     name: "editing.mkv",
@@ -364,6 +375,11 @@ describe("the formats people upload: every frame, upright, with its sound", () =
         assert.ok(Math.abs(sound!.durationSec - audioFacts(source)!.durationSec) < 0.1, `sound lasts ${sound!.durationSec} s`);
         // The manifest says what the source's sound was and what gray.mp4 holds, as ffprobe finds them.
         assert.deepEqual(manifest.audio, { codec: audioFacts(source)!.codec, grayVideoCodec: sound!.codec });
+      }
+      if (f.fps) {
+        assert.equal(manifest.video.fps, f.fps);
+        assert.equal(streamEntry(grayVideo, "v:0", "avg_frame_rate"), `${f.fps}/1`, "gray.mp4 plays at that rate");
+        assert.ok(Math.abs(manifest.video.durationSec - frames / f.fps) < 1e-3, `${manifest.video.durationSec} s`);
       }
       if (f.fieldOrder) assert.equal(streamEntry(grayVideo, "v:0", "field_order"), f.fieldOrder, "still interlaced, fields in order");
       // The pixels' shape, said and kept.

@@ -381,6 +381,30 @@ describe("probeVideo (real ffprobe)", () => {
     );
   });
 
+  it("times a raw H.264 or HEVC stream's frames one frame apart, at the rate its timing information gives, else 25 fps", async () => {
+    // Arrange: no timestamps in any of them; x264 writes timing information (B-frames too), OpenH264 writes none.
+    const lavfi = ["-f", "lavfi", "-t", "2", "-i", "testsrc2=size=160x120:rate=30000/1001"];
+    const raws = [
+      { name: "pi.h264", codec: ["-c:v", "libx264", "-bf", "2"], fps: "30000/1001", frames: 60 },
+      { name: "dvr.hevc", codec: ["-c:v", "libx265", "-x265-params", "log-level=error"], fps: "30000/1001", frames: 60 },
+      { name: "untimed.264", codec: ["-c:v", "libopenh264", "-f", "h264"], fps: "25/1", frames: 60 },
+    ];
+    for (const raw of raws) {
+      const file = path.join(dir, raw.name);
+      ffmpeg([...lavfi, ...raw.codec, "-y", file]);
+      // Act
+      const info = await probeVideo(file, file);
+      // Assert: every frame, on an even grid from 0, as ffplay plays it; decoded one piece, retimed to that grid.
+      const step = Math.round(info.timeline.timeBase.den / (info.fps * info.timeline.timeBase.num));
+      assert.equal(info.fpsFraction, raw.fps, raw.name);
+      assert.equal(info.frames, raw.frames, raw.name);
+      assert.deepEqual(info.timeline.pictures, [[0, step, raw.frames]], raw.name);
+      assert.equal(info.timeline.rawFrameTicks, step, raw.name);
+      assert.equal(info.timeline.bareStream, true, raw.name);
+      assert.ok(Math.abs(info.durationSec - raw.frames / info.fps) < 1e-6, `${raw.name}: ${info.durationSec} s`);
+    }
+  });
+
   it("counts the frames of WebM, which does not record them", async () => {
     const file = makeClip(path.join(dir, "b.webm"), { width: 320, height: 180, rate: "30000/1001", seconds: 2, codec: "vp9" });
     const info = await probeVideo(file, file);

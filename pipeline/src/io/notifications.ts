@@ -14,10 +14,11 @@ import type { OriginalNotification, VideoInput } from "../model";
 /**
  * Extensions taken for videos whatever an object's content type says: what
  * phones, browsers, cameras, broadcast (MXF, MPEG-TS, AVCHD's m2ts, DV, DVD's
- * VOB) and editing suites write. An upload without a content type is
+ * VOB), editing suites and cameras that write raw H.264 or HEVC (a Raspberry
+ * Pi's .h264, a DVR's .264) write. An upload without a content type is
  * application/octet-stream, and some tools name these files' types otherwise.
  */
-export const DEFAULT_VIDEO_EXTENSIONS = "mp4,m4v,mov,avi,mkv,webm,mpg,mpeg,ts,mts,wmv,flv,3gp,ogv,mxf,m2ts,m2v,dv,vob,f4v,asf,3g2".split(
+export const DEFAULT_VIDEO_EXTENSIONS = "mp4,m4v,mov,avi,mkv,webm,mpg,mpeg,ts,mts,wmv,flv,3gp,ogv,mxf,m2ts,m2v,dv,vob,f4v,asf,3g2,h264,264,hevc,h265,265".split(
   ",",
 );
 

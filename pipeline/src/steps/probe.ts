@@ -95,8 +95,8 @@ async function readContinuously(input: VideoAttempt, video: VideoInfo): Promise<
 export function planSegmentTasks(probed: ProbedVideo, options: PipelineOptions): SegmentTask[] {
   const { video, startedAt } = probed;
   const { timeline, ...rest } = video;
-  const { timeBase, originSec, endPts, discarded } = timeline;
-  const facts: VideoFacts = { ...rest, timeBase, originSec, endPts, discarded };
+  const { timeBase, originSec, endPts, discarded, rawFrameTicks } = timeline;
+  const facts: VideoFacts = { ...rest, timeBase, originSec, endPts, discarded, ...(rawFrameTicks ? { rawFrameTicks } : {}) };
   const input: VideoAttempt = { ...named(probed), attempt: probed.attempt };
   const sent = options.predictionEndpoint ? planEvery(timeline, options.inferenceFps, video.fps) : [];
   const preview =

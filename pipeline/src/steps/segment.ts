@@ -95,6 +95,7 @@ export async function processSegmentNow(task: SegmentTask, options: PipelineOpti
         trimStart: segment.index > 0,
         untilPts: segment.untilPts,
         drop: video.discarded,
+        rawFrameTicks: video.rawFrameTicks,
         samples: task.infer === "all" ? "all" : sampleWindows(segment, chosen, video.endPts),
         width,
         height,

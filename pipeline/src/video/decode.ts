@@ -28,6 +28,8 @@ export interface SegmentJob {
   untilPts: number | null;
   /** Timestamp ranges [first, last] of frames that are not shown (an edit list's discarded packets). */
   drop: Array<[number, number]>;
+  /** A raw stream's (Timeline.rawFrameTicks): its frame n is timed n times this many ticks, before anything else sees it. */
+  rawFrameTicks?: number;
   /** Timestamp windows [from, until) of the frames to hand to `onSample`, or "all". */
   samples: Array<[number, number]> | "all";
   width: number;
@@ -121,7 +123,8 @@ export function segmentArgs(job: SegmentJob): string[] {
   // and frames an edit list leaves out are not shown.
   const shown = job.drop.map(([a, b]) => `*not(between(pts\\,${a}\\,${b}))`).join("");
   const forward = `select='(isnan(prev_selected_pts)+gt(pts\\,prev_selected_pts))${shown}'`;
-  const frames = `[0:${job.streamIndex}]${bounds.length ? `trim=${bounds.join(":")},` : ""}${forward}`;
+  const timed = job.rawFrameTicks ? `setpts=N*${job.rawFrameTicks},` : "";
+  const frames = `[0:${job.streamIndex}]${timed}${bounds.length ? `trim=${bounds.join(":")},` : ""}${forward}`;
   const retime = `setpts=PTS-${job.fromPts}`;
   const select = job.samples === "all" ? "" : `select='${sumOf(job.samples.map(([a, b]) => `between(pts\\,${a}\\,${b - 1})`))}',`;
   // An interlaced frame's two fields show two moments: where something moved, its lines alternate (combing), which

@@ -109,10 +109,20 @@ function isMpegStream(stream: Pick<StreamInfo, "container">): boolean {
  * .m2v from DVD authoring, MPEG-4 part 2, VC-1. No container: no index to
  * seek by, and presentation times that ffmpeg's parser makes only while
  * decoding (the packet scan sees decode order). Such a video is decoded in
- * one piece (Timeline.bareStream). Raw H.264 and HEVC carry no timestamps at
- * all and are refused by the probe with that reason.
+ * one piece (Timeline.bareStream). Raw H.264, HEVC and VVC are bare too, and
+ * have no timestamps at all (RAW_STREAMS).
  */
 const BARE_STREAMS: ReadonlySet<string> = new Set(["mpegvideo", "m4v", "vc1", "cavsvideo"]);
+
+/**
+ * Raw H.264, HEVC and VVC streams, as ffprobe names their demuxers: what a
+ * Raspberry Pi's camera (`.h264`), a DVR's export (`.264`) or an encoder's
+ * test output holds. Not a timestamp in them: only each packet's duration,
+ * which ffmpeg's parser takes from the stream's timing information or, where
+ * there is none, makes 1/25 s (the rate ffplay and VLC play such a stream at).
+ * Their frames are timed here one usual duration apart (timeRawStream).
+ */
+const RAW_STREAMS: ReadonlySet<string> = new Set(["h264", "hevc", "vvc"]);
 
 const fraction = z.string().regex(/^\d+\/\d+$/);
 const numeric = z.union([z.number(), z.string().regex(/^-?[\d.]+(e[+-]?\d+)?$/i)]).transform(Number);
@@ -208,7 +218,9 @@ export function parseProbe(json: unknown, source: string): StreamInfo {
   const nominal = fractionValue(rate);
   const fpsFraction = nominal > 0 ? rate! : (video.avg_frame_rate ?? "0/1");
   const fps = fractionValue(fpsFraction);
-  if (!(fps > 0) || fps > 1000) throw new VideoError("probe", `${source}: the video stream has no usable frame rate (${fpsFraction})`);
+  // A raw stream's header rates are made up (an H.264 stream's tick rate, or 1200000/1): its packets give it one.
+  const raw = RAW_STREAMS.has(format?.format_name ?? "");
+  if (!raw && (!(fps > 0) || fps > 1000)) throw new VideoError("probe", `${source}: the video stream has no usable frame rate (${fpsFraction})`);
   const [num, den] = (video.time_base ?? "0/1").split("/").map(Number);
   if (!(num > 0 && den > 0)) throw new VideoError("probe", `${source}: the video stream has no time base`);
   const constantRate = !(average > 0 && Math.abs(average - nominal) / nominal > 0.01);
@@ -337,7 +349,8 @@ export function describeFrames(stream: StreamInfo, scan: PacketScan | null, sour
       keyframes: toRuns(scan.keyframes),
       ...(isMpegStream(stream) ? { seekLead: scan.keyframeLead } : {}),
       ...(seeksByAnotherStream ? { seeksByAnotherStream } : {}),
-      ...(BARE_STREAMS.has(stream.container) ? { bareStream: true as const } : {}),
+      ...(BARE_STREAMS.has(stream.container) || RAW_STREAMS.has(stream.container) ? { bareStream: true as const } : {}),
+      ...(RAW_STREAMS.has(stream.container) ? { rawFrameTicks: Math.round(stream.timeBase.den / (stream.fps * stream.timeBase.num)) } : {}),
     },
   };
 }
@@ -367,10 +380,43 @@ export async function probeVideo(localPath: string, source: string): Promise<Vid
     if (err instanceof VideoError) throw err;
     throw new VideoError("probe", `${source}: ffprobe printed no JSON`);
   }
-  const stream = parseProbe(json, source);
+  const probed = parseProbe(json, source);
+  const packets = packetsOfStream(await scan, probed.streamIndex);
+  const { stream, csv } = RAW_STREAMS.has(probed.container) ? timeRawStream(probed, packets, source) : { stream: probed, csv: packets };
   // Jumps are looked for only where ffmpeg closes them: elsewhere (ASF, Matroska) timestamps in file order may go back a little.
   const jumpsIn = isMpegStream(stream) ? stream.timeBase : undefined;
-  return describeFrames(stream, parsePacketScan(packetsOfStream(await scan, stream.streamIndex), jumpsIn), source);
+  return describeFrames(stream, parsePacketScan(csv, jumpsIn), source);
+}
+
+/**
+ * A raw stream's frames timed (RAW_STREAMS): frame n at n times the packets'
+ * usual duration, as ffplay times them, and its frame rate from that duration;
+ * the scan's lines get those times and that duration (in decode order: the
+ * times are evenly spaced, so the pictures' times are the same set in any order). Decoding
+ * times the frames the same way (Timeline.rawFrameTicks). The durations'
+ * most common value, since ffmpeg's H.264 parser gives some packets of a
+ * stream without timing information a duration of 1 tick.
+ */
+export function timeRawStream(stream: StreamInfo, csv: string, source: string): { stream: StreamInfo; csv: string } {
+  const lines = csv.split("\n").filter((line) => line.trim().split(",").length >= 4);
+  const counts = new Map<number, number>();
+  for (const line of lines) {
+    const duration = Number.parseInt(line.split(",")[2], 10);
+    if (duration > 1) counts.set(duration, (counts.get(duration) ?? 0) + 1);
+  }
+  const step = [...counts.entries()].reduce((best, e) => (best === undefined || e[1] > best[1] ? e : best), undefined as [number, number] | undefined)?.[0];
+  if (step === undefined) throw new VideoError("probe", `${source}: the raw ${stream.codec} stream says nothing of its frames' durations`);
+  const { num, den } = stream.timeBase;
+  const gcd = (x: number, y: number): number => (y === 0 ? x : gcd(y, x % y));
+  const d = gcd(den, step * num);
+  const fpsFraction = `${den / d}/${(step * num) / d}`;
+  const fps = fractionValue(fpsFraction);
+  if (!(fps > 0) || fps > 1000) throw new VideoError("probe", `${source}: the raw ${stream.codec} stream has no usable frame rate (${fpsFraction})`);
+  const timed = lines.map((line, n) => {
+    const [, , , ...rest] = line.trim().split(",");
+    return [n * step, n * step, step, ...rest].join(",");
+  });
+  return { stream: { ...stream, fps, fpsFraction, constantRate: true }, csv: timed.join("\n") };
 }
 
 /** One stream's lines of a scan of `stream_index,pts,dts,duration,size,flags` lines, without the index. */

@@ -61,6 +61,13 @@ export interface Timeline {
    * seek lands would not start where the plan says: decoded in one piece.
    */
   bareStream?: true;
+  /**
+   * Present for a raw stream (H.264, HEVC: probe.ts, RAW_STREAMS), which has
+   * no timestamps: its frame n is at n times this many ticks, and decoding
+   * times its frames so (a setpts before anything else), whatever ffmpeg
+   * would make up for them.
+   */
+  rawFrameTicks?: number;
 }
 
 /** Compresses sorted, distinct timestamps into runs of equal steps. */
