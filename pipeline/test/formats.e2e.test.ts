@@ -191,6 +191,30 @@ const formats: Format[] = [
     fps: 30,
   },
   {
+    name: "hdr10.mp4",
+    what: "HDR10 from a phone or camera: HEVC 10-bit, PQ, with mastering display and light level metadata, and AAC",
+    make: (file) =>
+      ffmpeg([
+        ...pattern("320x240", 3),
+        "-vf",
+        "format=yuv420p10le",
+        "-c:v",
+        "libx265",
+        "-x265-params",
+        "log-level=error:colorprim=bt2020:transfer=smpte2084:colormatrix=bt2020nc:max-cll=1000,400:" +
+          "master-display=G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,1)",
+        "-tag:v",
+        "hvc1",
+        "-c:a",
+        "aac",
+        "-y",
+        file,
+      ]),
+    shown: [320, 240],
+    rotation: 0,
+    sound: "aac",
+  },
+  {
     name: "editing.mkv",
     what: "Matroska from an editor or OBS: H.264 and FLAC",
     make: (file) => ffmpeg([...pattern("320x240", 3), ...x264, "-c:a", "flac", "-y", file]),

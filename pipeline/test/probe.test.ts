@@ -3,7 +3,7 @@ import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { VideoError } from "../src/errors";
-import { describeFrames, displayRotation, parseProbe, probeVideo, squarePixelSize } from "../src/video/probe";
+import { countFrames, describeFrames, displayRotation, parseProbe, probeVideo, squarePixelSize } from "../src/video/probe";
 import { parsePacketScan } from "../src/video/timeline";
 import { firstLocalInput } from "../src/commands/early-probes";
 import { probeEarly } from "../src/video/probe-commands";
@@ -403,6 +403,20 @@ describe("probeVideo (real ffprobe)", () => {
       assert.equal(info.timeline.bareStream, true, raw.name);
       assert.ok(Math.abs(info.durationSec - raw.frames / info.fps) < 1e-6, `${raw.name}: ${info.durationSec} s`);
     }
+  });
+
+  it("counts a file's packets when its stream carries side data (HDR10's mastering display, kept in gray.mp4)", async () => {
+    // Arrange: HDR10 from a camera, then encoded again as gray.mp4 is: the side data goes along.
+    const hdr = path.join(dir, "hdr10.mp4");
+    const again = path.join(dir, "hdr10-again.mp4");
+    const hdr10 =
+      "log-level=error:colorprim=bt2020:transfer=smpte2084:colormatrix=bt2020nc:max-cll=1000,400:" +
+      "master-display=G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,1)";
+    ffmpeg(["-f", "lavfi", "-t", "1", "-i", "testsrc2=size=160x120:rate=25", "-vf", "format=yuv420p10le", "-c:v", "libx265", "-x265-params", hdr10, "-y", hdr]);
+    ffmpeg(["-i", hdr, "-c:v", "libx264", "-pix_fmt", "yuv420p", "-y", again]);
+    // Act + Assert
+    assert.equal(await countFrames(again), 25);
+    assert.equal(await countFrames(hdr), 25);
   });
 
   it("counts the frames of WebM, which does not record them", async () => {

@@ -440,10 +440,12 @@ export async function countFrames(localPath: string): Promise<number> {
     "-show_entries",
     "stream=nb_read_packets",
     "-of",
-    "csv=p=0",
+    "default=noprint_wrappers=1",
     "-i",
     localPath,
   ]);
-  const n = Number(result.stdout.trim());
-  return result.code === 0 && Number.isFinite(n) ? n : 0;
+  // By key: a stream with side data (HDR10's mastering display and light levels, which gray.mp4 keeps) prints it
+  // after the entries asked for, and in csv the count became "90,", which is no number.
+  const n = /^nb_read_packets=(\d+)$/m.exec(result.stdout)?.[1];
+  return result.code === 0 && n !== undefined ? Number(n) : 0;
 }
