@@ -215,6 +215,18 @@ const formats: Format[] = [
     sound: "aac",
   },
   {
+    name: "trimmed.mp4",
+    what: "trimmed without re-encoding (LosslessCut, a phone's trim, `-c copy`): its edit list hides the packets back to the keyframe",
+    make: (file) => {
+      const whole = `${file}.whole.mp4`;
+      ffmpeg([...pattern("320x240", 6), ...x264, "-g", "60", "-c:a", "aac", "-y", whole]);
+      ffmpeg(["-ss", "1.7", "-i", whole, "-c", "copy", "-y", file]);
+    },
+    shown: [320, 240],
+    rotation: 0,
+    sound: "aac",
+  },
+  {
     name: "editing.mkv",
     what: "Matroska from an editor or OBS: H.264 and FLAC",
     make: (file) => ffmpeg([...pattern("320x240", 3), ...x264, "-c:a", "flac", "-y", file]),

@@ -3,7 +3,7 @@ import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { VideoError } from "../src/errors";
-import { countFrames, describeFrames, displayRotation, parseProbe, probeVideo, squarePixelSize } from "../src/video/probe";
+import { countFrames, declaredLengthSec, describeFrames, displayRotation, parseProbe, probeVideo, squarePixelSize } from "../src/video/probe";
 import { parsePacketScan } from "../src/video/timeline";
 import { firstLocalInput } from "../src/commands/early-probes";
 import { probeEarly } from "../src/video/probe-commands";
@@ -151,7 +151,32 @@ describe("parseProbe (ffprobe's JSON)", () => {
       },
       "capture.avi",
     );
-    assert.ok(Math.abs(info.declaredSec! - 166 / 15) < 1e-9);
+    // Its own duration; with its listed frames it declares 166 / 15 s, and 101 frames read are a truncated file.
+    assert.equal(info.declaredSec, 6.33);
+    assert.ok(Math.abs(declaredLengthSec(info, 166)! - 166 / 15) < 1e-9);
+    const pts = Array.from({ length: 101 }, (_, i) => `${i},${i},1,1000`).join("\n");
+    assert.throws(() => describeFrames(info, parsePacketScan(pts), "capture.avi"), /only 6.7 s of the 11.1 s it declares/);
+  });
+
+  it("does not call an MP4 cut without re-encoding truncated: the packets its edit list leaves out are not its length", () => {
+    // `ffmpeg -ss 1.3 -i long.mp4 -t 4 -c copy`: 161 packets listed, the first 39 (back to the keyframe) discarded.
+    const cut = parseProbe(
+      {
+        streams: [
+          { codec_type: "video", codec_name: "h264", width: 640, height: 360, r_frame_rate: "30/1", avg_frame_rate: "30/1" },
+        ].map((s) => ({ ...s, nb_frames: "161", duration: "4.066016", time_base: "1/15360" })),
+      },
+      "cut.mp4",
+    );
+    const lines = Array.from({ length: 161 }, (_, i) => {
+      const pts = (i - 39) * 512;
+      return `${pts},${pts - 1024},512,1000,${i === 0 ? "K" : "_"}${i < 39 ? "D" : "_"}`;
+    });
+    const info = describeFrames(cut, parsePacketScan(lines.join("\n")), "cut.mp4");
+    assert.equal(info.frames, 122);
+    assert.equal(info.framesListed, 122);
+    // A third of it gone is still truncated.
+    assert.throws(() => describeFrames(cut, parsePacketScan(lines.slice(0, 120).join("\n")), "cut.mp4"), /only 2.7 s of the 4.1 s/);
   });
 
   it("says what is missing", () => {

@@ -45,7 +45,7 @@ export interface StreamInfo {
   originSec: number;
   /** The frame count the container records, or 0. */
   recordedFrames: number;
-  /** The video's length as the container declares it, or null when it declares none of its own. */
+  /** The video stream's duration as the container declares it, or null when it declares none of its own (see declaredLengthSec). */
   declaredSec: number | null;
   /** Where the video stream's own declared span ends (its start plus duration; an MP4 edit list's end), seconds, or null. */
   streamEndSec: number | null;
@@ -228,13 +228,12 @@ export function parseProbe(json: unknown, source: string): StreamInfo {
   // header's placeholder of 2^30 frames, and ffprobe's durations are made up from it: it declares no length.
   const unfinishedAvi = format?.format_name === "avi" && video.nb_frames === 2 ** 30;
   const recordedFrames = unfinishedAvi ? 0 : Math.max(0, Math.round(video.nb_frames ?? 0));
-  // The length the container declares for the video itself: its stream
-  // duration, or (fixed-rate containers such as AVI) its listed frames. A file
-  // with other streams and only an overall duration declares none of its own.
-  const declared = [
-    unfinishedAvi ? undefined : video.duration,
-    constantRate && recordedFrames > 0 ? recordedFrames / fps : undefined,
-  ].filter((d): d is number => d !== undefined && Number.isFinite(d) && d > 0);
+  // The length the container declares for the video itself: its stream duration (a fixed-rate container such as AVI
+  // also declares it by its listed frames: declaredLengthSec). A file with other streams and only an overall
+  // duration declares none of its own.
+  const declared = [unfinishedAvi ? undefined : video.duration].filter(
+    (d): d is number => d !== undefined && Number.isFinite(d) && d > 0,
+  );
   if (!unfinishedAvi && declared.length === 0 && streams.length === 1 && format?.duration && format.duration > 0)
     declared.push(format.duration);
   return {
@@ -294,6 +293,18 @@ export function displayRotation(sideData: Array<{ rotation?: number }> | undefin
   return turned > 180 ? turned - 360 : turned;
 }
 
+/**
+ * The video's length as its container declares it: its declared duration or,
+ * in a fixed-rate container (AVI), its listed frames, whichever is longer,
+ * or null. The listed frames are those shown: an MP4 cut without re-encoding
+ * lists the packets before the cut, back to a keyframe, which its edit list
+ * leaves out (discarded), and it is no shorter than declared for those.
+ */
+export function declaredLengthSec(stream: Pick<StreamInfo, "declaredSec" | "constantRate" | "fps">, listedFrames: number): number | null {
+  const listedSec = stream.constantRate && listedFrames > 0 ? listedFrames / stream.fps : null;
+  return stream.declaredSec === null ? listedSec : Math.max(stream.declaredSec, listedSec ?? 0);
+}
+
 /** How much shorter than declared a readable video may be before it is called truncated. */
 export function truncationAllowanceSec(declaredSec: number): number {
   return Math.max(1, 0.05 * declaredSec);
@@ -323,11 +334,13 @@ export function describeFrames(stream: StreamInfo, scan: PacketScan | null, sour
   const slots = stream.constantRate ? Math.round(durationSec * stream.fps) : pictures.length;
   const framesHeld = Math.max(0, slots - pictures.length);
   // Where the timestamps jump, the timeline is not the video's (its continuous copy's is: steps/probe.ts).
-  if (scan.jumps === 0 && stream.declaredSec !== null && durationSec < stream.declaredSec - truncationAllowanceSec(stream.declaredSec)) {
-    const declaredFrames = stream.recordedFrames || Math.round(stream.declaredSec * stream.fps);
+  const listedFrames = stream.recordedFrames - scan.discarded.length;
+  const declaredSec = declaredLengthSec(stream, listedFrames);
+  if (scan.jumps === 0 && declaredSec !== null && durationSec < declaredSec - truncationAllowanceSec(declaredSec)) {
+    const declaredFrames = listedFrames > 0 ? listedFrames : Math.round(declaredSec * stream.fps);
     throw new VideoError(
       "probe",
-      `${source} is truncated: only ${durationSec.toFixed(1)} s of the ${stream.declaredSec.toFixed(1)} s it declares could be read ` +
+      `${source} is truncated: only ${durationSec.toFixed(1)} s of the ${declaredSec.toFixed(1)} s it declares could be read ` +
         `(${pictures.length} of ${declaredFrames} frames)`,
     );
   }
@@ -335,7 +348,7 @@ export function describeFrames(stream: StreamInfo, scan: PacketScan | null, sour
   return {
     ...facts,
     frames: pictures.length,
-    framesListed: Math.max(recordedFrames - scan.discarded.length, pictures.length + framesHeld),
+    framesListed: Math.max(listedFrames, pictures.length + framesHeld),
     framesHeld,
     durationSec,
     timestampJumps: scan.jumps,
