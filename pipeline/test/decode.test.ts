@@ -197,6 +197,12 @@ describe("segmentArgs", () => {
     assert.ok(args.includes("level+warning"));
   });
 
+  it("writes frames off the nominal rate's grid in their own time base, others on the grid", () => {
+    const args = (keepTimes: boolean) => segmentArgs(job({ keepTimes })).join(" ");
+    assert.match(args(true), /-c:v libx264 .*-enc_time_base:v filter/);
+    assert.ok(!args(false).includes("enc_time_base"));
+  });
+
   it("times a raw stream's frames on its grid before anything else sees them", () => {
     const graph = segmentArgs(job({ rawFrameTicks: 40040, untilPts: 400400, samples: [[0, 1]] }));
     const complex = graph[graph.indexOf("-filter_complex") + 1];

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
+  offNominalGrid,
   countOf,
   expandRuns,
   indexAtOrBefore,
@@ -93,5 +94,17 @@ describe("parsePacketScan (ffprobe's packet lines)", () => {
   it("gives the typical step between pictures", () => {
     assert.equal(typicalStep([0, 1001, 2002, 3003, 9009]), 1001);
     assert.equal(typicalStep([5]), 0);
+  });
+
+  it("tells pictures off the nominal rate's grid from those on it, rounded or drifting", () => {
+    const ms = { num: 1, den: 1000 };
+    // A browser's MP4: its first frame longer, the rest 10 ms late; ffprobe names 30 fps.
+    assert.equal(offNominalGrid([0, 42, 77, 107, 142], ms, 30), true);
+    // 30 fps rounded to the millisecond; 29.97 fps in 1/90000 (MPEG-TS); one tick off in a coarse base.
+    assert.equal(offNominalGrid([0, 33, 67, 100, 133, 167], ms, 30), false);
+    assert.equal(offNominalGrid([9000, 12003, 15006, 18009], { num: 1, den: 90000 }, 30000 / 1001), false);
+    assert.equal(offNominalGrid([0, 1, 3, 4], { num: 1, den: 30 }, 30), false);
+    // A camera's clock drifting by less than a tenth of a frame (box.mp4: 2.8 ms after 14 s), counted from the first.
+    assert.equal(offNominalGrid([500000, 534000, 14717000], { num: 1, den: 1000000 }, 30000 / 1001), false);
   });
 });

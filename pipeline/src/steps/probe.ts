@@ -95,8 +95,16 @@ async function readContinuously(input: VideoAttempt, video: VideoInfo): Promise<
 export function planSegmentTasks(probed: ProbedVideo, options: PipelineOptions): SegmentTask[] {
   const { video, startedAt } = probed;
   const { timeline, ...rest } = video;
-  const { timeBase, originSec, endPts, discarded, rawFrameTicks } = timeline;
-  const facts: VideoFacts = { ...rest, timeBase, originSec, endPts, discarded, ...(rawFrameTicks ? { rawFrameTicks } : {}) };
+  const { timeBase, originSec, endPts, discarded, rawFrameTicks, offGrid } = timeline;
+  const facts: VideoFacts = {
+    ...rest,
+    timeBase,
+    originSec,
+    endPts,
+    discarded,
+    ...(rawFrameTicks ? { rawFrameTicks } : {}),
+    ...(offGrid ? { offGrid } : {}),
+  };
   const input: VideoAttempt = { ...named(probed), attempt: probed.attempt };
   const sent = options.predictionEndpoint ? planEvery(timeline, options.inferenceFps, video.fps) : [];
   const preview =

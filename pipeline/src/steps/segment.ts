@@ -96,6 +96,7 @@ export async function processSegmentNow(task: SegmentTask, options: PipelineOpti
         untilPts: segment.untilPts,
         drop: video.discarded,
         rawFrameTicks: video.rawFrameTicks,
+        keepTimes: video.offGrid,
         samples: task.infer === "all" ? "all" : sampleWindows(segment, chosen, video.endPts),
         width,
         height,

@@ -26,7 +26,7 @@ export interface ProbedVideo extends VideoAttempt {
 }
 
 /** A video's facts without its list of pictures: what travels with each of its segments. */
-export type VideoFacts = Omit<VideoInfo, "timeline"> & Pick<Timeline, "timeBase" | "originSec" | "endPts" | "discarded" | "rawFrameTicks">;
+export type VideoFacts = Omit<VideoInfo, "timeline"> & Pick<Timeline, "timeBase" | "originSec" | "endPts" | "discarded" | "rawFrameTicks" | "offGrid">;
 
 export interface SegmentTask {
   input: VideoAttempt;

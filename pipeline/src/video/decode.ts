@@ -30,6 +30,8 @@ export interface SegmentJob {
   drop: Array<[number, number]>;
   /** A raw stream's (Timeline.rawFrameTicks): its frame n is timed n times this many ticks, before anything else sees it. */
   rawFrameTicks?: number;
+  /** The frames are off the nominal rate's grid (Timeline.offGrid): gray.mp4 is written in their own time base. */
+  keepTimes?: boolean;
   /** Timestamp windows [from, until) of the frames to hand to `onSample`, or "all". */
   samples: Array<[number, number]> | "all";
   width: number;
@@ -111,9 +113,10 @@ export function grayPlan(codec: string, pixelFormat: string, colorRange: string)
  * keep their own timestamps (-vsync vfr): a held frame is a longer frame, not
  * a copy. They are written in the encoder's default time base, one tick per
  * frame at the nominal rate (ffprobe's r_frame_rate, which every timestamp of
- * the stream fits): with the stream's own, finer time base the MP4 muxer of
- * ffmpeg 2018 gives the last frame no duration, and its edit list then
- * leaves that frame out.
+ * the stream usually fits): with the stream's own, finer time base the MP4
+ * muxer of ffmpeg 2018 gave the last frame no duration, and its edit list
+ * then left that frame out. Frames off that grid (a browser's MP4 timed by its
+ * capture clock: Timeline.offGrid) are written in the stream's own time base.
  */
 export function segmentArgs(job: SegmentJob): string[] {
   const gray = job.gray ?? converted;
@@ -173,6 +176,9 @@ export function segmentArgs(job: SegmentJob): string[] {
       ...(job.bFrames === false ? ["-bf", "0"] : []),
       ...(job.interlaced ? ["-flags", "+ildct"] : []),
     ];
+    // The frames' own time base where the nominal rate's grid would move them (-enc_time_base filter: the trimmed,
+    // retimed stream's, which is the source's).
+    if (job.keepTimes) x264.push("-enc_time_base:v", "filter");
     args.push(...x264, "-color_range", gray.range, ...wholeVideoArgs(job.whole), "-f", "mp4", "-y", job.output);
   }
   // The samples go through the fifo muxer: a queue and a thread of their own, so that ffmpeg keeps decoding while

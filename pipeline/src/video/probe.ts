@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { VideoError } from "../errors";
-import { PacketScan, TimeBase, Timeline, parsePacketScan, rangesBetween, secondsOf, toRuns, typicalStep } from "./timeline";
+import { PacketScan, TimeBase, Timeline, offNominalGrid, parsePacketScan, rangesBetween, secondsOf, toRuns, typicalStep } from "./timeline";
 import { ffprobePath, firstErrorLine, runTool } from "./tools";
 import { HEADERS, PACKETS, ffprobeArgs } from "./probe-commands";
 
@@ -330,12 +330,15 @@ export function describeFrames(stream: StreamInfo, scan: PacketScan | null, sour
   const declaredEnd = declaresEnd ? Math.round((stream.streamEndSec! * stream.timeBase.den) / stream.timeBase.num) : Infinity;
   const end = declaredEnd > last ? Math.min(packetEnd, declaredEnd) : packetEnd;
   const durationSec = secondsOf(end - first, stream.timeBase);
+  // Pictures off the nominal rate's grid are not at a constant rate, whatever the average says.
+  const offGrid = offNominalGrid(pictures, stream.timeBase, stream.fps);
+  const constantRate = stream.constantRate && !offGrid;
   // On a fixed grid, the gaps between pictures are held frames.
-  const slots = stream.constantRate ? Math.round(durationSec * stream.fps) : pictures.length;
+  const slots = constantRate ? Math.round(durationSec * stream.fps) : pictures.length;
   const framesHeld = Math.max(0, slots - pictures.length);
   // Where the timestamps jump, the timeline is not the video's (its continuous copy's is: steps/probe.ts).
   const listedFrames = stream.recordedFrames - scan.discarded.length;
-  const declaredSec = declaredLengthSec(stream, listedFrames);
+  const declaredSec = declaredLengthSec({ ...stream, constantRate }, listedFrames);
   if (scan.jumps === 0 && declaredSec !== null && durationSec < declaredSec - truncationAllowanceSec(declaredSec)) {
     const declaredFrames = listedFrames > 0 ? listedFrames : Math.round(declaredSec * stream.fps);
     throw new VideoError(
@@ -347,6 +350,7 @@ export function describeFrames(stream: StreamInfo, scan: PacketScan | null, sour
   const { timeBase, originSec, recordedFrames, declaredSec: _declared, streamEndSec: _streamEnd, seeksByAnotherStream, ...facts } = stream;
   return {
     ...facts,
+    constantRate,
     frames: pictures.length,
     framesListed: Math.max(listedFrames, pictures.length + framesHeld),
     framesHeld,
@@ -363,6 +367,7 @@ export function describeFrames(stream: StreamInfo, scan: PacketScan | null, sour
       ...(isMpegStream(stream) ? { seekLead: scan.keyframeLead } : {}),
       ...(seeksByAnotherStream ? { seeksByAnotherStream } : {}),
       ...(BARE_STREAMS.has(stream.container) || RAW_STREAMS.has(stream.container) ? { bareStream: true as const } : {}),
+      ...(offGrid ? { offGrid: true as const } : {}),
       ...(RAW_STREAMS.has(stream.container) ? { rawFrameTicks: Math.round(stream.timeBase.den / (stream.fps * stream.timeBase.num)) } : {}),
     },
   };

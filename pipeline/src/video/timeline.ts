@@ -68,6 +68,12 @@ export interface Timeline {
    * would make up for them.
    */
   rawFrameTicks?: number;
+  /**
+   * Present when the pictures are not on the nominal rate's grid
+   * (offNominalGrid): gray.mp4 is then written in the stream's own time base,
+   * so that every frame keeps its time.
+   */
+  offGrid?: true;
 }
 
 /** Compresses sorted, distinct timestamps into runs of equal steps. */
@@ -251,6 +257,27 @@ export function rangesBetween(timestamps: number[], pictures: number[]): Array<[
     else ranges.push([t, t]);
   }
   return ranges;
+}
+
+/**
+ * Whether a picture lies off the grid of the nominal rate (ffprobe's
+ * r_frame_rate, its guess at the rate every timestamp fits), counting from
+ * the first picture: a recording timed by its capture clock, such as a
+ * browser's MP4 in milliseconds (0, 40, 74, 107 ms at "30 fps"), or a phone's
+ * variable rate. Written on that grid, such frames would move by up to half a
+ * frame (Timeline.offGrid). Off by a tick of the time base, or by up to a
+ * tenth of a frame, is on it: a constant rate's times rounded to the
+ * millisecond, or drifting with the camera's clock (OpenCV's box.mp4, 29.97
+ * fps in microseconds: 2.8 ms off after 14 s).
+ */
+export function offNominalGrid(pictures: number[], timeBase: TimeBase, fps: number): boolean {
+  const tick = timeBase.num / timeBase.den;
+  const allowed = Math.max(tick, 0.1 / fps) + 1e-9;
+  const first = pictures[0] ?? 0;
+  return pictures.some((t) => {
+    const frames = (t - first) * tick * fps;
+    return Math.abs(frames - Math.round(frames)) / fps > allowed;
+  });
 }
 
 /** The typical step between pictures, in ticks (the median gap), or 0 with fewer than two. */
