@@ -1,9 +1,18 @@
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { VideoError } from "../src/errors";
-import { countFrames, declaredLengthSec, describeFrames, displayRotation, parseProbe, probeVideo, squarePixelSize } from "../src/video/probe";
+import {
+  clockSeconds,
+  countFrames,
+  declaredLengthSec,
+  describeFrames,
+  displayRotation,
+  parseProbe,
+  probeVideo,
+  squarePixelSize,
+} from "../src/video/probe";
 import { parsePacketScan } from "../src/video/timeline";
 import { firstLocalInput } from "../src/commands/early-probes";
 import { probeEarly } from "../src/video/probe-commands";
@@ -162,9 +171,9 @@ describe("parseProbe (ffprobe's JSON)", () => {
     // `ffmpeg -ss 1.3 -i long.mp4 -t 4 -c copy`: 161 packets listed, the first 39 (back to the keyframe) discarded.
     const cut = parseProbe(
       {
-        streams: [
-          { codec_type: "video", codec_name: "h264", width: 640, height: 360, r_frame_rate: "30/1", avg_frame_rate: "30/1" },
-        ].map((s) => ({ ...s, nb_frames: "161", duration: "4.066016", time_base: "1/15360" })),
+        streams: [{ codec_type: "video", codec_name: "h264", width: 640, height: 360, r_frame_rate: "30/1", avg_frame_rate: "30/1" }].map(
+          (s) => ({ ...s, nb_frames: "161", duration: "4.066016", time_base: "1/15360" }),
+        ),
       },
       "cut.mp4",
     );
@@ -437,11 +446,59 @@ describe("probeVideo (real ffprobe)", () => {
     const hdr10 =
       "log-level=error:colorprim=bt2020:transfer=smpte2084:colormatrix=bt2020nc:max-cll=1000,400:" +
       "master-display=G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,1)";
-    ffmpeg(["-f", "lavfi", "-t", "1", "-i", "testsrc2=size=160x120:rate=25", "-vf", "format=yuv420p10le", "-c:v", "libx265", "-x265-params", hdr10, "-y", hdr]);
+    ffmpeg([
+      "-f",
+      "lavfi",
+      "-t",
+      "1",
+      "-i",
+      "testsrc2=size=160x120:rate=25",
+      "-vf",
+      "format=yuv420p10le",
+      "-c:v",
+      "libx265",
+      "-x265-params",
+      hdr10,
+      "-y",
+      hdr,
+    ]);
     ffmpeg(["-i", hdr, "-c:v", "libx264", "-pix_fmt", "yuv420p", "-y", again]);
     // Act + Assert
     assert.equal(await countFrames(again), 25);
     assert.equal(await countFrames(hdr), 25);
+  });
+
+  it("calls a Matroska file cut short truncated, by its tracks' DURATION tags (Matroska has no stream duration)", async () => {
+    // Arrange: H.264 and AAC in MKV, as ffmpeg and mkvmerge write it, and its first half alone (an upload cut off).
+    const whole = path.join(dir, "whole.mkv");
+    const half = path.join(dir, "half.mkv");
+    ffmpeg([
+      "-f",
+      "lavfi",
+      "-t",
+      "6",
+      "-i",
+      "testsrc2=size=160x120:rate=25",
+      "-f",
+      "lavfi",
+      "-t",
+      "6",
+      "-i",
+      "sine",
+      "-c:v",
+      "libx264",
+      "-c:a",
+      "aac",
+      "-y",
+      whole,
+    ]);
+    const bytes = readFileSync(whole);
+    writeFileSync(half, bytes.subarray(0, Math.floor(bytes.length / 2)));
+    // Act + Assert
+    assert.equal((await probeVideo(whole, whole)).frames, 150);
+    await assert.rejects(probeVideo(half, "half.mkv"), /half.mkv is truncated: only \d\.\d s of the 6\.0 s it declares could be read/);
+    assert.equal(clockSeconds("00:01:02.500000000"), 62.5);
+    assert.equal(clockSeconds("soon"), undefined);
   });
 
   it("counts the frames of WebM, which does not record them", async () => {

@@ -149,6 +149,7 @@ const ffprobeOutput = z.object({
         time_base: fraction.optional(),
         disposition: z.object({ attached_pic: z.number().optional(), default: z.number().optional() }).partial().optional(),
         side_data_list: z.array(z.object({ rotation: z.number().optional() }).passthrough()).optional(),
+        tags: z.object({ DURATION: z.string().optional() }).partial().optional(),
       }),
     )
     .default([]),
@@ -220,7 +221,8 @@ export function parseProbe(json: unknown, source: string): StreamInfo {
   const fps = fractionValue(fpsFraction);
   // A raw stream's header rates are made up (an H.264 stream's tick rate, or 1200000/1): its packets give it one.
   const raw = RAW_STREAMS.has(format?.format_name ?? "");
-  if (!raw && (!(fps > 0) || fps > 1000)) throw new VideoError("probe", `${source}: the video stream has no usable frame rate (${fpsFraction})`);
+  if (!raw && (!(fps > 0) || fps > 1000))
+    throw new VideoError("probe", `${source}: the video stream has no usable frame rate (${fpsFraction})`);
   const [num, den] = (video.time_base ?? "0/1").split("/").map(Number);
   if (!(num > 0 && den > 0)) throw new VideoError("probe", `${source}: the video stream has no time base`);
   const constantRate = !(average > 0 && Math.abs(average - nominal) / nominal > 0.01);
@@ -231,7 +233,7 @@ export function parseProbe(json: unknown, source: string): StreamInfo {
   // The length the container declares for the video itself: its stream duration (a fixed-rate container such as AVI
   // also declares it by its listed frames: declaredLengthSec). A file with other streams and only an overall
   // duration declares none of its own.
-  const declared = [unfinishedAvi ? undefined : video.duration].filter(
+  const declared = [unfinishedAvi ? undefined : (video.duration ?? clockSeconds(video.tags?.DURATION))].filter(
     (d): d is number => d !== undefined && Number.isFinite(d) && d > 0,
   );
   if (!unfinishedAvi && declared.length === 0 && streams.length === 1 && format?.duration && format.duration > 0)
@@ -258,6 +260,17 @@ export function parseProbe(json: unknown, source: string): StreamInfo {
     constantRate,
     interlaced: ["tt", "bb", "tb", "bt"].includes(video.field_order ?? ""),
   };
+}
+
+/**
+ * A Matroska track's DURATION tag ("00:00:06.000000000", what ffmpeg's and
+ * mkvmerge's muxers write for each track; Matroska has no stream duration of
+ * its own) in seconds, or undefined: with it a truncated MKV is told from a
+ * short one.
+ */
+export function clockSeconds(text: string | undefined): number | undefined {
+  const match = /^(\d+):(\d{2}):(\d{2}(?:\.\d+)?)$/.exec(text?.trim() ?? "");
+  return match ? Number(match[1]) * 3600 + Number(match[2]) * 60 + Number(match[3]) : undefined;
 }
 
 /** ffprobe's sample_aspect_ratio ("4:3"; "0:1" or "N/A" when unknown) as a reduced pair, [1, 1] when unknown. */
@@ -422,14 +435,18 @@ export function timeRawStream(stream: StreamInfo, csv: string, source: string): 
     const duration = Number.parseInt(line.split(",")[2], 10);
     if (duration > 1) counts.set(duration, (counts.get(duration) ?? 0) + 1);
   }
-  const step = [...counts.entries()].reduce((best, e) => (best === undefined || e[1] > best[1] ? e : best), undefined as [number, number] | undefined)?.[0];
+  const step = [...counts.entries()].reduce(
+    (best, e) => (best === undefined || e[1] > best[1] ? e : best),
+    undefined as [number, number] | undefined,
+  )?.[0];
   if (step === undefined) throw new VideoError("probe", `${source}: the raw ${stream.codec} stream says nothing of its frames' durations`);
   const { num, den } = stream.timeBase;
   const gcd = (x: number, y: number): number => (y === 0 ? x : gcd(y, x % y));
   const d = gcd(den, step * num);
   const fpsFraction = `${den / d}/${(step * num) / d}`;
   const fps = fractionValue(fpsFraction);
-  if (!(fps > 0) || fps > 1000) throw new VideoError("probe", `${source}: the raw ${stream.codec} stream has no usable frame rate (${fpsFraction})`);
+  if (!(fps > 0) || fps > 1000)
+    throw new VideoError("probe", `${source}: the raw ${stream.codec} stream has no usable frame rate (${fpsFraction})`);
   const timed = lines.map((line, n) => {
     const [, , , ...rest] = line.trim().split(",");
     return [n * step, n * step, step, ...rest].join(",");
