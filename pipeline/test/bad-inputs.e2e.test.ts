@@ -35,6 +35,32 @@ describe("videoflow process: bad inputs go to the dead letter, good ones still c
     const song = path.join(dir, "song.m4a");
     ffmpeg(["-f", "lavfi", "-i", "sine", "-t", "2", "-c:a", "aac", "-y", song]);
     const unreadable = path.join(dir, "no-such-video.mp4");
+    // A photo named as a video, and a podcast episode: sound and its cover picture.
+    const photo = path.join(dir, "photo.mp4");
+    ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=320x180", "-frames:v", "1", "-f", "mjpeg", "-y", photo]);
+    const podcast = path.join(dir, "podcast.mp4");
+    ffmpeg([
+      "-i",
+      photo,
+      "-f",
+      "lavfi",
+      "-i",
+      "sine",
+      "-t",
+      "2",
+      "-map",
+      "1:a",
+      "-map",
+      "0:v",
+      "-c:a",
+      "aac",
+      "-c:v",
+      "copy",
+      "-disposition:v",
+      "attached_pic",
+      "-y",
+      podcast,
+    ]);
 
     bad["notes.mp4"] = { file: text, stage: "probe", reason: /notes.mp4 is not a readable video: moov atom not found/ };
     bad["empty.mp4"] = { file: empty, stage: "input", reason: /empty.mp4 is empty \(0 bytes\)/ };
@@ -45,6 +71,8 @@ describe("videoflow process: bad inputs go to the dead letter, good ones still c
       reason: /cut-frames.mp4 is truncated: only \d\.\d s of the 6\.0 s it declares could be read \(\d+ of 150 frames\)/,
     };
     bad["song.m4a"] = { file: song, stage: "probe", reason: /song.m4a has no video stream \(it has: audio\)/ };
+    bad["photo.mp4"] = { file: photo, stage: "probe", reason: /photo.mp4 is a still picture \(mjpeg\), not a video/ };
+    bad["podcast.mp4"] = { file: podcast, stage: "probe", reason: /podcast.mp4 has no video stream \(it has: audio, a cover picture\)/ };
     bad["no-such-video.mp4"] = { file: unreadable, stage: "input", reason: /no-such-video.mp4 does not exist/ };
 
     // Act

@@ -197,7 +197,7 @@ export function parseProbe(json: unknown, source: string): StreamInfo {
   // ranks first then: the first video stream with a picture that is not cover art.
   const seekStream = videos.find((s) => s.width && s.height);
   if (!video) {
-    const kinds = streams.map((s) => s.codec_type ?? "unknown");
+    const kinds = streams.map((s) => (s.disposition?.attached_pic ? "a cover picture" : (s.codec_type ?? "unknown")));
     throw new VideoError(
       "probe",
       `${source} has no video stream` + (kinds.length ? ` (it has: ${kinds.join(", ")})` : " (no streams at all)"),
@@ -332,6 +332,11 @@ export function describeFrames(stream: StreamInfo, scan: PacketScan | null, sour
   if (!scan) throw new VideoError("probe", `${source}: the video stream has no timestamps, so its frames cannot be placed in time`);
   const { pictures } = scan;
   if (pictures.length === 0) throw new VideoError("probe", `${source}: the video stream has no frames`);
+  // ffmpeg reads a picture file (JPEG, PNG, WebP...) through its image pipes as a video of one frame. Not a video;
+  // a camera's MJPEG stream is read through the same pipe, and has many.
+  if (stream.container.endsWith("_pipe") && pictures.length === 1) {
+    throw new VideoError("probe", `${source} is a still picture (${stream.codec}), not a video`);
+  }
   const step = typicalStep(pictures) || Math.round(stream.timeBase.den / (stream.fps * stream.timeBase.num));
   const first = pictures[0];
   const last = pictures[pictures.length - 1];
