@@ -171,13 +171,13 @@ describe("segmentArgs", () => {
   });
 
   it("writes a video's whole gray.mp4 in its only segment's pass: the sound, the times, the end, the index first", () => {
-    const whole = { startSec: 1.4, endSec: 4.4, audio: { originSec: 1.4, plan: "aac" as const } };
+    const whole = { startSec: 1.4, endSec: 4.4, audio: { originSec: 1.4, plan: "aac" as const, stream: 2 } };
     const joined = segmentArgs(job({ output: "/tmp/g.mp4", whole })).join(" ");
     assert.match(joined, /-copyts -i a -itsoffset -2\.800000 -i a -filter_complex /, "the sound from the source again, shifted back");
     assert.match(joined, /-map \[enc\] -vsync vfr -sn -dn -c:v libx264 /, "no -an");
     assert.match(
       joined,
-      /-map 1:a:0 -c:a aac -b:a 128k -bsf:v setts=[^ ]+ -output_ts_offset 1\.400000 -movflags \+faststart -f mp4 -y \/tmp\/g\.mp4/,
+      /-map 1:2 -c:a aac -b:a 128k -bsf:v setts=[^ ]+ -output_ts_offset 1\.400000 -movflags \+faststart -f mp4 -y \/tmp\/g\.mp4/,
     );
     const silent = segmentArgs(job({ output: "/tmp/g.mp4", whole: { startSec: 0, endSec: null, audio: null } })).join(" ");
     assert.match(silent, /-sn -dn -an .* -output_ts_offset 0\.000000 -movflags \+faststart -f mp4/);
@@ -327,12 +327,13 @@ describe("segments decoded and joined", () => {
 
       // Act
       await decodeSegment({ ...base, output: encoded });
-      const audio = plan ? { source, originSec: video.timeline.originSec, plan } : null;
+      const sound = plan ? { originSec: video.timeline.originSec, plan, stream: video.audioStreamIndex! } : null;
+      const audio = sound ? { ...sound, source } : null;
       await joinSegments([{ path: encoded, spanSec: null }], joined, { startSec, endSec }, audio);
       await decodeSegment({
         ...base,
         output: whole,
-        whole: { startSec, endSec, audio: plan ? { originSec: video.timeline.originSec, plan } : null },
+        whole: { startSec, endSec, audio: sound },
       });
 
       // Assert: every stream's frames and samples, with their times (framemd5), and the index at the front.

@@ -227,6 +227,35 @@ const formats: Format[] = [
     sound: "aac",
   },
   {
+    name: "two-languages.mp4",
+    what: "a second sound track marked default (a dub, a commentary, a camera's second microphone) after an unmarked one",
+    make: (file) => {
+      // What players play: the video and the default track (AAC); the first track, unmarked, is MP3.
+      const played = `${file}.played.mp4`;
+      ffmpeg([...pattern("320x240", 3), ...x264, "-c:a", "aac", "-y", played]);
+      ffmpeg(
+        ["-i", played, "-f", "lavfi", "-t", "3", "-i", "sine=frequency=300", "-map", "0:v", "-map", "1:a", "-map", "0:a"].concat([
+          "-c:v",
+          "copy",
+          "-c:a:0",
+          "libmp3lame",
+          "-c:a:1",
+          "copy",
+          "-disposition:a:0",
+          "0",
+          "-disposition:a:1",
+          "default",
+          "-y",
+          file,
+        ]),
+      );
+    },
+    shown: [320, 240],
+    rotation: 0,
+    sound: "aac",
+    played: (file) => `${file}.played.mp4`,
+  },
+  {
     name: "editing.mkv",
     what: "Matroska from an editor or OBS: H.264 and FLAC",
     make: (file) => ffmpeg([...pattern("320x240", 3), ...x264, "-c:a", "flac", "-y", file]),

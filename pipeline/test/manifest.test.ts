@@ -23,6 +23,7 @@ const video: Omit<VideoInfo, "timeline"> = {
   pixelFormat: "yuv420p",
   colorRange: "tv",
   audioCodec: "aac",
+  audioStreamIndex: 1,
   constantRate: true,
   interlaced: false,
   container: "mov,mp4,m4a,3gp,3g2,mj2",

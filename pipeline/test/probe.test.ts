@@ -62,6 +62,7 @@ describe("parseProbe (ffprobe's JSON)", () => {
       pixelFormat: "yuv420p",
       colorRange: "unknown",
       audioCodec: "aac",
+      audioStreamIndex: 0,
       constantRate: true,
       interlaced: false,
     });
@@ -116,6 +117,23 @@ describe("parseProbe (ffprobe's JSON)", () => {
     assert.equal(info.streamIndex, 1);
     assert.equal(info.constantRate, false);
     assert.equal(info.declaredSec, null, "the file's 12.5 s may be its sound's");
+  });
+
+  it("takes the sound players play: the default audio track, else the first", () => {
+    const video = { index: 0, codec_type: "video", codec_name: "h264", width: 64, height: 48, r_frame_rate: "25/1", time_base: "1/25" };
+    const audio = (index: number, codec_name: string, isDefault: number) => ({
+      index,
+      codec_type: "audio",
+      codec_name,
+      disposition: { default: isDefault },
+    });
+    const chosen = (streams: object[]) => {
+      const info = parseProbe({ streams, format: {} }, "x.mp4");
+      return [info.audioStreamIndex, info.audioCodec];
+    };
+    assert.deepEqual(chosen([video, audio(1, "mp3", 0), audio(2, "aac", 1)]), [2, "aac"]);
+    assert.deepEqual(chosen([video, audio(1, "mp3", 0), audio(2, "aac", 0)]), [1, "mp3"]);
+    assert.deepEqual(chosen([video]), [null, null]);
   });
 
   it("takes the video stream players show: the default track, then one with frames over a lone picture", () => {

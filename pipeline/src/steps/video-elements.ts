@@ -26,7 +26,8 @@ export interface ProbedVideo extends VideoAttempt {
 }
 
 /** A video's facts without its list of pictures: what travels with each of its segments. */
-export type VideoFacts = Omit<VideoInfo, "timeline"> & Pick<Timeline, "timeBase" | "originSec" | "endPts" | "discarded" | "rawFrameTicks" | "offGrid">;
+export type VideoFacts = Omit<VideoInfo, "timeline"> &
+  Pick<Timeline, "timeBase" | "originSec" | "endPts" | "discarded" | "rawFrameTicks" | "offGrid">;
 
 export interface SegmentTask {
   input: VideoAttempt;
@@ -108,6 +109,6 @@ export function wholeVideo(video: VideoFacts, fromPts: number, bFrames: boolean)
   return {
     startSec: timeOf(fromPts, video),
     endSec: bFrames ? null : timeOf(video.endPts, video),
-    audio: plan ? { originSec: video.originSec, plan } : null,
+    audio: plan && video.audioStreamIndex !== null ? { originSec: video.originSec, plan, stream: video.audioStreamIndex } : null,
   };
 }

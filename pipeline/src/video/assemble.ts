@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { VideoError } from "../errors";
 import { ffmpegPath, firstErrorLine, runTool } from "./tools";
 
-/** How the source's first audio stream goes into gray.mp4 (ffmpeg's -c:a): copied when MP4 holds its codec, else encoded to AAC. */
+/** How the source's sound (the audio stream players play) goes into gray.mp4 (ffmpeg's -c:a): copied when MP4 holds its codec, else encoded to AAC. */
 export type AudioPlan = "copy" | "aac";
 
 /** Codecs the MP4 muxer takes as they are. */
@@ -22,10 +22,16 @@ export function audioPlan(audioCodec: string | null): AudioPlan | null {
   return MP4_AUDIO.has(audioCodec) ? "copy" : "aac";
 }
 
-/** ffmpeg's output options for the audio of input `input` (the source), by plan. */
-export function audioArgs(input: number, plan: AudioPlan | null): string[] {
-  if (plan === null) return ["-an"];
-  return ["-map", `${input}:a:0`, "-c:a", plan, ...(plan === "aac" ? ["-b:a", "128k"] : [])];
+/** The source's sound: its audio stream's index in the file, and how it goes in. */
+export interface SourceAudio {
+  stream: number;
+  plan: AudioPlan;
+}
+
+/** ffmpeg's output options for the sound of input `input` (the source): its stream, by plan; null: none. */
+export function audioArgs(input: number, audio: SourceAudio | null): string[] {
+  if (audio === null) return ["-an"];
+  return ["-map", `${input}:${audio.stream}`, "-c:a", audio.plan, ...(audio.plan === "aac" ? ["-b:a", "128k"] : [])];
 }
 
 /** A segment's gray video, and how long it lasts up to the next segment's start (null for the last). */
@@ -85,7 +91,7 @@ export async function joinSegments(
   files: SegmentFile[],
   output: string,
   timing: JoinTiming,
-  audio: { source: string; originSec: number; plan: AudioPlan } | null = null,
+  audio: (SourceAudio & { source: string; originSec: number }) | null = null,
 ): Promise<void> {
   const list = `${output}.list.txt`;
   await fs.writeFile(list, concatList(files));
@@ -110,7 +116,7 @@ export async function joinSegments(
       "-c:v",
       "copy",
       ...(timing.endSec === null ? [] : ["-bsf:v", endAt(timing.endSec)]),
-      ...audioArgs(1, audio?.plan ?? null),
+      ...audioArgs(1, audio),
       "-movflags",
       "+faststart",
       "-f",

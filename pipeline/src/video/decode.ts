@@ -10,7 +10,7 @@ import { spawn } from "node:child_process";
 import * as os from "node:os";
 import type { Readable } from "node:stream";
 import { VideoError } from "../errors";
-import { AudioPlan, audioArgs, endAt } from "./assemble";
+import { SourceAudio, audioArgs, endAt } from "./assemble";
 import { ffmpegPath, firstErrorLine } from "./tools";
 
 export interface SegmentJob {
@@ -65,8 +65,8 @@ export interface WholeVideo {
   startSec: number;
   /** Where the video ends on that clock; null leaves the end as encoded (see JoinTiming). */
   endSec: number | null;
-  /** The source's first audio stream and how it goes in; null: no sound. */
-  audio: { originSec: number; plan: AudioPlan } | null;
+  /** The source's sound (its stream, and how it goes in); null: none. */
+  audio: (SourceAudio & { originSec: number }) | null;
 }
 
 /**
@@ -198,7 +198,7 @@ export function segmentArgs(job: SegmentJob): string[] {
 function wholeVideoArgs(whole: WholeVideo | undefined): string[] {
   if (!whole) return [];
   const args: string[] = [];
-  if (whole.audio) args.push(...audioArgs(1, whole.audio.plan));
+  if (whole.audio) args.push(...audioArgs(1, whole.audio));
   if (whole.endSec !== null) args.push("-bsf:v", endAt(whole.endSec));
   args.push("-output_ts_offset", whole.startSec.toFixed(6), "-movflags", "+faststart");
   return args;

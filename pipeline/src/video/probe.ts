@@ -52,8 +52,10 @@ export interface StreamInfo {
   pixelFormat: string;
   /** The range the stream's values are in, as its header says: "tv" (limited, 16-235), "pc" (full) or "unknown". */
   colorRange: string;
-  /** The first audio stream's codec (ffprobe's name), or null when the video has none. */
+  /** The codec (ffprobe's name) of the sound players play (playedAudioStream), or null when the video has none. */
   audioCodec: string | null;
+  /** That audio stream's index in the file (ffmpeg's `0:<index>`), or null. */
+  audioStreamIndex: number | null;
   /** Average and nominal rates agree: pictures sit on a fixed grid (held frames are gaps in it). */
   constantRate: boolean;
   /** Each picture is two fields (broadcast): gray.mp4 keeps them as they are and says so, for players to deinterlace. */
@@ -184,6 +186,16 @@ function shownVideoStream(videos: ProbedStream[]): ProbedStream | undefined {
 }
 
 /**
+ * The audio stream players play: the track marked default (a second language,
+ * a commentary or a camera's second microphone may come first, unmarked),
+ * else the first.
+ */
+function playedAudioStream(streams: ProbedStream[]): ProbedStream | undefined {
+  const audio = streams.filter((s) => s.codec_type === "audio");
+  return audio.find((s) => s.disposition?.default) ?? audio[0];
+}
+
+/**
  * Turns ffprobe's stream and format JSON into StreamInfo, or throws a
  * VideoError saying what is missing.
  */
@@ -233,6 +245,7 @@ export function parseProbe(json: unknown, source: string): StreamInfo {
   // The length the container declares for the video itself: its stream duration (a fixed-rate container such as AVI
   // also declares it by its listed frames: declaredLengthSec). A file with other streams and only an overall
   // duration declares none of its own.
+  const sound = playedAudioStream(streams);
   const declared = [unfinishedAvi ? undefined : (video.duration ?? clockSeconds(video.tags?.DURATION))].filter(
     (d): d is number => d !== undefined && Number.isFinite(d) && d > 0,
   );
@@ -256,7 +269,8 @@ export function parseProbe(json: unknown, source: string): StreamInfo {
     streamEndSec: !unfinishedAvi && video.duration !== undefined && video.duration > 0 ? (video.start_time ?? 0) + video.duration : null,
     pixelFormat: video.pix_fmt ?? "unknown",
     colorRange: video.color_range ?? "unknown",
-    audioCodec: streams.find((s) => s.codec_type === "audio")?.codec_name ?? null,
+    audioCodec: sound?.codec_name ?? null,
+    audioStreamIndex: sound ? (sound.index ?? streams.indexOf(sound)) : null,
     constantRate,
     interlaced: ["tt", "bb", "tb", "bt"].includes(video.field_order ?? ""),
   };
