@@ -72,7 +72,7 @@ export interface Manifest {
     timing: "constant" | "variable";
   };
   /**
-   * The source's sound (its first audio stream), and gray.mp4's: the same codec, copied, or AAC where MP4 does not
+   * The source's sound (the audio stream players play: probe.ts, playedAudioStream), and gray.mp4's: the same codec, copied, or AAC where MP4 does not
    * take the source's (PCM, MP2, Vorbis...). grayVideoCodec is absent when gray.mp4 is not written; null: no sound.
    */
   audio: { codec: string; grayVideoCodec?: string } | null;
