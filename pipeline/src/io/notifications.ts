@@ -18,9 +18,8 @@ import type { OriginalNotification, VideoInput } from "../model";
  * Pi's .h264, a DVR's .264) write. An upload without a content type is
  * application/octet-stream, and some tools name these files' types otherwise.
  */
-export const DEFAULT_VIDEO_EXTENSIONS = "mp4,m4v,mov,avi,mkv,webm,mpg,mpeg,ts,mts,wmv,flv,3gp,ogv,mxf,m2ts,m2v,dv,vob,f4v,asf,3g2,h264,264,hevc,h265,265".split(
-  ",",
-);
+export const DEFAULT_VIDEO_EXTENSIONS =
+  "mp4,m4v,mov,avi,mkv,webm,mpg,mpeg,ts,mts,wmv,flv,3gp,ogv,mxf,m2ts,m2v,dv,vob,f4v,asf,3g2,h264,264,hevc,h265,265".split(",");
 
 /**
  * Content types of videos that do not start with video/: MXF, broadcast's and
