@@ -22,6 +22,8 @@ interface Format {
   /** The picture as players show it. */
   shown: [number, number];
   rotation: number;
+  /** The display matrix flips the picture left to right too. */
+  mirrored?: boolean;
   /** gray.mp4's sound: the source's codec where MP4 holds it, else AAC; null: the source has none. */
   sound: string | null;
   /** gray.mp4's field order: an interlaced source stays interlaced, its fields untouched. */
@@ -154,6 +156,19 @@ const formats: Format[] = [
     make: (file) => rotated(file, 180, (plain) => ffmpeg([...pattern("320x240", 3), ...x264, "-c:a", "aac", "-y", plain])),
     shown: [320, 240],
     rotation: 180,
+    sound: "aac",
+  },
+  {
+    name: "mirrored.mp4",
+    what: "a selfie mirrored by its display matrix and turned a quarter (an editor's flip, without re-encoding)",
+    make: (file) => {
+      const plain = `${file}.plain.mp4`;
+      ffmpeg([...pattern("320x240", 3), ...x264, "-c:a", "aac", "-y", plain]);
+      ffmpeg(["-display_rotation:v:0", "90", "-display_hflip:v:0", "-i", plain, "-c", "copy", "-y", file]);
+    },
+    shown: [240, 320],
+    rotation: 90,
+    mirrored: true,
     sound: "aac",
   },
   {
@@ -424,7 +439,10 @@ describe("the formats people upload: every frame, upright, with its sound", () =
       const frames = decodedFrameCount(source);
       assert.equal(manifest.video.frames, frames);
       assert.equal(videoFacts(grayVideo).frames, frames);
-      assert.deepEqual([manifest.video.width, manifest.video.height, manifest.video.rotation], [width, height, f.rotation]);
+      assert.deepEqual(
+        [manifest.video.width, manifest.video.height, manifest.video.rotation, manifest.video.mirrored],
+        [width, height, f.rotation, f.mirrored ?? false],
+      );
       assert.deepEqual([videoFacts(grayVideo).width, videoFacts(grayVideo).height], [width, height], "gray.mp4 is upright");
       // Pixel by pixel the picture a player shows of the source (ffmpeg's decode turns it upright too), as bright.
       const distances = grayDistance(source, grayVideo, width, height, 5);

@@ -8,6 +8,7 @@ import {
   countFrames,
   declaredLengthSec,
   describeFrames,
+  displayMirrored,
   displayRotation,
   parseProbe,
   probeVideo,
@@ -63,6 +64,7 @@ describe("parseProbe (ffprobe's JSON)", () => {
       colorRange: "unknown",
       audioCodec: "aac",
       audioStreamIndex: 0,
+      mirrored: false,
       constantRate: true,
       interlaced: false,
     });
@@ -233,6 +235,14 @@ describe("displayRotation (phones record sideways and say so)", () => {
       [{ rotation: 89.9999 }],
     ];
     assert.deepEqual(turns.map(displayRotation), [0, 0, 90, -90, -90, 180, 0, 90]);
+    // Mirrored (ffmpeg's -display_hflip): ffprobe calls a plain mirror -180 and a quarter turn mirrored 90.
+    const matrix = (a: number, b: number, c: number, d: number) =>
+      `\n00000000: ${a} ${b} 0\n00000001: ${c} ${d} 0\n00000002: 0 0 1073741824\n`;
+    const mirror = [{ rotation: -180, displaymatrix: matrix(-65536, 0, 0, 65536) }];
+    const turnedMirror = [{ rotation: 90, displaymatrix: matrix(0, -65536, -65536, 0) }];
+    const turned = [{ rotation: 90, displaymatrix: matrix(0, -65536, 65536, 0) }];
+    assert.deepEqual([mirror, turnedMirror, turned].map(displayRotation), [0, 90, 90]);
+    assert.deepEqual([mirror, turnedMirror, turned, undefined].map(displayMirrored), [true, true, false, false]);
     const phone = parseProbe(
       {
         streams: [

@@ -47,7 +47,8 @@ export interface Manifest {
   key: string;
   status: "ok";
   /**
-   * width and height as gray.mp4 is (upright); rotation, how far the source had to be turned for that;
+   * width and height as gray.mp4 is (upright); rotation, how far the source had to be turned for that, and mirrored,
+   * whether it was also flipped left to right (its display matrix says so);
    * sampleAspectRatio, the shape of its pixels ("1:1" square; players stretch other shapes, and so does the preview);
    * timestampJumps, where recordings joined end to end each restart their clock (MPEG-TS, PS): read as players play them.
    */
@@ -58,6 +59,7 @@ export interface Manifest {
     | "height"
     | "sampleAspectRatio"
     | "rotation"
+    | "mirrored"
     | "fps"
     | "durationSec"
     | "framesListed"
@@ -124,8 +126,20 @@ export function buildManifest(args: {
 }): Manifest {
   const now = args.now ?? Date.now();
   const wallSec = Math.max(0.001, (now - args.startedAt) / 1000);
-  const { codec, width, height, sampleAspectRatio, rotation, fps, durationSec, framesListed, framesHeld, timestampJumps, constantRate } =
-    args.video;
+  const {
+    codec,
+    width,
+    height,
+    sampleAspectRatio,
+    rotation,
+    mirrored,
+    fps,
+    durationSec,
+    framesListed,
+    framesHeld,
+    timestampJumps,
+    constantRate,
+  } = args.video;
   const frames = args.decoded;
   const outputs: Manifest["outputs"] = {
     ...(args.grayVideo === false ? {} : { grayVideo: args.layout.grayVideo }),
@@ -143,6 +157,7 @@ export function buildManifest(args: {
       height,
       sampleAspectRatio,
       rotation,
+      mirrored,
       fps: round(fps, 3),
       durationSec: round(durationSec, 3),
       frames,

@@ -27,9 +27,11 @@ export interface StreamInfo {
    * Degrees the picture is turned counter-clockwise to be shown (the stream's
    * display matrix: phones record sideways and say so), 0, 90, 180 or -90.
    * ffmpeg turns decoded frames upright before any filter (its autorotate),
-   * so every frame videoflow handles, and gray.mp4, is upright.
+   * so every frame videoflow handles, and gray.mp4, is upright. With `mirrored`, the turn comes before the flip.
    */
   rotation: number;
+  /** The display matrix also flips the picture left to right (ffmpeg's autorotate flips the frames too). */
+  mirrored: boolean;
   /** The video stream's index in the file (ffmpeg's `0:<index>`): the one players show (shownVideoStream). */
   streamIndex: number;
   /**
@@ -150,7 +152,9 @@ const ffprobeOutput = z.object({
         start_time: numeric.optional(),
         time_base: fraction.optional(),
         disposition: z.object({ attached_pic: z.number().optional(), default: z.number().optional() }).partial().optional(),
-        side_data_list: z.array(z.object({ rotation: z.number().optional() }).passthrough()).optional(),
+        side_data_list: z
+          .array(z.object({ rotation: z.number().optional(), displaymatrix: z.string().optional() }).passthrough())
+          .optional(),
         tags: z.object({ DURATION: z.string().optional() }).partial().optional(),
       }),
     )
@@ -258,6 +262,7 @@ export function parseProbe(json: unknown, source: string): StreamInfo {
     height,
     sampleAspectRatio,
     rotation,
+    mirrored: displayMirrored(video.side_data_list),
     streamIndex: video.index ?? 0,
     seeksByAnotherStream: seekStream !== undefined && seekStream !== video,
     fpsFraction,
@@ -308,12 +313,37 @@ export function squarePixelSize(video: Pick<StreamInfo, "width" | "height" | "sa
   return { width: Math.max(2, 2 * Math.round((video.width * a) / b / 2)), height: video.height };
 }
 
+type DisplaySideData = Array<{ rotation?: number; displaymatrix?: string }> | undefined;
+
+/** The display matrix's 9 numbers (ffprobe prints them in rows, each after its offset "00000000:"), or null. */
+function displayMatrix(sideData: DisplaySideData): number[] | null {
+  const text = sideData?.find((d) => typeof d.displaymatrix === "string")?.displaymatrix;
+  const numbers = (text ?? "")
+    .replace(/^\s*\d+:/gm, "")
+    .trim()
+    .split(/\s+/)
+    .map(Number);
+  return numbers.length === 9 && numbers.every(Number.isFinite) ? numbers : null;
+}
+
+/** Whether the display matrix flips the picture (a negative determinant): a mirror, with or without a turn. */
+export function displayMirrored(sideData: DisplaySideData): boolean {
+  const m = displayMatrix(sideData);
+  return m !== null && m[0] * m[4] - m[1] * m[3] < 0;
+}
+
 /**
  * The display matrix's rotation, as ffmpeg's autorotate applies it: whole
  * quarter turns only (other angles it leaves as they are, so do we), in (-180, 180].
+ * ffprobe's `rotation` of a mirrored matrix counts the flip as half a turn
+ * (a left-right mirror is "-180"): there the turn is the matrix's with the
+ * flip taken out (av_display_rotation_get's formula, its first column negated).
  */
-export function displayRotation(sideData: Array<{ rotation?: number }> | undefined): number {
-  const degrees = sideData?.find((d) => typeof d.rotation === "number")?.rotation ?? 0;
+export function displayRotation(sideData: DisplaySideData): number {
+  const m = displayMatrix(sideData);
+  const unflipped =
+    m && displayMirrored(sideData) ? -(Math.atan2(m[1] / Math.hypot(m[1], m[4]), -m[0] / Math.hypot(m[0], m[3])) * 180) / Math.PI : null;
+  const degrees = unflipped ?? sideData?.find((d) => typeof d.rotation === "number")?.rotation ?? 0;
   const quarters = Math.round(degrees / 90);
   if (!Number.isFinite(degrees) || Math.abs(degrees - quarters * 90) > 1) return 0;
   const turned = (((quarters % 4) + 4) % 4) * 90;
