@@ -16,15 +16,20 @@ export class ListenerProcess {
   private waiters: Array<{ test: (e: LogEvent) => boolean; resolve: (e: LogEvent) => void }> = [];
   stderr = "";
 
-  /** `onEvent` sees each log event as it comes (the demo echoes them). */
+  /**
+   * `onEvent` sees each log event as it comes (the demo echoes them). With `ownProcessGroup` the listener and
+   * what it starts (its ffmpeg) are a process group of their own, which stopGroup signals as a terminal's Ctrl-C does.
+   */
   constructor(
     args: string[],
     env: Record<string, string>,
     private readonly onEvent?: (e: LogEvent) => void,
+    ownProcessGroup = false,
   ) {
     this.child = spawn(process.execPath, [cli, "listen", ...args], {
       env: { ...process.env, ...env, VIDEOFLOW_JSON_LOGS: "1" },
       stdio: ["ignore", "pipe", "pipe"],
+      detached: ownProcessGroup,
     });
     let buffer = "";
     this.child.stdout!.on("data", (chunk: Buffer) => {
@@ -75,6 +80,12 @@ export class ListenerProcess {
 
   async stop(signal: NodeJS.Signals = "SIGTERM"): Promise<number | null> {
     if (this.child.exitCode === null) this.child.kill(signal);
+    return this.exited;
+  }
+
+  /** Signals the listener's whole process group, as Ctrl-C in a terminal or systemd's stop does (needs ownProcessGroup). */
+  async stopGroup(signal: NodeJS.Signals = "SIGINT"): Promise<number | null> {
+    if (this.child.exitCode === null) process.kill(-this.child.pid!, signal);
     return this.exited;
   }
 }

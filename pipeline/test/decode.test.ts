@@ -18,7 +18,7 @@ import {
 } from "../src/video/decode";
 import { VideoError } from "../src/errors";
 import { probeVideo } from "../src/video/probe";
-import { ffprobePath } from "../src/video/tools";
+import { ffprobePath, interruption } from "../src/video/tools";
 import { endsEvenly, pictureOf, planSegments, sampleWindows } from "../src/video/segment";
 import { ptsAt, secondsOf, timeOf } from "../src/video/timeline";
 import { decodedFrameCount, ffmpeg, frameTimes, lumaMeans, makeClip, rangeOf, tempDir } from "./helpers";
@@ -201,6 +201,18 @@ describe("segmentArgs", () => {
     const args = (keepTimes: boolean) => segmentArgs(job({ keepTimes })).join(" ");
     assert.match(args(true), /-c:v libx264 .*-enc_time_base:v filter/);
     assert.ok(!args(false).includes("enc_time_base"));
+  });
+
+  it("calls a tool stopped from outside (a signal, or ffmpeg's exit 255 after one) an interruption, to be tried again", () => {
+    const stopped = interruption("segment", "/opt/ffmpeg/ffmpeg", { code: 255, signal: null });
+    assert.equal(stopped?.retryable, true);
+    assert.match(stopped!.reason, /^ffmpeg was stopped by a signal \(exit 255\)/);
+    assert.equal(
+      interruption("probe", "ffprobe", { code: null, signal: "SIGTERM" })?.reason.startsWith("ffprobe was stopped by SIGTERM"),
+      true,
+    );
+    assert.equal(interruption("segment", "ffmpeg", { code: 254, signal: null }), null, "its own errors are the video's");
+    assert.equal(interruption("segment", "ffmpeg", { code: 0, signal: null }), null);
   });
 
   it("times a raw stream's frames on its grid before anything else sees them", () => {

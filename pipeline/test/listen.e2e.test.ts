@@ -4,6 +4,7 @@
  * and the real `videoflow listen` as a child process.
  */
 import assert from "node:assert/strict";
+import { readFileSync, readdirSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { LocalStack, NotificationRecorder, startLocalStack } from "../dev/stack";
@@ -30,10 +31,12 @@ describe("videoflow listen on the local stack", () => {
   const publishAgain = (m: { data: Buffer; attributes: Record<string, string> }) =>
     stack.pubsub.topic(stack.topic).publishMessage({ data: m.data, attributes: m.attributes });
 
-  const listen = (output = `gs://${OUT}/videoflow`, subscription = stack.subscription) =>
+  const listen = (output = `gs://${OUT}/videoflow`, subscription = stack.subscription, ownProcessGroup = false) =>
     new ListenerProcess(
       ["--inputSubscription", subscription, "--output", output, "--deadLetterTopic", stack.deadLetterTopic, "--maxInFlight", "4"],
       { ...stack.env, VIDEOFLOW_DEBUG: "1" },
+      undefined,
+      ownProcessGroup,
     );
 
   async function download(uri: string, file: string): Promise<string> {
@@ -226,6 +229,34 @@ describe("videoflow listen on the local stack", () => {
       assert.equal((await objects(OUT, "videoflow/_work")).length, 0);
       await new Promise((r) => setTimeout(r, 1500));
       assert.equal(second.count("processed"), 1, "processed once");
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it("gives back, never dead-letters, a video whose ffmpeg Ctrl-C stops too; a restarted listener completes it", async () => {
+    const first = listen(undefined, undefined, true);
+    await first.waitFor((e) => e.event === "listening", "listening");
+    const [file] = await stack.storage
+      .bucket(IN)
+      .upload(longClip, { destination: "cam/ctrl-c.mp4", contentType: "video/mp4", resumable: false });
+    await first.waitFor((e) => e.event === "probed" && String(e.video).startsWith("cam/ctrl-c.mp4/"), "probed");
+    await until(() => ffmpegsInGroup(first.child.pid!) > 0, "its ffmpeg running");
+    // Act: Ctrl-C, as a terminal sends it: to the listener and its ffmpeg alike.
+    assert.equal(await first.stopGroup("SIGINT"), 0);
+    // Assert: given back to Pub/Sub, not dead-lettered; then one complete result.
+    assert.equal(first.count("given back"), 1, first.events.map((e) => e.message).join(" | "));
+    assert.equal(first.count("processed"), 0);
+    const object = `gs://${IN}/cam/ctrl-c.mp4`;
+    assert.ok(!(await deadLetterMessages()).some((m) => String(m.source).startsWith(object)), "no dead-letter message");
+    const second = listen();
+    try {
+      const done = await second.waitFor((e) => e.event === "processed" && e.object === object, "processed after restart", 90000);
+      const gray = await download(String(done.manifest).replace("manifest.json", "gray.mp4"), path.join(dir, "ctrl-c-gray.mp4"));
+      assert.equal(videoFacts(gray).frames, 1200);
+      const folder = `videoflow/cam/ctrl-c.mp4/${file.metadata.generation}`;
+      assert.deepEqual(await objects(OUT, folder), [`${folder}/gray.mp4`, `${folder}/manifest.json`, `${folder}/preview.jpg`]);
+      assert.deepEqual(await objects(OUT, "videoflow/_deadletter/cam/ctrl-c.mp4"), [], "no dead-letter record left");
     } finally {
       await second.stop();
     }
@@ -598,4 +629,28 @@ describe("videoflow listen on the local stack", () => {
 
 function countsOf(l: ListenerProcess): { skipped: number } {
   return { skipped: l.count("skipped") };
+}
+
+/** How many ffmpeg processes are in a process group (Linux: /proc/<pid>/stat's fifth field is the group). */
+function ffmpegsInGroup(group: number): number {
+  let n = 0;
+  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const [comm, rest] = [stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")), stat.slice(stat.lastIndexOf(")") + 2).split(" ")];
+      if (comm === "ffmpeg" && Number(rest[2]) === group) n++;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return n;
+}
+
+/** Waits (polling) until `test` holds, for at most 30 s. */
+async function until(test: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 30000;
+  while (!test()) {
+    if (Date.now() > deadline) throw new Error(`no ${what} within 30 s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

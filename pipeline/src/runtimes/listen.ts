@@ -186,6 +186,16 @@ export class Listener {
         latencySec: latency,
         deliveries: work.messages.length,
       });
+    } else if (outcome.retryable && this.stopping) {
+      // Stopped with the listener (Ctrl-C or a service manager's stop reaches its ffmpeg too): not the video's
+      // failure, so given back to Pub/Sub, which delivers it again, rather than dead-lettered. Its record is
+      // replaced when it succeeds.
+      log("WARNING", `${work.object} was interrupted by the stop: given back, to be delivered again`, {
+        event: "given back",
+        object: work.object,
+        reason: outcome.reason,
+      });
+      return this.finish(work, "nack");
     } else {
       this.counts.deadLettered++;
       await announceFailure(outcome, this.options, this.pubsub);

@@ -9,7 +9,7 @@
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { VideoError } from "../errors";
-import { ffmpegPath, firstErrorLine, runTool } from "./tools";
+import { ffmpegPath, firstErrorLine, interruption, runTool } from "./tools";
 
 /** How the source's sound (the audio stream players play) goes into gray.mp4 (ffmpeg's -c:a): copied when MP4 holds its codec, else encoded to AAC. */
 export type AudioPlan = "copy" | "aac";
@@ -124,6 +124,8 @@ export async function joinSegments(
       "-y",
       output,
     ]);
+    const stopped = interruption("assemble", ffmpegPath, result);
+    if (stopped) throw stopped;
     if (result.code !== 0) {
       throw new VideoError(
         "assemble",

@@ -11,7 +11,7 @@ import * as os from "node:os";
 import type { Readable } from "node:stream";
 import { VideoError } from "../errors";
 import { SourceAudio, audioArgs, endAt } from "./assemble";
-import { ffmpegPath, firstErrorLine } from "./tools";
+import { ffmpegPath, firstErrorLine, interruption } from "./tools";
 
 export interface SegmentJob {
   /** Local path of the source video. */
@@ -327,6 +327,8 @@ function runFfmpeg(job: SegmentJob, callbacks: SegmentCallbacks): Promise<number
       await frames;
       if (failure) return reject(failure);
       if (code === 0) return resolve(progress.frames);
+      const stopped = interruption("segment", ffmpegPath, { code, signal });
+      if (stopped) return reject(stopped);
       const why = firstErrorLine(problems.join("\n")) || `ffmpeg exited with ${code ?? signal}`;
       reject(
         new VideoError(

@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { VideoError } from "../errors";
 import { PacketScan, TimeBase, Timeline, offNominalGrid, parsePacketScan, rangesBetween, secondsOf, toRuns, typicalStep } from "./timeline";
-import { ffprobePath, firstErrorLine, runTool } from "./tools";
+import { ffprobePath, firstErrorLine, interruption, runTool } from "./tools";
 import { HEADERS, PACKETS, ffprobeArgs } from "./probe-commands";
 
 /** What the stream and format headers say, before the packets are read. */
@@ -437,6 +437,8 @@ export function describeFrames(stream: StreamInfo, scan: PacketScan | null, sour
 
 async function ffprobeText(localPath: string, source: string, args: string[]): Promise<string> {
   const result = await runTool(ffprobePath, ffprobeArgs(localPath, args));
+  const stopped = interruption("probe", ffprobePath, result);
+  if (stopped) throw stopped;
   if (result.code !== 0) {
     const why = firstErrorLine(result.stderr) || `ffprobe exited with ${result.code ?? result.signal}`;
     throw new VideoError("probe", `${source} is not a readable video: ${why.replace(localPath, "<input>")}`);
@@ -530,6 +532,8 @@ export async function countFrames(localPath: string): Promise<number> {
   ]);
   // By key: a stream with side data (HDR10's mastering display and light levels, which gray.mp4 keeps) prints it
   // after the entries asked for, and in csv the count became "90,", which is no number.
+  const stopped = interruption("assemble", ffprobePath, result);
+  if (stopped) throw stopped;
   const n = /^nb_read_packets=(\d+)$/m.exec(result.stdout)?.[1];
   return result.code === 0 && n !== undefined ? Number(n) : 0;
 }

@@ -8,6 +8,7 @@ import { spawn } from "node:child_process";
 import { closeSync, fstatSync, openSync, readSync, unlinkSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { Stage, VideoError } from "../errors";
 
 const installed = path.resolve(__dirname, "..", "..", "..", "..", ".cache", "ffmpeg");
 export const ffmpegPath: string = process.env.VIDEOFLOW_FFMPEG || path.join(installed, "ffmpeg");
@@ -95,6 +96,24 @@ function readAllAndClose(fd: number): string {
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * A retryable failure when a tool was stopped from outside rather than by
+ * the video: killed by a signal, or ffmpeg exiting 255, its status after a
+ * SIGINT or SIGTERM it caught (its errors exit 254 or 1). Ctrl-C in a
+ * terminal and a service manager's stop (systemd signals the whole control
+ * group) reach the tools as well as videoflow; the video is not to blame, and
+ * another try finishes it. Null when the tool ended by itself.
+ */
+export function interruption(stage: Stage, program: string, result: Pick<ToolResult, "code" | "signal">): VideoError | null {
+  if (result.signal === null && result.code !== 255) return null;
+  const how = result.signal ?? "a signal (exit 255)";
+  return new VideoError(
+    stage,
+    `${path.basename(program)} was stopped by ${how} while it worked: not the video's fault, it is tried again`,
+    true,
+  );
 }
 
 /** The last `n` characters of a text: enough of a tool's log to explain a failure. */
