@@ -126,20 +126,7 @@ export function buildManifest(args: {
 }): Manifest {
   const now = args.now ?? Date.now();
   const wallSec = Math.max(0.001, (now - args.startedAt) / 1000);
-  const {
-    codec,
-    width,
-    height,
-    sampleAspectRatio,
-    rotation,
-    mirrored,
-    fps,
-    durationSec,
-    framesListed,
-    framesHeld,
-    timestampJumps,
-    constantRate,
-  } = args.video;
+  const v = args.video;
   const frames = args.decoded;
   const outputs: Manifest["outputs"] = {
     ...(args.grayVideo === false ? {} : { grayVideo: args.layout.grayVideo }),
@@ -152,22 +139,22 @@ export function buildManifest(args: {
     key: args.key,
     status: "ok",
     video: {
-      codec,
-      width,
-      height,
-      sampleAspectRatio,
-      rotation,
-      mirrored,
-      fps: round(fps, 3),
-      durationSec: round(durationSec, 3),
+      codec: v.codec,
+      width: v.width,
+      height: v.height,
+      sampleAspectRatio: v.sampleAspectRatio,
+      rotation: v.rotation,
+      mirrored: v.mirrored,
+      fps: round(v.fps, 3),
+      durationSec: round(v.durationSec, 3),
       frames,
-      framesListed,
-      framesHeld,
+      framesListed: v.framesListed,
+      framesHeld: v.framesHeld,
       framesUndecodable: args.undecodable,
-      timing: constantRate ? "constant" : "variable",
-      timestampJumps,
+      timing: v.constantRate ? "constant" : "variable",
+      timestampJumps: v.timestampJumps,
     },
-    audio: audioOf(args.video.audioCodec, args.grayVideo !== false),
+    audio: audioOf(v.audioCodec, args.grayVideo !== false),
     outputs,
     segments: args.segments,
     ...(args.inference ? { inference: args.inference } : {}),
