@@ -71,6 +71,18 @@ describe("the README's deployment guide", () => {
     }
   });
 
+  it("gives the results bucket a lifecycle rule for the work folders of attempts that died, under the job's output", () => {
+    const update = commands.find((c) => c.includes("--lifecycle-file"));
+    assert.ok(update, "a gcloud storage buckets update --lifecycle-file command");
+    const file = /--lifecycle-file (\S+)/.exec(update)![1];
+    const lifecycle = JSON.parse(readFileSync(path.join(repoRoot, file), "utf8")) as {
+      rule: { action: { type: string }; condition: { age: number; matchesPrefix: string[] } }[];
+    };
+    const run = commands.find((c) => c.startsWith("gcloud dataflow flex-template run videoflow-"))!;
+    const output = /outputDirectory=gs:\/\/\$RESULTS\/(\S+)/.exec(run)![1];
+    assert.deepEqual(lifecycle.rule, [{ action: { type: "Delete" }, condition: { age: 2, matchesPrefix: [`${output}/_work/`] } }]);
+  });
+
   it("has only commands gcloud accepts, each failing here only for want of credentials", () => {
     assert.ok(commands.length >= 20, `${commands.length} commands`);
     const cwd = repoRoot;
