@@ -3,18 +3,9 @@ import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { VideoError } from "../src/errors";
-import {
-  clockSeconds,
-  countFrames,
-  declaredLengthSec,
-  describeFrames,
-  displayMirrored,
-  displayRotation,
-  parseProbe,
-  probeVideo,
-  squarePixelSize,
-} from "../src/video/probe";
+import { clockSeconds, countFrames, declaredLengthSec, describeFrames, parseProbe, probeVideo } from "../src/video/probe";
 import { parsePacketScan } from "../src/video/timeline";
+import { displayMirrored, displayRotation, squarePixelSize } from "../src/video/picture";
 import { firstLocalInput } from "../src/commands/early-probes";
 import { probeEarly } from "../src/video/probe-commands";
 import { runEarly, runTool } from "../src/video/tools";

@@ -14,7 +14,7 @@ import { pictureOf, sampleWindows } from "../video/segment";
 import { doneWithVideo, stageVideo } from "./staging";
 import { joinUri, scratchDir, uploadFile } from "../io/storage";
 import { timeOf } from "../video/timeline";
-import { squarePixelSize } from "../video/probe";
+import { squarePixelSize } from "../video/picture";
 import { makeThumbnail, opencv, prepareForInference, thumbnailSize } from "../video/vision";
 import { parseEndpoint, toInstance } from "../inference/inference";
 import { clientFor } from "../inference/prediction-client";

@@ -8,6 +8,8 @@ import { VideoError } from "../errors";
 import { PacketScan, TimeBase, Timeline, offNominalGrid, parsePacketScan, rangesBetween, secondsOf, toRuns, typicalStep } from "./timeline";
 import { ffprobePath, firstErrorLine, interruption, runTool } from "./tools";
 import { HEADERS, PACKETS, ffprobeArgs } from "./probe-commands";
+import { aspectRatio, displayMirrored, displayRotation } from "./picture";
+import { gcd } from "../util/numbers";
 
 /** What the stream and format headers say, before the packets are read. */
 export interface StreamInfo {
@@ -20,7 +22,7 @@ export interface StreamInfo {
   /**
    * The shape of its pixels, width:height, of the upright picture, reduced: "1:1" for square pixels (and when the
    * stream does not say). Anamorphic video has other shapes: HDV's 1440x1080 is shown 1920 wide ("4:3"), a
-   * widescreen PAL DVD's 720x576 1024 wide ("64:45"). gray.mp4 keeps it; see squarePixelSize.
+   * widescreen PAL DVD's 720x576 1024 wide ("64:45"). gray.mp4 keeps it; see picture.ts, squarePixelSize.
    */
   sampleAspectRatio: string;
   /**
@@ -292,64 +294,6 @@ export function clockSeconds(text: string | undefined): number | undefined {
   return match ? Number(match[1]) * 3600 + Number(match[2]) * 60 + Number(match[3]) : undefined;
 }
 
-/** ffprobe's sample_aspect_ratio ("4:3"; "0:1" or "N/A" when unknown) as a reduced pair, [1, 1] when unknown. */
-export function aspectRatio(text: string | undefined): [number, number] {
-  const match = /^(\d+):(\d+)$/.exec(text ?? "");
-  const [a, b] = match ? [Number(match[1]), Number(match[2])] : [0, 0];
-  if (!(a > 0 && b > 0)) return [1, 1];
-  const gcd = (x: number, y: number): number => (y === 0 ? x : gcd(y, x % y));
-  const d = gcd(a, b);
-  return [a / d, b / d];
-}
-
-/**
- * The upright picture in square pixels, as players show it: as tall as it
- * is, and its width scaled by the pixels' shape (to an even number of
- * pixels). The size of the frames the preview and inference get.
- */
-export function squarePixelSize(video: Pick<StreamInfo, "width" | "height" | "sampleAspectRatio">): { width: number; height: number } {
-  const [a, b] = aspectRatio(video.sampleAspectRatio);
-  if (a === b) return { width: video.width, height: video.height };
-  return { width: Math.max(2, 2 * Math.round((video.width * a) / b / 2)), height: video.height };
-}
-
-type DisplaySideData = Array<{ rotation?: number; displaymatrix?: string }> | undefined;
-
-/** The display matrix's 9 numbers (ffprobe prints them in rows, each after its offset "00000000:"), or null. */
-function displayMatrix(sideData: DisplaySideData): number[] | null {
-  const text = sideData?.find((d) => typeof d.displaymatrix === "string")?.displaymatrix;
-  const numbers = (text ?? "")
-    .replace(/^\s*\d+:/gm, "")
-    .trim()
-    .split(/\s+/)
-    .map(Number);
-  return numbers.length === 9 && numbers.every(Number.isFinite) ? numbers : null;
-}
-
-/** Whether the display matrix flips the picture (a negative determinant): a mirror, with or without a turn. */
-export function displayMirrored(sideData: DisplaySideData): boolean {
-  const m = displayMatrix(sideData);
-  return m !== null && m[0] * m[4] - m[1] * m[3] < 0;
-}
-
-/**
- * The display matrix's rotation, as ffmpeg's autorotate applies it: whole
- * quarter turns only (other angles it leaves as they are, so do we), in (-180, 180].
- * ffprobe's `rotation` of a mirrored matrix counts the flip as half a turn
- * (a left-right mirror is "-180"): there the turn is the matrix's with the
- * flip taken out (av_display_rotation_get's formula, its first column negated).
- */
-export function displayRotation(sideData: DisplaySideData): number {
-  const m = displayMatrix(sideData);
-  const unflipped =
-    m && displayMirrored(sideData) ? -(Math.atan2(m[1] / Math.hypot(m[1], m[4]), -m[0] / Math.hypot(m[0], m[3])) * 180) / Math.PI : null;
-  const degrees = unflipped ?? sideData?.find((d) => typeof d.rotation === "number")?.rotation ?? 0;
-  const quarters = Math.round(degrees / 90);
-  if (!Number.isFinite(degrees) || Math.abs(degrees - quarters * 90) > 1) return 0;
-  const turned = (((quarters % 4) + 4) % 4) * 90;
-  return turned > 180 ? turned - 360 : turned;
-}
-
 /**
  * The video's length as its container declares it: its declared duration or,
  * in a fixed-rate container (AVI), its listed frames, whichever is longer,
@@ -492,7 +436,6 @@ export function timeRawStream(stream: StreamInfo, csv: string, source: string): 
   )?.[0];
   if (step === undefined) throw new VideoError("probe", `${source}: the raw ${stream.codec} stream says nothing of its frames' durations`);
   const { num, den } = stream.timeBase;
-  const gcd = (x: number, y: number): number => (y === 0 ? x : gcd(y, x % y));
   const d = gcd(den, step * num);
   const fpsFraction = `${den / d}/${(step * num) / d}`;
   const fps = fractionValue(fpsFraction);
