@@ -38,10 +38,13 @@ function displayMatrix(sideData: DisplaySideData): number[] | null {
   return numbers.length === 9 && numbers.every(Number.isFinite) ? numbers : null;
 }
 
-/** Whether the display matrix flips the picture (a negative determinant): a mirror, with or without a turn. */
+/** A matrix that flips the picture: a negative determinant. */
+const flips = (m: number[]): boolean => m[0] * m[4] - m[1] * m[3] < 0;
+
+/** Whether the display matrix flips the picture: a mirror, with or without a turn. */
 export function displayMirrored(sideData: DisplaySideData): boolean {
   const m = displayMatrix(sideData);
-  return m !== null && m[0] * m[4] - m[1] * m[3] < 0;
+  return m !== null && flips(m);
 }
 
 /**
@@ -53,8 +56,7 @@ export function displayMirrored(sideData: DisplaySideData): boolean {
  */
 export function displayRotation(sideData: DisplaySideData): number {
   const m = displayMatrix(sideData);
-  const unflipped =
-    m && displayMirrored(sideData) ? -(Math.atan2(m[1] / Math.hypot(m[1], m[4]), -m[0] / Math.hypot(m[0], m[3])) * 180) / Math.PI : null;
+  const unflipped = m && flips(m) ? -(Math.atan2(m[1] / Math.hypot(m[1], m[4]), -m[0] / Math.hypot(m[0], m[3])) * 180) / Math.PI : null;
   const degrees = unflipped ?? sideData?.find((d) => typeof d.rotation === "number")?.rotation ?? 0;
   const quarters = Math.round(degrees / 90);
   if (!Number.isFinite(degrees) || Math.abs(degrees - quarters * 90) > 1) return 0;
