@@ -578,11 +578,11 @@ describe("probing before the command loads (commands/early-probes.ts, tools.ts r
     runEarly(stamp[0], stamp.slice(1));
     await new Promise((resolve) => setTimeout(resolve, 300));
     const askedAt = Date.now();
-    const early = Number((await runTool(stamp[0], stamp.slice(1))).stdout);
-    const fresh = Number((await runTool(stamp[0], stamp.slice(1))).stdout);
+    const early = Number((await runTool(stamp[0], stamp.slice(1), "probe")).stdout);
+    const fresh = Number((await runTool(stamp[0], stamp.slice(1), "probe")).stdout);
     assert.ok(early < askedAt, "the first call took the run started before it");
     assert.ok(fresh >= askedAt, "the next one ran the program again");
-    const other = await runTool(stamp[0], ["-e", "process.stdout.write('other')"]);
+    const other = await runTool(stamp[0], ["-e", "process.stdout.write('other')"], "probe");
     assert.equal(other.stdout, "other", "a different command line is not given an early run");
   });
 
@@ -590,8 +590,8 @@ describe("probing before the command loads (commands/early-probes.ts, tools.ts r
     // A program that fails to start emits "error", then "close": its output file is closed once, not twice.
     const missing = path.join(dir, "no-such-ffprobe");
     runEarly(missing, ["-version"]);
-    await assert.rejects(runTool(missing, ["-version"]), /no-such-ffprobe is not installed/);
-    await assert.rejects(runTool(missing, ["-version"]), /no-such-ffprobe is not installed/);
+    await assert.rejects(runTool(missing, ["-version"], "probe"), /no-such-ffprobe is not installed/);
+    await assert.rejects(runTool(missing, ["-version"], "probe"), /no-such-ffprobe is not installed/);
     await new Promise((resolve) => setTimeout(resolve, 50)); // the "close" after each "error"
   });
 

@@ -9,7 +9,7 @@
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { VideoError } from "../errors";
-import { ffmpegPath, firstErrorLine, interruption, runTool } from "./tools";
+import { ffmpegPath, firstErrorLine, runTool } from "./tools";
 
 /** How the source's sound (the audio stream players play) goes into gray.mp4 (ffmpeg's -c:a): copied when MP4 holds its codec, else encoded to AAC. */
 export type AudioPlan = "copy" | "aac";
@@ -96,36 +96,38 @@ export async function joinSegments(
   const list = `${output}.list.txt`;
   await fs.writeFile(list, concatList(files));
   try {
-    const result = await runTool(ffmpegPath, [
-      "-hide_banner",
-      "-nostdin",
-      "-v",
-      "error",
-      "-copyts",
-      "-itsoffset",
-      timing.startSec.toFixed(6),
-      "-f",
-      "concat",
-      "-safe",
-      "0",
-      "-i",
-      list,
-      ...(audio ? ["-itsoffset", (-audio.originSec).toFixed(6), "-i", audio.source] : []),
-      "-map",
-      "0:v:0",
-      "-c:v",
-      "copy",
-      ...(timing.endSec === null ? [] : ["-bsf:v", endAt(timing.endSec)]),
-      ...audioArgs(1, audio),
-      "-movflags",
-      "+faststart",
-      "-f",
-      "mp4",
-      "-y",
-      output,
-    ]);
-    const stopped = interruption("assemble", ffmpegPath, result);
-    if (stopped) throw stopped;
+    const result = await runTool(
+      ffmpegPath,
+      [
+        "-hide_banner",
+        "-nostdin",
+        "-v",
+        "error",
+        "-copyts",
+        "-itsoffset",
+        timing.startSec.toFixed(6),
+        "-f",
+        "concat",
+        "-safe",
+        "0",
+        "-i",
+        list,
+        ...(audio ? ["-itsoffset", (-audio.originSec).toFixed(6), "-i", audio.source] : []),
+        "-map",
+        "0:v:0",
+        "-c:v",
+        "copy",
+        ...(timing.endSec === null ? [] : ["-bsf:v", endAt(timing.endSec)]),
+        ...audioArgs(1, audio),
+        "-movflags",
+        "+faststart",
+        "-f",
+        "mp4",
+        "-y",
+        output,
+      ],
+      "assemble",
+    );
     if (result.code !== 0) {
       throw new VideoError(
         "assemble",

@@ -11,7 +11,7 @@
  * (teletext, SCTE-35) do not.
  */
 import { VideoError } from "../errors";
-import { ffmpegPath, firstErrorLine, interruption, runTool } from "./tools";
+import { ffmpegPath, firstErrorLine, runTool } from "./tools";
 
 /** ffmpeg's arguments for the continuous copy of `localPath`, written by `muxer` (probe.ts, CONTINUOUS_COPY) to `output`. */
 export function continuousCopyArgs(localPath: string, output: string, muxer: string): string[] {
@@ -41,9 +41,7 @@ export function continuousCopyArgs(localPath: string, output: string, muxer: str
 
 /** Writes the continuous copy; a VideoError, naming the source, when ffmpeg cannot. */
 export async function writeContinuousCopy(localPath: string, output: string, muxer: string, source: string): Promise<void> {
-  const result = await runTool(ffmpegPath, continuousCopyArgs(localPath, output, muxer));
-  const stopped = interruption("probe", ffmpegPath, result);
-  if (stopped) throw stopped;
+  const result = await runTool(ffmpegPath, continuousCopyArgs(localPath, output, muxer), "probe");
   if (result.code !== 0) {
     const why = firstErrorLine(result.stderr).replace(localPath, "<input>") || `ffmpeg exited with ${result.code ?? result.signal}`;
     throw new VideoError(

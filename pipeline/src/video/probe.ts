@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { VideoError } from "../errors";
 import { PacketScan, TimeBase, Timeline, offNominalGrid, parsePacketScan, rangesBetween, secondsOf, toRuns, typicalStep } from "./timeline";
-import { ffprobePath, firstErrorLine, interruption, runTool } from "./tools";
+import { ffprobePath, firstErrorLine, runTool } from "./tools";
 import { HEADERS, PACKETS, ffprobeArgs } from "./probe-commands";
 import { aspectRatio, displayMirrored, displayRotation } from "./picture";
 import { gcd } from "../util/numbers";
@@ -380,9 +380,7 @@ export function describeFrames(stream: StreamInfo, scan: PacketScan | null, sour
 }
 
 async function ffprobeText(localPath: string, source: string, args: string[]): Promise<string> {
-  const result = await runTool(ffprobePath, ffprobeArgs(localPath, args));
-  const stopped = interruption("probe", ffprobePath, result);
-  if (stopped) throw stopped;
+  const result = await runTool(ffprobePath, ffprobeArgs(localPath, args), "probe");
   if (result.code !== 0) {
     const why = firstErrorLine(result.stderr) || `ffprobe exited with ${result.code ?? result.signal}`;
     throw new VideoError("probe", `${source} is not a readable video: ${why.replace(localPath, "<input>")}`);
@@ -460,23 +458,25 @@ export function packetsOfStream(csv: string, streamIndex: number): string {
 
 /** Counts the frames (packets) of a video file's first video stream. */
 export async function countFrames(localPath: string): Promise<number> {
-  const result = await runTool(ffprobePath, [
-    "-v",
-    "error",
-    "-count_packets",
-    "-select_streams",
-    "v:0",
-    "-show_entries",
-    "stream=nb_read_packets",
-    "-of",
-    "default=noprint_wrappers=1",
-    "-i",
-    localPath,
-  ]);
+  const result = await runTool(
+    ffprobePath,
+    [
+      "-v",
+      "error",
+      "-count_packets",
+      "-select_streams",
+      "v:0",
+      "-show_entries",
+      "stream=nb_read_packets",
+      "-of",
+      "default=noprint_wrappers=1",
+      "-i",
+      localPath,
+    ],
+    "assemble",
+  );
   // By key: a stream with side data (HDR10's mastering display and light levels, which gray.mp4 keeps) prints it
   // after the entries asked for, and in csv the count became "90,", which is no number.
-  const stopped = interruption("assemble", ffprobePath, result);
-  if (stopped) throw stopped;
   const n = /^nb_read_packets=(\d+)$/m.exec(result.stdout)?.[1];
   return result.code === 0 && n !== undefined ? Number(n) : 0;
 }

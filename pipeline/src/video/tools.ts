@@ -37,13 +37,19 @@ export function runEarly(program: string, args: string[]): void {
   early.set(commandLine(program, args), result);
 }
 
-/** Runs a program to completion and returns its exit code and (bounded) output. */
-export function runTool(program: string, args: string[]): Promise<ToolResult> {
+/**
+ * Runs a program to completion and returns its exit code and (bounded)
+ * output; a run stopped from outside rejects with the retryable VideoError of
+ * `stage` (interruption), since the video is not to blame for it.
+ */
+export async function runTool(program: string, args: string[], stage: Stage): Promise<ToolResult> {
   const key = commandLine(program, args);
   const started = early.get(key);
-  if (started === undefined) return spawnTool(program, args);
   early.delete(key);
-  return started;
+  const result = await (started ?? spawnTool(program, args));
+  const stopped = interruption(stage, program, result);
+  if (stopped) throw stopped;
+  return result;
 }
 
 function spawnTool(program: string, args: string[]): Promise<ToolResult> {
