@@ -39,7 +39,7 @@ if (fs.existsSync(binding) && !process.env.VIDEOFLOW_REBUILD_OPENCV) {
   const why = loadFailure();
   if (why === null) {
     console.log(`setup-native: ${binding} already built (set VIDEOFLOW_REBUILD_OPENCV=1 to rebuild)`);
-    process.exit(linkGdalStub());
+    process.exit(linkStandIns());
   }
   console.log(`setup-native: the binding does not load in Node ${process.version} (${why}): building it again`);
 }
@@ -92,7 +92,7 @@ const result = spawnSync(process.execPath, args, {
   env,
 });
 if (result.status !== 0) process.exit(result.status ?? 1);
-const status = linkGdalStub();
+const status = linkStandIns();
 const why = loadFailure();
 if (why !== null) {
   console.error(`setup-native: the binding was built but does not load in Node ${process.version}: ${why}`);
@@ -117,13 +117,19 @@ function loadFailure() {
   return (r.stderr.split("\n").find((line) => /Error/.test(line)) ?? `exit ${r.status}`).trim();
 }
 
-// 4. GDAL's stand-in (scripts/gdal-stub.cc says why): built next to the
-//    binding under the name imgcodecs asks for (libgdal.so.32 on Debian
-//    bookworm) and added to the binding's own dependencies (its RUNPATH has
-//    $ORIGIN), so that it is loaded before imgcodecs asks for that library.
-//    Only where it defines every GDAL function imgcodecs imports; otherwise
-//    the binding loads GDAL, as before. Returns an exit status; safe to run again.
-function linkGdalStub() {
+// 4. Stand-ins for libraries imgcodecs links for image formats videoflow
+//    never reads (each source file says why): built next to the binding
+//    under each name imgcodecs asks for (libgdal.so.32, libgdcmMSFF.so.3.0
+//    and libgdcmDSED.so.3.0 on Debian bookworm) and added to the binding's own
+//    dependencies (its RUNPATH has $ORIGIN), so that they are loaded before
+//    imgcodecs asks for those libraries. Only where a stand-in defines every
+//    function imgcodecs imports from it; otherwise the binding loads the real
+//    library, as before. Returns an exit status; safe to run again.
+function linkStandIns() {
+  const STAND_INS = [
+    { name: "GDAL", library: /^libgdal\.so(\.\d+)*$/, symbols: /GDAL|CPL|OGR|OSR/, source: "gdal-stub.cc" },
+    { name: "GDCM", library: /^libgdcm(MSFF|DSED)\.so(\.\d+)*$/, symbols: /gdcm/, source: "gdcm-stub.cc" },
+  ];
   const run = (program, programArgs) => {
     const r = spawnSync(program, programArgs, { encoding: "utf8" });
     if (r.status !== 0) console.error(`setup-native: ${program} ${programArgs.join(" ")} failed: ${r.error?.message ?? r.stderr}`);
@@ -133,26 +139,40 @@ function linkGdalStub() {
   const ldd = run("ldd", [binding]);
   if (ldd.status !== 0) return 1;
   const imgcodecs = /libopencv_imgcodecs\.so\S*\s+=>\s+(\S+)/.exec(ldd.stdout)?.[1];
-  const needed = imgcodecs && run("patchelf", ["--print-needed", imgcodecs]);
-  if (needed && needed.status !== 0) return 1;
-  const soname = needed && lines(needed).find((lib) => /^libgdal\.so(\.\d+)*$/.test(lib));
-  if (!soname) {
-    console.log("setup-native: imgcodecs does not link GDAL; no stand-in needed");
-    return 0;
-  }
-  const stub = path.join(path.dirname(binding), soname);
-  const source = path.join(__dirname, "gdal-stub.cc");
-  if (run("g++", ["-shared", "-fPIC", "-O2", `-Wl,-soname,${soname}`, "-o", stub, source]).status !== 0) return 1;
+  if (!imgcodecs) return 0;
+  const needed = run("patchelf", ["--print-needed", imgcodecs]);
+  if (needed.status !== 0) return 1;
   const symbols = (args) => lines(run("nm", ["-D", ...args])).map((line) => line.trim().split(/\s+/).pop());
-  const defined = new Set(symbols(["--defined-only", stub]));
-  const missing = symbols(["--undefined-only", imgcodecs]).filter((name) => /GDAL|CPL|OGR|OSR/.test(name) && !defined.has(name));
-  const linked = lines(run("patchelf", ["--print-needed", binding])).includes(soname);
-  if (missing.length > 0) {
-    console.warn(`setup-native: GDAL's stand-in lacks ${missing.join(", ")} that imgcodecs imports: the binding loads GDAL`);
-    fs.rmSync(stub, { force: true });
-    return linked && run("patchelf", ["--remove-needed", soname, binding]).status !== 0 ? 1 : 0;
+  for (const standIn of STAND_INS) {
+    const sonames = lines(needed).filter((lib) => standIn.library.test(lib));
+    if (sonames.length === 0) {
+      console.log(`setup-native: imgcodecs does not link ${standIn.name}; no stand-in needed`);
+      continue;
+    }
+    const source = path.join(__dirname, standIn.source);
+    const stubs = sonames.map((soname) => path.join(path.dirname(binding), soname));
+    for (const [i, soname] of sonames.entries()) {
+      if (run("g++", ["-shared", "-fPIC", "-O2", `-Wl,-soname,${soname}`, "-o", stubs[i], source]).status !== 0) return 1;
+    }
+    const defined = new Set(stubs.flatMap((stub) => symbols(["--defined-only", stub])));
+    const missing = symbols(["--undefined-only", imgcodecs]).filter((name) => standIn.symbols.test(name) && !defined.has(name));
+    const linked = lines(run("patchelf", ["--print-needed", binding]));
+    if (missing.length > 0) {
+      console.warn(
+        `setup-native: ${standIn.name}'s stand-in lacks ${missing.join(", ")} that imgcodecs imports: the binding loads ${standIn.name}`,
+      );
+      for (const [i, soname] of sonames.entries()) {
+        fs.rmSync(stubs[i], { force: true });
+        if (linked.includes(soname) && run("patchelf", ["--remove-needed", soname, binding]).status !== 0) return 1;
+      }
+      continue;
+    }
+    for (const soname of sonames) {
+      if (!linked.includes(soname) && run("patchelf", ["--add-needed", soname, binding]).status !== 0) return 1;
+    }
+    console.log(
+      `setup-native: the binding loads ${standIn.name}'s stand-in (${sonames.join(", ")}, scripts/${standIn.source}), not ${standIn.name}`,
+    );
   }
-  if (!linked && run("patchelf", ["--add-needed", soname, binding]).status !== 0) return 1;
-  console.log(`setup-native: the binding loads GDAL's stand-in (${soname}, scripts/gdal-stub.cc), not GDAL`);
   return 0;
 }

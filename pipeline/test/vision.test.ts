@@ -74,23 +74,24 @@ describe("vision (OpenCV)", () => {
     }
   });
 
-  it("loads GDAL's stand-in with the binding, never GDAL, and still encodes and decodes JPEGs", () => {
-    // Arrange: a fresh process that loads the binding (scripts/setup-native.js made the stand-in its dependency).
+  it("loads the stand-ins for GDAL and GDCM with the binding, never the libraries, and still encodes and decodes JPEGs", () => {
+    // Arrange: a fresh process that loads the binding (scripts/setup-native.js made the stand-ins its dependencies).
     const work = `
       const { makeThumbnail, opencv } = require(${JSON.stringify(path.resolve(__dirname, "../src/video/vision"))});
       const thumb = makeThumbnail(Buffer.alloc(64 * 48, 200), 64, 48, 0, 0);
       const cv = opencv();
       const decoded = cv.imdecode(Buffer.from(thumb.jpegBase64, "base64"), cv.IMREAD_GRAYSCALE);
-      const gdal = require("node:fs").readFileSync("/proc/self/maps", "utf8").split("\\n")
-        .map((line) => line.split(/\\s+/).pop()).filter((file) => /libgdal/.test(file));
-      console.log(JSON.stringify({ gdal: [...new Set(gdal)], pixel: decoded.at(10, 10) }));`;
+      const mapped = require("node:fs").readFileSync("/proc/self/maps", "utf8").split("\\n")
+        .map((line) => line.split(/\\s+/).pop()).filter((file) => /libgdal|libgdcm/.test(file));
+      console.log(JSON.stringify({ mapped: [...new Set(mapped)].sort(), pixel: decoded.at(10, 10) }));`;
     // Act
     const child = spawnSync(process.execPath, ["-e", work], { encoding: "utf8" });
     // Assert
     assert.equal(child.status, 0, child.stderr);
-    const { gdal, pixel } = JSON.parse(child.stdout);
-    assert.equal(gdal.length, 1, `one libgdal mapped: ${gdal.join(", ")}`);
-    assert.match(gdal[0], /opencv4nodejs\/build\/Release\/libgdal\.so[.0-9]*$/, "the stand-in beside the binding");
+    const { mapped, pixel } = JSON.parse(child.stdout);
+    const names = mapped.map((file: string) => path.basename(file));
+    assert.deepEqual(names, ["libgdal.so.32", "libgdcmDSED.so.3.0", "libgdcmMSFF.so.3.0"], `mapped: ${mapped.join(", ")}`);
+    for (const file of mapped) assert.match(file, /opencv4nodejs\/build\/Release\//, `the stand-in beside the binding: ${file}`);
     assert.ok(Math.abs(pixel - 200) <= 2, `the JPEG round trip keeps the picture: ${pixel}`);
   });
 
