@@ -5,9 +5,9 @@
 #   opencv-data    OpenCV's Haar cascades (the local model of the inference issue)
 #   g++ make       to build that binding
 #   patchelf       to make the binding load GDAL's stand-in (scripts/gdal-stub.cc) rather than GDAL
-#   curl unzip     fetch the pinned Node (scripts/setup-node.sh) and the pinned ffmpeg (scripts/setup-ffmpeg.sh)
-#   libxcb1 libxcb-shm0 libasound2 libpulse0 libva2 libva-drm2 libdrm2
-#                  the system libraries that ffmpeg build loads (its libavdevice and libavcodec link them)
+#   curl xz-utils  fetch the pinned Node (scripts/setup-node.sh) and FFmpeg's source (scripts/setup-ffmpeg.sh)
+#   nasm pkg-config and the codec libraries' -dev packages (x264, x265, libvpx, dav1d, SVT-AV1, OpenH264, Opus, LAME)
+#                  to build the pinned ffmpeg (scripts/setup-ffmpeg.sh), which then loads those libraries
 #   python3-opencv the original design's method (cv2.VideoCapture), a benchmark peer
 #   a Java runtime Google's Pub/Sub emulator runs on (the local stack); skipped when java exists
 #   maven          resolves Beam's Flink job server (scripts/setup-runners.sh); skipped when mvn exists
@@ -15,9 +15,9 @@
 #   golang-go      builds the storage emulator (fake-gcs-server, scripts/setup-runners.sh); skipped when go exists.
 #                  Its go.mod asks for Go 1.26: a Go of 1.21 or later fetches that toolchain from the module proxy
 set -euo pipefail
-packages=(libopencv-dev opencv-data g++ make patchelf curl unzip libxcb1 libxcb-shm0 libpulse0 libva2 libva-drm2 libdrm2)
-# Ubuntu 24.04 renamed ALSA's library for its 64-bit time_t transition.
-if apt-cache show libasound2t64 >/dev/null 2>&1; then packages+=(libasound2t64); else packages+=(libasound2); fi
+packages=(libopencv-dev opencv-data g++ make patchelf curl xz-utils nasm pkg-config
+  libx264-dev libx265-dev libvpx-dev libdav1d-dev libsvtav1enc-dev libopenh264-dev libopus-dev libmp3lame-dev
+  zlib1g-dev libbz2-dev liblzma-dev)
 if ! command -v java >/dev/null 2>&1; then packages+=(default-jre-headless); fi
 if ! command -v mvn >/dev/null 2>&1; then packages+=(maven); fi
 if ! command -v go >/dev/null 2>&1; then packages+=(golang-go); fi

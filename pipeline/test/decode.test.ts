@@ -137,7 +137,7 @@ describe("segmentArgs", () => {
 
   it("takes the luma plane as it is where it is the gray picture, and converts only the samples", () => {
     const gray = grayPlan("h264", "yuv420p", "unknown");
-    assert.deepEqual(gray, { lumaOnly: true, extractLuma: true, range: "tv" });
+    assert.deepEqual(gray, { lumaOnly: true, extractLuma: true, range: "tv", stretchSamples: false });
     const joined = segmentArgs(job({ samples: [[5, 6]], gray })).join(" ");
     assert.match(joined, /-flags gray -copyts -i a /);
     assert.match(
@@ -149,11 +149,19 @@ describe("segmentArgs", () => {
   });
 
   it("chooses by codec, pixel format and range", () => {
-    assert.deepEqual(grayPlan("mjpeg", "yuvj422p", "pc"), { lumaOnly: true, extractLuma: true, range: "pc" });
-    assert.deepEqual(grayPlan("vp9", "yuv420p", "pc"), { lumaOnly: false, extractLuma: true, range: "pc" });
-    assert.deepEqual(grayPlan("hevc", "yuv420p10le", "tv"), { lumaOnly: false, extractLuma: false, range: "pc" }, "10-bit: converted");
-    assert.deepEqual(grayPlan("png", "rgb24", "unknown"), { lumaOnly: false, extractLuma: false, range: "pc" }, "RGB: converted");
-    assert.deepEqual(grayPlan("h264", "nv12", "tv"), { lumaOnly: false, extractLuma: false, range: "pc" }, "not planar: converted");
+    const plan = (lumaOnly: boolean, extractLuma: boolean, range: "tv" | "pc", stretchSamples = false) => ({
+      lumaOnly,
+      extractLuma,
+      range,
+      stretchSamples,
+    });
+    assert.deepEqual(grayPlan("mjpeg", "yuvj422p", "pc"), plan(false, true, "pc"));
+    assert.deepEqual(grayPlan("vp9", "yuv420p", "pc"), plan(false, true, "pc"));
+    assert.deepEqual(grayPlan("hevc", "yuv420p10le", "tv"), plan(false, false, "pc"), "10-bit: converted");
+    assert.deepEqual(grayPlan("png", "rgb24", "unknown"), plan(false, false, "pc"), "RGB: converted");
+    assert.deepEqual(grayPlan("h264", "nv12", "tv"), plan(false, false, "pc"), "not planar: converted");
+    assert.deepEqual(grayPlan("msmpeg4v3", "yuv420p", "unknown"), plan(true, true, "tv", true), "decoded to gray: samples stretched");
+    assert.deepEqual(grayPlan("mpeg4", "yuv420p", "pc"), plan(true, true, "pc"), "decoded to full-range gray: as it is");
   });
 
   it("deinterlaces the samples of interlaced video, stretches anamorphic video's to square pixels, and keeps every one the size asked for", () => {
@@ -392,9 +400,11 @@ describe("segments decoded and joined", () => {
     });
   }
 
-  // -flags gray is an optimisation only where it changes nothing: each decoder it is used with gives the same luma with it.
+  // -flags gray is an optimisation only where it changes nothing: each decoder it is used with gives the same luma with
+  // it. And it is one only where the decoder then skips chroma, which takes an FFmpeg configured with --enable-gray
+  // (scripts/setup-ffmpeg.sh): other builds ignore the flag and decode every plane.
   for (const codec of LUMA_ONLY_DECODERS) {
-    it(`${codec}: decoding luma only gives the same luma, bit for bit`, () => {
+    it(`${codec}: decoding luma only skips chroma and gives the same luma, bit for bit`, () => {
       const file = path.join(dir, `luma-only-${codec}.${codec === "h264" ? "mp4" : "avi"}`);
       const pixFmt = codec === "mjpeg" ? "yuvj422p" : "yuv420p";
       const encoder = codec === "msmpeg4v3" ? "msmpeg4" : codec; // ffprobe's name for what the msmpeg4 encoder writes
@@ -425,6 +435,8 @@ describe("segments decoded and joined", () => {
       const full = luma([]);
       assert.equal(full.length, 100);
       assert.deepEqual(luma(["-flags", "gray"]), full);
+      const planes = (flags: string[]) => ffmpeg([...flags, "-i", file, "-f", "framemd5", "-"]).toString();
+      assert.notEqual(planes(["-flags", "gray"]), planes([]), "with -flags gray the decoder leaves chroma out");
     });
   }
 
@@ -469,6 +481,30 @@ describe("segments decoded and joined", () => {
     const source = lumaMeans(sourceFile, 64, 48);
     for (const s of seen) assert.ok(Math.abs(s.mean - source[s.picture]) < 3, `picture ${s.picture}`);
     assert.equal(ptsAt(second.pictures, 0), second.fromPts);
+  });
+
+  it("hands over the same full-range samples, bit for bit, when the decoder skips chroma and outputs gray", async () => {
+    // Arrange: MPEG-4 part 2, whose decoder gives limited-range gray frames with -flags gray (YUV without).
+    const sourceFile = makeClip(path.join(dir, "gray-out.avi"), { width: 64, height: 48, rate: "25", seconds: 2, codec: "mpeg4" });
+    const video = await probeVideo(sourceFile, sourceFile);
+    const [whole] = planSegments(video.timeline, 10);
+    const samplesOf = async (gray: GrayPlan) => {
+      const seen: Buffer[] = [];
+      const samples = sampleWindows(whole, [3, 20, 41], video.timeline.endPts);
+      await decodeSegment(job({ input: sourceFile, samples, width: 64, height: 48, output: null, gray }), {
+        onSample: (_pts, frame) => void seen.push(Buffer.from(frame)),
+      });
+      return seen;
+    };
+    const plan = grayPlan("mpeg4", "yuv420p", video.colorRange);
+    assert.equal(plan.stretchSamples, true);
+    // Act
+    const lumaOnly = await samplesOf(plan);
+    const fromYuv = await samplesOf({ ...plan, lumaOnly: false, stretchSamples: false });
+    // Assert
+    assert.equal(lumaOnly.length, 3);
+    assert.deepEqual(lumaOnly, fromYuv);
+    assert.ok(Math.min(...fromYuv.flatMap((f) => [...f])) === 0, "full range: the darkest pixels are 0, not 16");
   });
 
   it("deinterlaces an interlaced video's samples: nearer the picture than the frames as decoded, and without combing", async () => {

@@ -84,23 +84,43 @@ export interface GrayPlan {
   extractLuma: boolean;
   /** The range of the gray video's values, flagged in it so that players show them right: the source's when extracted. */
   range: "tv" | "pc";
+  /**
+   * The decoder hands luma-only frames over as gray already, tagged limited range (MPEG-1, 2 and 4 and their kin with
+   * -flags gray), so format=gray does not stretch the samples to full range as it does from YUV: a lut does, with
+   * format=gray's own rounding.
+   */
+  stretchSamples: boolean;
 }
 
-/** Decoders whose -flags gray skips chroma and leaves the luma bit-exact (decode.test.ts proves it on each). */
-export const LUMA_ONLY_DECODERS = ["h264", "mpeg4", "mpeg1video", "mpeg2video", "msmpeg4v2", "msmpeg4v3", "wmv1", "wmv2", "mjpeg"];
+/**
+ * Decoders whose -flags gray skips chroma and leaves the luma bit-exact (decode.test.ts proves both on each). Not
+ * mjpeg: FFmpeg 8's MJPEG decoder takes the flag and still decodes chroma.
+ */
+export const LUMA_ONLY_DECODERS = ["h264", "mpeg4", "mpeg1video", "mpeg2video", "msmpeg4v2", "msmpeg4v3", "wmv1", "wmv2"];
+
+/** Of those, the ones that then output gray frames (not YUV with blank chroma), tagged limited range unless the stream says full. */
+const GRAY_OUTPUT_DECODERS = ["mpeg4", "mpeg1video", "mpeg2video", "msmpeg4v2", "msmpeg4v3", "wmv1", "wmv2"];
+
+/** Limited to full range as swscale's YUV to gray conversion does it (bit for bit: decode.test.ts). */
+const STRETCH_TO_FULL_RANGE = "lut=y='clip(round((val-16)*255/219)\\,0\\,255)',setrange=pc";
 
 /** Pixel formats whose first plane is 8-bit luma, the picture a player shows in gray. */
 const PLANAR_YUV8 = /^yuvj?a?(420|422|444|440|411|410)p$/;
 
 /** Conversion to full-range gray: fits every source (10-bit, RGB, palettes). */
-const converted: GrayPlan = { lumaOnly: false, extractLuma: false, range: "pc" };
+const converted: GrayPlan = { lumaOnly: false, extractLuma: false, range: "pc", stretchSamples: false };
 
 /** The cheapest exact way to gray for a video stream (codec, pixel format and range as ffprobe names them). */
 export function grayPlan(codec: string, pixelFormat: string, colorRange: string): GrayPlan {
   const lumaOnly = LUMA_ONLY_DECODERS.includes(codec);
   if (!PLANAR_YUV8.test(pixelFormat)) return converted;
   const full = pixelFormat.startsWith("yuvj") || colorRange === "pc";
-  return { lumaOnly, extractLuma: true, range: full ? "pc" : "tv" };
+  return {
+    lumaOnly,
+    extractLuma: true,
+    range: full ? "pc" : "tv",
+    stretchSamples: lumaOnly && !full && GRAY_OUTPUT_DECODERS.includes(codec),
+  };
 }
 
 /**
@@ -136,7 +156,7 @@ export function segmentArgs(job: SegmentJob): string[] {
   // decode.test's clip); deint=interlaced leaves frames flagged progressive as they are. showinfo, which logs each
   // sample's timestamp (stderr, before the frame is written: how Node knows which frame it got), comes before it:
   // yadif halves the time base, so the timestamps it passes on are not the stream's.
-  const toGray = gray.extractLuma ? ["format=gray"] : []; // the converted frames are gray already
+  const toGray = gray.extractLuma ? ["format=gray", ...(gray.stretchSamples ? [STRETCH_TO_FULL_RANGE] : [])] : []; // the converted frames are gray already
   const timedGray = job.interlaced
     ? ["showinfo", "yadif=mode=send_frame:parity=auto:deint=interlaced", ...toGray]
     : [...toGray, "showinfo"];
