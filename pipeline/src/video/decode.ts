@@ -92,14 +92,14 @@ export interface GrayPlan {
   stretchSamples: boolean;
 }
 
-/**
- * Decoders whose -flags gray skips chroma and leaves the luma bit-exact (decode.test.ts proves both on each). Not
- * mjpeg: FFmpeg 8's MJPEG decoder takes the flag and still decodes chroma.
- */
-export const LUMA_ONLY_DECODERS = ["h264", "mpeg4", "mpeg1video", "mpeg2video", "msmpeg4v2", "msmpeg4v3", "wmv1", "wmv2"];
-
-/** Of those, the ones that then output gray frames (not YUV with blank chroma), tagged limited range unless the stream says full. */
+/** Decoders that, with -flags gray, output gray frames (not YUV with blank chroma), tagged limited range unless the stream says full. */
 const GRAY_OUTPUT_DECODERS = ["mpeg4", "mpeg1video", "mpeg2video", "msmpeg4v2", "msmpeg4v3", "wmv1", "wmv2"];
+
+/**
+ * Decoders whose -flags gray skips chroma and leaves the luma bit-exact (decode.test.ts proves both on each): those,
+ * and H.264's, whose frames stay YUV. Not mjpeg: FFmpeg 8's MJPEG decoder takes the flag and still decodes chroma.
+ */
+export const LUMA_ONLY_DECODERS = ["h264", ...GRAY_OUTPUT_DECODERS];
 
 /** Limited to full range as swscale's YUV to gray conversion does it (bit for bit: decode.test.ts). */
 const STRETCH_TO_FULL_RANGE = "lut=y='clip(round((val-16)*255/219)\\,0\\,255)',setrange=pc";
