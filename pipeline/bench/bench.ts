@@ -34,7 +34,8 @@ import { IsolationResult, LatencyRow, LoadResult, isolation, latency, load } fro
 
 const repoRoot = path.resolve(__dirname, "..", "..", "..");
 const work = path.join(repoRoot, ".cache", "bench");
-const cli = path.join(repoRoot, "dist", "pipeline", "src", "main.js");
+/** `videoflow` as users run it (bin/videoflow: Node started from the start-up snapshot). */
+const cli = path.join(repoRoot, "bin", "videoflow");
 const python = "/usr/bin/python3";
 const chartFile = path.join(repoRoot, "docs", "bench-chart.svg");
 
@@ -71,7 +72,7 @@ function log(message: string): void {
 }
 
 function ffmpeg(args: string[]): void {
-  const result = spawnSync(ffmpegPath, ["-hide_banner", "-nostdin", "-v", "error", ...args]);
+  const result = spawnSync(ffmpegPath(), ["-hide_banner", "-nostdin", "-v", "error", ...args]);
   if (result.status !== 0) throw new Error(`ffmpeg failed: ${result.stderr}`);
 }
 
@@ -158,7 +159,7 @@ function videoflowMethod(id: string, name: string, extra: string[], against: str
     run: async (clip) => {
       const out = path.join(work, "out", name.replace(/\W+/g, "-"));
       rmSync(out, { recursive: true, force: true });
-      const timing = await run(process.execPath, [cli, "process", clip.file, "--output", out, ...extra]);
+      const timing = await run(cli, ["process", clip.file, "--output", out, ...extra]);
       const key = path.basename(clip.file);
       const manifest = JSON.parse(readFileSync(path.join(out, key, "manifest.json"), "utf8"));
       if (manifest.video.frames !== clip.frames)
@@ -190,7 +191,7 @@ function methods(): Method[] {
       id: "null",
       name: "ffmpeg -vf format=gray -f null (read + gray)",
       available: true,
-      run: (c) => run(ffmpegPath, ["-v", "error", "-i", c.file, "-vf", "format=gray", "-f", "null", "-"]),
+      run: (c) => run(ffmpegPath(), ["-v", "error", "-i", c.file, "-vf", "format=gray", "-f", "null", "-"]),
     },
     {
       id: "python",
@@ -204,7 +205,7 @@ function methods(): Method[] {
       name: "ffmpeg gray + x264 -> mp4",
       available: true,
       run: (c) =>
-        run(ffmpegPath, [
+        run(ffmpegPath(), [
           "-v",
           "error",
           "-i",

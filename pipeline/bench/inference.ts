@@ -60,7 +60,7 @@ function median(xs: number[]): number {
 
 function runCli(cli: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], {
+    const child = spawn(cli, args, {
       stdio: ["ignore", "ignore", "pipe"],
       env: { ...process.env, VIDEOFLOW_JSON_LOGS: "1" },
     });
@@ -90,7 +90,9 @@ function startModelServerProcess(latencyMs: number, cores: string | null): Promi
 
 /** The clip's frames as JPEG instances, as videoflow would send them (b64, at `size`). */
 function instancesOf(file: string, width: number, height: number, size: { width: number; height: number }): unknown[] {
-  const raw = spawnSync(ffmpegPath, ["-v", "error", "-i", file, "-f", "rawvideo", "-pix_fmt", "gray", "-"], { maxBuffer: 1 << 30 }).stdout;
+  const raw = spawnSync(ffmpegPath(), ["-v", "error", "-i", file, "-f", "rawvideo", "-pix_fmt", "gray", "-"], {
+    maxBuffer: 1 << 30,
+  }).stdout;
   const out: unknown[] = [];
   for (let at = 0; at + width * height <= raw.length; at += width * height) {
     const image = prepareForInference(raw.subarray(at, at + width * height), width, height, size, true);

@@ -46,8 +46,8 @@ export function runnerThroughput(cli: string, clips: Array<{ name: string; file:
           const out = mkdtempSync(path.join(os.tmpdir(), "videoflow-bench-runner-"));
           const started = process.hrtime.bigint();
           const result = spawnSync(
-            process.execPath,
-            [cli, "process", clip.file, "--output", out, "--runner", runner, "--segmentSeconds", String(segmentSeconds)],
+            cli,
+            ["process", clip.file, "--output", out, "--runner", runner, "--segmentSeconds", String(segmentSeconds)],
             {
               env: { ...process.env, VIDEOFLOW_JSON_LOGS: "1" },
               maxBuffer: 1 << 26,
@@ -91,9 +91,8 @@ export function dataflowSubmission(cli: string, runs: number): number {
     const dir = mkdtempSync(path.join(os.tmpdir(), "videoflow-bench-dataflow-"));
     const started = process.hrtime.bigint();
     const result = spawnSync(
-      process.execPath,
+      cli,
       [
-        cli,
         "listen",
         "--runner",
         "dataflow",

@@ -14,7 +14,7 @@ export type Severity = "DEBUG" | "INFO" | "WARNING" | "ERROR";
  * file, which the videoflow process that submitted the job follows and logs
  * as its own (launch/runners.ts, followWorkerLogs).
  */
-const forwardTo = process.env.VIDEOFLOW_LOG_FORWARD;
+const forwardTo = (): string | undefined => process.env.VIDEOFLOW_LOG_FORWARD; // read when used: see video/tools.ts
 
 const interactive = (): boolean => Boolean(process.stderr.isTTY) && !process.env.VIDEOFLOW_JSON_LOGS;
 
@@ -29,9 +29,10 @@ export function log(severity: Severity, message: string, fields: Record<string, 
   } else {
     process.stdout.write(JSON.stringify({ severity, message, time: new Date().toISOString(), ...fields }) + "\n");
   }
-  if (forwardTo)
+  const forward = forwardTo();
+  if (forward)
     appendFileSync(
-      forwardTo,
+      forward,
       JSON.stringify({ severity, message, time: new Date().toISOString(), ...fields, workerPid: process.pid }) + "\n",
     );
 }

@@ -424,7 +424,7 @@ describe("segments decoded and joined", () => {
         file,
       ]);
       assert.equal(
-        JSON.parse(spawnSync(ffprobePath, ["-v", "error", "-show_streams", "-of", "json", file]).stdout.toString()).streams[0].codec_name,
+        JSON.parse(spawnSync(ffprobePath(), ["-v", "error", "-show_streams", "-of", "json", file]).stdout.toString()).streams[0].codec_name,
         codec,
       );
       const luma = (flags: string[]) =>

@@ -86,7 +86,7 @@ const formats: Format[] = [
         "webm",
         "pipe:1",
       ];
-      const result = spawnSync(ffmpegPath, args, { maxBuffer: 1 << 28 });
+      const result = spawnSync(ffmpegPath(), args, { maxBuffer: 1 << 28 });
       assert.equal(result.status, 0, result.stderr.toString());
       writeFileSync(file, result.stdout);
     },
@@ -391,7 +391,7 @@ const formats: Format[] = [
 ];
 
 function streamEntry(file: string, stream: string, entry: string): string {
-  const result = spawnSync(ffprobePath, [
+  const result = spawnSync(ffprobePath(), [
     "-v",
     "error",
     "-select_streams",

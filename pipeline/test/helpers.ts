@@ -7,14 +7,15 @@ import { ffmpegPath, ffprobePath } from "../src/video/tools";
 
 export const repoRoot = path.resolve(__dirname, "..", "..", "..");
 export const samplesDir = path.join(repoRoot, ".cache", "samples");
-export const cli = path.join(repoRoot, "dist", "pipeline", "src", "main.js");
+/** The `videoflow` command as users run it: bin/videoflow, which starts Node from the start-up snapshot when it is current. */
+export const cli = path.join(repoRoot, "bin", "videoflow");
 
 export function tempDir(prefix = "videoflow-test-"): string {
   return mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
 export function ffmpeg(args: string[]): Buffer {
-  const result = spawnSync(ffmpegPath, ["-hide_banner", "-nostdin", "-v", "error", ...args], { maxBuffer: 1 << 30 });
+  const result = spawnSync(ffmpegPath(), ["-hide_banner", "-nostdin", "-v", "error", ...args], { maxBuffer: 1 << 30 });
   if (result.status !== 0) throw new Error(`ffmpeg ${args.join(" ")} failed: ${result.stderr}`);
   return result.stdout;
 }
@@ -65,7 +66,7 @@ export interface StreamFacts {
 
 /** Facts of a file's first video stream, frames counted by demuxing. */
 export function videoFacts(file: string): StreamFacts {
-  const result = spawnSync(ffprobePath, [
+  const result = spawnSync(ffprobePath(), [
     "-v",
     "error",
     "-count_packets",
@@ -84,7 +85,7 @@ export function videoFacts(file: string): StreamFacts {
 /** The codec and duration (its packets' durations summed: containers' own figures are estimates) of a file's first audio stream, or null when it has none. */
 export function audioFacts(file: string): { codec: string; durationSec: number } | null {
   const probe = (entries: string) =>
-    spawnSync(ffprobePath, ["-v", "error", "-select_streams", "a:0", "-show_entries", entries, "-of", "csv=p=0", file], {
+    spawnSync(ffprobePath(), ["-v", "error", "-select_streams", "a:0", "-show_entries", entries, "-of", "csv=p=0", file], {
       maxBuffer: 1 << 26,
     })
       .stdout.toString()
@@ -109,14 +110,14 @@ export function decodedFrameCount(file: string): number {
 /** The file's duration as a player shows it (ffprobe's format duration), seconds. */
 export function containerDuration(file: string): number {
   return Number(
-    spawnSync(ffprobePath, ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", file]).stdout.toString().trim(),
+    spawnSync(ffprobePath(), ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", file]).stdout.toString().trim(),
   );
 }
 
 /** Each frame's presentation time in seconds, in the order the decoder gives them. */
 export function frameTimes(file: string): number[] {
   const result = spawnSync(
-    ffprobePath,
+    ffprobePath(),
     ["-v", "error", "-select_streams", "v:0", "-show_entries", "frame=best_effort_timestamp_time", "-of", "csv=p=0", file],
     {
       maxBuffer: 1 << 26,
@@ -132,7 +133,7 @@ export function frameTimes(file: string): number[] {
 
 /** The range a player reads a file's first video stream in: "pc" (full) when flagged so, else "tv" (limited, the default). */
 export function rangeOf(file: string): "tv" | "pc" {
-  const result = spawnSync(ffprobePath, [
+  const result = spawnSync(ffprobePath(), [
     "-v",
     "error",
     "-select_streams",
@@ -226,7 +227,7 @@ function cliResult(code: number | null, stdout: string, stderr: string): CliResu
 
 /** Runs the real `videoflow` command line (JSON logs, as off a terminal). */
 export function runCli(args: string[], env: Record<string, string> = {}): CliResult {
-  const result = spawnSync(process.execPath, [cli, ...args], {
+  const result = spawnSync(cli, args, {
     env: { ...process.env, VIDEOFLOW_JSON_LOGS: "1", ...env },
     maxBuffer: 1 << 26,
   });
@@ -235,7 +236,7 @@ export function runCli(args: string[], env: Record<string, string> = {}): CliRes
 
 /** runCli without blocking this process: for tests that serve an emulator from it. */
 export function runCliAsync(args: string[], env: Record<string, string> = {}, cwd?: string): Promise<CliResult> {
-  return runAsync(process.execPath, [cli, ...args], env, cwd);
+  return runAsync(cli, args, env, cwd);
 }
 
 /** Runs a program (JSON logs, as off a terminal) without blocking this process. */

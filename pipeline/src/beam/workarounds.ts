@@ -103,6 +103,10 @@
  *    minimal build (Reader and Writer are all they use); uuid.v4 is Node's
  *    crypto.randomUUID. A read + gray run loads 202 modules, not 280, and
  *    sdk-patch.test.ts checks that none of these loads on the direct runner.
+ *    serialize-closures lists the JavaScript built-ins (its walk of Node's
+ *    globals) on first use, not when loaded: videoflow's start-up snapshot
+ *    (scripts/build-snapshot.js) holds the loaded SDK, and V8 cannot write
+ *    what that walk reaches (console, Intl, WebAssembly) into a snapshot.
  *    Not Beam's, but the same kind: patches/zod+4.6.7.patch makes zod's
  *    `locales` (every language's error messages, 63 modules: 43 -> 27 ms of
  *    zod's load) load on first use; videoflow's messages are zod's English

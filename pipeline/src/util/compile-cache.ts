@@ -9,5 +9,7 @@
  * written Node runs without it, and nothing else changes.
  */
 import * as nodeModule from "node:module";
+import { startupSnapshot } from "node:v8";
 
-nodeModule.enableCompileCache?.();
+// Not while the start-up snapshot is built (scripts/build-snapshot.js): its main turns the cache on when it starts.
+if (!startupSnapshot?.isBuildingSnapshot()) nodeModule.enableCompileCache?.();

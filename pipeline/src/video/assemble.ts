@@ -97,7 +97,7 @@ export async function joinSegments(
   await fs.writeFile(list, concatList(files));
   try {
     const result = await runTool(
-      ffmpegPath,
+      ffmpegPath(),
       [
         "-hide_banner",
         "-nostdin",

@@ -41,7 +41,7 @@ export function continuousCopyArgs(localPath: string, output: string, muxer: str
 
 /** Writes the continuous copy; a VideoError, naming the source, when ffmpeg cannot. */
 export async function writeContinuousCopy(localPath: string, output: string, muxer: string, source: string): Promise<void> {
-  const result = await runTool(ffmpegPath, continuousCopyArgs(localPath, output, muxer), "probe");
+  const result = await runTool(ffmpegPath(), continuousCopyArgs(localPath, output, muxer), "probe");
   if (result.code !== 0) {
     const why = firstErrorLine(result.stderr).replace(localPath, "<input>") || `ffmpeg exited with ${result.code ?? result.signal}`;
     throw new VideoError(

@@ -280,11 +280,14 @@ export class CoreBudget {
  * per two cores, decodes alone side by side.
  */
 const CORES_PER_ENCODE = 2;
-const ffmpegCores = new CoreBudget(Math.max(1, Number(process.env.VIDEOFLOW_FFMPEG_CORES) || os.availableParallelism()));
+let budget: CoreBudget | undefined;
+/** Made on first use, not at load (a process started from the start-up snapshot loaded this module at build time). */
+const ffmpegCores = (): CoreBudget =>
+  (budget ??= new CoreBudget(Math.max(1, Number(process.env.VIDEOFLOW_FFMPEG_CORES) || os.availableParallelism())));
 
 /** The cores this process's ffmpeg jobs share. */
 export function ffmpegCoreCount(): number {
-  return ffmpegCores.cores;
+  return ffmpegCores().cores;
 }
 
 export interface SegmentCallbacks {
@@ -305,7 +308,7 @@ export interface SegmentCallbacks {
  * whole video.
  */
 export function decodeSegment(job: SegmentJob, callbacks: SegmentCallbacks = {}): Promise<number> {
-  return ffmpegCores.run(job.output === null ? 1 : CORES_PER_ENCODE, () => runFfmpeg(job, callbacks), callbacks.onQueued);
+  return ffmpegCores().run(job.output === null ? 1 : CORES_PER_ENCODE, () => runFfmpeg(job, callbacks), callbacks.onQueued);
 }
 
 /** The timestamp in a showinfo log line, or null for any other line. */
@@ -317,7 +320,7 @@ export function showinfoPts(line: string): number | null {
 /** Runs the segment's ffmpeg; resolves with the number of frames it reported output. */
 function runFfmpeg(job: SegmentJob, callbacks: SegmentCallbacks): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(ffmpegPath, segmentArgs(job), { stdio: ["ignore", "pipe", "pipe", "pipe"] });
+    const child = spawn(ffmpegPath(), segmentArgs(job), { stdio: ["ignore", "pipe", "pipe", "pipe"] });
     const problems: string[] = [];
     let failure: unknown;
     const stamps = new Timestamps();
@@ -347,7 +350,7 @@ function runFfmpeg(job: SegmentJob, callbacks: SegmentCallbacks): Promise<number
       await frames;
       if (failure) return reject(failure);
       if (code === 0) return resolve(progress.frames);
-      const stopped = interruption("segment", ffmpegPath, { code, signal });
+      const stopped = interruption("segment", ffmpegPath(), { code, signal });
       if (stopped) return reject(stopped);
       const why = firstErrorLine(problems.join("\n")) || `ffmpeg exited with ${code ?? signal}`;
       reject(

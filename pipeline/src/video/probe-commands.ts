@@ -18,6 +18,6 @@ export function ffprobeArgs(localPath: string, entries: string[]): string[] {
 
 /** Starts both runs of a local file's probe now; probeVideo takes their results (tools.ts, runEarly). */
 export function probeEarly(localPath: string): void {
-  runEarly(ffprobePath, ffprobeArgs(localPath, PACKETS));
-  runEarly(ffprobePath, ffprobeArgs(localPath, HEADERS));
+  runEarly(ffprobePath(), ffprobeArgs(localPath, PACKETS));
+  runEarly(ffprobePath(), ffprobeArgs(localPath, HEADERS));
 }

@@ -380,7 +380,7 @@ export function describeFrames(stream: StreamInfo, scan: PacketScan | null, sour
 }
 
 async function ffprobeText(localPath: string, source: string, args: string[]): Promise<string> {
-  const result = await runTool(ffprobePath, ffprobeArgs(localPath, args), "probe");
+  const result = await runTool(ffprobePath(), ffprobeArgs(localPath, args), "probe");
   if (result.code !== 0) {
     const why = firstErrorLine(result.stderr) || `ffprobe exited with ${result.code ?? result.signal}`;
     throw new VideoError("probe", `${source} is not a readable video: ${why.replace(localPath, "<input>")}`);
@@ -459,7 +459,7 @@ export function packetsOfStream(csv: string, streamIndex: number): string {
 /** Counts the frames (packets) of a video file's first video stream. */
 export async function countFrames(localPath: string): Promise<number> {
   const result = await runTool(
-    ffprobePath,
+    ffprobePath(),
     [
       "-v",
       "error",

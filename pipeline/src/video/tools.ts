@@ -11,8 +11,9 @@ import * as path from "node:path";
 import { Stage, VideoError } from "../errors";
 
 const installed = path.resolve(__dirname, "..", "..", "..", "..", ".cache", "ffmpeg");
-export const ffmpegPath: string = process.env.VIDEOFLOW_FFMPEG || path.join(installed, "ffmpeg");
-export const ffprobePath: string = process.env.VIDEOFLOW_FFPROBE || path.join(installed, "ffprobe");
+// Read when used, not when loaded: a process started from the start-up snapshot loaded this module at build time.
+export const ffmpegPath = (): string => process.env.VIDEOFLOW_FFMPEG || path.join(installed, "ffmpeg");
+export const ffprobePath = (): string => process.env.VIDEOFLOW_FFPROBE || path.join(installed, "ffprobe");
 
 export interface ToolResult {
   code: number | null;

@@ -1,0 +1,68 @@
+/**
+ * bin/videoflow starts Node from the start-up snapshot that `npm run build`
+ * makes (scripts/build-snapshot.js). Its modules were loaded when it was
+ * built: a run from it must still take its caller's environment, run the
+ * pipeline to the same outputs, and load the modules it did not hold
+ * (another command's) as shared, not second, copies.
+ */
+import assert from "node:assert/strict";
+import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { describe, it } from "node:test";
+import { ffmpegPath, ffprobePath } from "../src/video/tools";
+import { makeClip, repoRoot, runCli, tempDir } from "./helpers";
+
+const blob = path.join(repoRoot, ".cache", "snapshot", "videoflow.blob");
+
+/** A program that notes its name and its parent's command line in `log`, then runs `real` with the same arguments. */
+function recordingWrapper(dir: string, name: string, real: string, log: string): string {
+  const file = path.join(dir, name);
+  writeFileSync(
+    file,
+    `#!/bin/sh\nprintf '${name}: ' >> '${log}'\ntr '\\0' ' ' < /proc/$PPID/cmdline >> '${log}'\necho >> '${log}'\nexec '${real}' "$@"\n`,
+  );
+  chmodSync(file, 0o755);
+  return file;
+}
+
+describe("start-up snapshot", () => {
+  it("is current after the build, so bin/videoflow starts from it", () => {
+    assert.ok(existsSync(blob), `${blob} missing: npm run build makes it`);
+    const main = path.join(repoRoot, "dist", "pipeline", "src", "main.js");
+    assert.ok(statSync(blob).mtimeMs > statSync(main).mtimeMs, "the snapshot is older than the compiled code");
+  });
+
+  it("runs `process` with its caller's environment, not the build's", () => {
+    // Arrange: ffmpeg and ffprobe named by the environment, as the image names them
+    const dir = tempDir();
+    const clip = makeClip(path.join(dir, "clip.mp4"), { width: 160, height: 120, rate: "25", seconds: 2 });
+    const log = path.join(dir, "tools.log");
+    const env = {
+      VIDEOFLOW_FFMPEG: recordingWrapper(dir, "ffmpeg", ffmpegPath(), log),
+      VIDEOFLOW_FFPROBE: recordingWrapper(dir, "ffprobe", ffprobePath(), log),
+      VIDEOFLOW_SCRATCH: path.join(dir, "scratch"),
+    };
+    // Act
+    const run = runCli(["process", clip, "--output", path.join(dir, "out")], env);
+    // Assert
+    assert.equal(run.code, 0, run.stderr + run.stdout);
+    const runs = readFileSync(log, "utf8").trim().split("\n");
+    assert.ok(runs.some((r) => r.startsWith("ffprobe: ")) && runs.some((r) => r.startsWith("ffmpeg: ")), runs.join("\n"));
+    for (const line of runs) assert.match(line, /--snapshot-blob \S+videoflow\.blob process /, "started from the snapshot");
+    const manifest = JSON.parse(readFileSync(path.join(dir, "out", "clip.mp4", "manifest.json"), "utf8"));
+    assert.equal(manifest.video.frames, 50);
+    assert.ok(existsSync(path.join(dir, "scratch")), "scratch files went where VIDEOFLOW_SCRATCH says");
+  });
+
+  it("loads a command it does not hold through Node's loader, sharing its modules", () => {
+    // Arrange: commands/listen.js is not in the snapshot (scripts/build-snapshot.js, PRELOAD): Node's loader loads
+    // it, and its options module must be the snapshot's, whose UsageError main.ts tells apart by class
+    const args = ["listen", "--inputSubscription", "not-a-subscription", "--output", "gs://b/p"];
+    // Act
+    const run = runCli(args);
+    // Assert: a usage error (exit 2, the parameter named); a second copy of the options would throw another
+    // class of UsageError, which main.ts reports as a failure (exit 1, a stack trace)
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, /inputSubscription/);
+  });
+});
