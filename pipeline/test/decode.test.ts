@@ -137,7 +137,7 @@ describe("segmentArgs", () => {
 
   it("takes the luma plane as it is where it is the gray picture, and converts only the samples", () => {
     const gray = grayPlan("h264", "yuv420p", "unknown");
-    assert.deepEqual(gray, { lumaOnly: true, extractLuma: true, range: "tv", stretchSamples: false });
+    assert.deepEqual(gray, { lumaOnly: true, extractLuma: true, range: "tv", decodedGray: false, stretchSamples: false });
     const joined = segmentArgs(job({ samples: [[5, 6]], gray })).join(" ");
     assert.match(joined, /-flags gray -copyts -i a /);
     assert.match(
@@ -149,10 +149,11 @@ describe("segmentArgs", () => {
   });
 
   it("chooses by codec, pixel format and range", () => {
-    const plan = (lumaOnly: boolean, extractLuma: boolean, range: "tv" | "pc", stretchSamples = false) => ({
+    const plan = (lumaOnly: boolean, extractLuma: boolean, range: "tv" | "pc", decodedGray = false, stretchSamples = false) => ({
       lumaOnly,
       extractLuma,
       range,
+      decodedGray,
       stretchSamples,
     });
     assert.deepEqual(grayPlan("mjpeg", "yuvj422p", "pc"), plan(false, true, "pc"));
@@ -160,8 +161,14 @@ describe("segmentArgs", () => {
     assert.deepEqual(grayPlan("hevc", "yuv420p10le", "tv"), plan(false, false, "pc"), "10-bit: converted");
     assert.deepEqual(grayPlan("png", "rgb24", "unknown"), plan(false, false, "pc"), "RGB: converted");
     assert.deepEqual(grayPlan("h264", "nv12", "tv"), plan(false, false, "pc"), "not planar: converted");
-    assert.deepEqual(grayPlan("msmpeg4v3", "yuv420p", "unknown"), plan(true, true, "tv", true), "decoded to gray: samples stretched");
-    assert.deepEqual(grayPlan("mpeg4", "yuv420p", "pc"), plan(true, true, "pc"), "decoded to full-range gray: as it is");
+    assert.deepEqual(grayPlan("msmpeg4v3", "yuv420p", "unknown"), plan(true, true, "tv", true, true), "decoded to gray: samples stretched");
+    assert.deepEqual(grayPlan("mpeg4", "yuv420p", "pc"), plan(true, true, "pc", true), "decoded to full-range gray: as it is");
+  });
+
+  it("passes frames a decoder outputs gray as they are, with no plane copied out of them", () => {
+    const gray = grayPlan("mpeg4", "yuv420p", "tv");
+    assert.match(segmentArgs(job({ samples: [[5, 6]], gray })).join(" "), /split=2\[dec\]\[smp\];\[dec\]format=gray,setpts=PTS-0\[enc\]/);
+    assert.match(segmentArgs(job({ gray })).join(" "), /\[0:0\]select='[^']*',format=gray,setpts=PTS-0\[enc\]/);
   });
 
   it("deinterlaces the samples of interlaced video, stretches anamorphic video's to square pixels, and keeps every one the size asked for", () => {
@@ -435,6 +442,14 @@ describe("segments decoded and joined", () => {
       const full = luma([]);
       assert.equal(full.length, 100);
       assert.deepEqual(luma(["-flags", "gray"]), full);
+      if (grayPlan(codec, pixFmt, "unknown").decodedGray) {
+        // Its frames are the gray picture already: format=gray passes on the same bytes extractplanes=y copies out.
+        const passed = ffmpeg(["-flags", "gray", "-i", file, "-vf", "format=gray", "-f", "framemd5", "-"]).toString();
+        assert.deepEqual(
+          passed.split("\n").filter((l) => l && !l.startsWith("#")),
+          full,
+        );
+      }
       const planes = (flags: string[]) => ffmpeg([...flags, "-i", file, "-f", "framemd5", "-"]).toString();
       assert.notEqual(planes(["-flags", "gray"]), planes([]), "with -flags gray the decoder leaves chroma out");
     });
@@ -500,7 +515,7 @@ describe("segments decoded and joined", () => {
     assert.equal(plan.stretchSamples, true);
     // Act
     const lumaOnly = await samplesOf(plan);
-    const fromYuv = await samplesOf({ ...plan, lumaOnly: false, stretchSamples: false });
+    const fromYuv = await samplesOf({ ...plan, lumaOnly: false, decodedGray: false, stretchSamples: false });
     // Assert
     assert.equal(lumaOnly.length, 3);
     assert.deepEqual(lumaOnly, fromYuv);

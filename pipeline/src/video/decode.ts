@@ -85,9 +85,13 @@ export interface GrayPlan {
   /** The range of the gray video's values, flagged in it so that players show them right: the source's when extracted. */
   range: "tv" | "pc";
   /**
-   * The decoder hands luma-only frames over as gray already, tagged limited range (MPEG-1, 2 and 4 and their kin with
-   * -flags gray), so format=gray does not stretch the samples to full range as it does from YUV: a lut does, with
-   * format=gray's own rounding.
+   * The decoder hands luma-only frames over as gray already (MPEG-1, 2 and 4 and their kin with -flags gray): they
+   * need no plane taken out (format=gray passes them as they are, where extractplanes=y would copy every one).
+   */
+  decodedGray: boolean;
+  /**
+   * Those gray frames are tagged limited range, so format=gray does not stretch the samples to full range as it does
+   * from YUV: a lut does, with format=gray's own rounding.
    */
   stretchSamples: boolean;
 }
@@ -108,19 +112,15 @@ const STRETCH_TO_FULL_RANGE = "lut=y='clip(round((val-16)*255/219)\\,0\\,255)',s
 const PLANAR_YUV8 = /^yuvj?a?(420|422|444|440|411|410)p$/;
 
 /** Conversion to full-range gray: fits every source (10-bit, RGB, palettes). */
-const converted: GrayPlan = { lumaOnly: false, extractLuma: false, range: "pc", stretchSamples: false };
+const converted: GrayPlan = { lumaOnly: false, extractLuma: false, range: "pc", decodedGray: false, stretchSamples: false };
 
 /** The cheapest exact way to gray for a video stream (codec, pixel format and range as ffprobe names them). */
 export function grayPlan(codec: string, pixelFormat: string, colorRange: string): GrayPlan {
   const lumaOnly = LUMA_ONLY_DECODERS.includes(codec);
   if (!PLANAR_YUV8.test(pixelFormat)) return converted;
   const full = pixelFormat.startsWith("yuvj") || colorRange === "pc";
-  return {
-    lumaOnly,
-    extractLuma: true,
-    range: full ? "pc" : "tv",
-    stretchSamples: lumaOnly && !full && GRAY_OUTPUT_DECODERS.includes(codec),
-  };
+  const decodedGray = lumaOnly && GRAY_OUTPUT_DECODERS.includes(codec);
+  return { lumaOnly, extractLuma: true, range: full ? "pc" : "tv", decodedGray, stretchSamples: decodedGray && !full };
 }
 
 /**
@@ -172,9 +172,11 @@ export function segmentArgs(job: SegmentJob): string[] {
   const smaller = size.width < job.width && size.height < job.height;
   const sized = [`scale=${size.width}:${size.height}${smaller ? ":flags=area" : ""}`, ...(resized ? ["setsar=1"] : [])];
   const samples = `[smp]${select}${[...timedGray, ...sized].join(",")}[samples]`;
+  // The luma plane, taken as it is; from a decoder that outputs gray, the frame as it is (format=gray passes it).
+  const luma = gray.decodedGray ? "format=gray" : "extractplanes=y";
   let graph: string;
-  if (!sampled) graph = `${frames},${gray.extractLuma ? "extractplanes=y" : "format=gray"},${retime}[enc]`;
-  else if (gray.extractLuma) graph = `${frames},split=2[dec][smp];[dec]extractplanes=y,${retime}[enc];${samples}`;
+  if (!sampled) graph = `${frames},${gray.extractLuma ? luma : "format=gray"},${retime}[enc]`;
+  else if (gray.extractLuma) graph = `${frames},split=2[dec][smp];[dec]${luma},${retime}[enc];${samples}`;
   else graph = `${frames},format=gray,split=2[gray][smp];[gray]${retime}[enc];${samples}`;
   const args = ["-hide_banner", "-nostdin", "-loglevel", `level+${sampled ? "info" : "warning"}`, "-nostats", "-progress", "pipe:3"];
   if (job.seekSec > 0) args.push("-noaccurate_seek", "-ss", job.seekSec.toFixed(6));
