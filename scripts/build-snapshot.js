@@ -13,7 +13,7 @@
  * How: this process requires what `process` loads (PRELOAD) and records how
  * Node resolved every require() on the way (the manifest); then
  * scripts/snapshot-entry.js, run by `node --build-snapshot`, loads the same
- * files the same way and sets the snapshot's main: main.ts's start().
+ * files the same way and sets the snapshot's main, which does what main.ts does when run.
  * Written to .cache/snapshot: videoflow.blob, and `node`, a link to the Node
  * that built it (a snapshot starts only in the Node binary that wrote it).
  * Modules must not keep what they read from the environment when loaded
@@ -31,6 +31,7 @@ const root = path.resolve(__dirname, "..");
 const dist = path.join(root, "dist", "pipeline", "src");
 const out = path.join(root, ".cache", "snapshot");
 const MAIN = path.join(dist, "main.js");
+const EARLY_PROBES = path.join(dist, "commands", "early-probes.js");
 /** What `videoflow process` loads on the direct runner (main.ts and commands/process.ts load them on demand). */
 const PRELOAD = [
   path.join(dist, "commands", "process.js"),
@@ -62,7 +63,7 @@ function recordResolutions() {
 function main() {
   fs.mkdirSync(out, { recursive: true });
   const manifest = path.join(out, "manifest.json");
-  fs.writeFileSync(manifest, JSON.stringify({ main: MAIN, preload: PRELOAD, resolved: recordResolutions() }));
+  fs.writeFileSync(manifest, JSON.stringify({ main: MAIN, earlyProbes: EARLY_PROBES, preload: PRELOAD, resolved: recordResolutions() }));
   const blob = path.join(out, "videoflow.blob");
   const building = `${blob}.${process.pid}`;
   const started = Date.now();

@@ -50,10 +50,7 @@ export function runCommandLine(argv: string[], { showUsage = true, prefix = "vid
   );
 }
 
-/** Runs videoflow's command line: from this script, or as the start-up snapshot's main (scripts/snapshot-entry.js). */
-export function start(argv: string[]): void {
-  startEarlyProbes(argv);
-  runCommandLine(argv);
+if (require.main === module) {
+  startEarlyProbes(process.argv.slice(2));
+  runCommandLine(process.argv.slice(2));
 }
-
-if (require.main === module) start(process.argv.slice(2));
