@@ -20,7 +20,7 @@
  *   npm run bench -- --chart    (only redraws docs/bench-chart.svg from bench-results.json)
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
@@ -116,6 +116,20 @@ function run(program: string, args: string[]): Promise<Timing> {
       else resolve({ wallSec, peakRssBytes });
     });
   });
+}
+
+/**
+ * The start-up snapshot bin/videoflow starts from (its size), as users' runs do after `npm run build`; null when
+ * VIDEOFLOW_NO_SNAPSHOT turns it off. A snapshot missing or older than the compiled code (bin/videoflow would fall
+ * back to main.js unsaid) stops the bench: its figures would not be what `npm run build` gives.
+ */
+function startupSnapshot(): string | null {
+  if (process.env.VIDEOFLOW_NO_SNAPSHOT) return null;
+  const blob = path.join(repoRoot, ".cache", "snapshot", "videoflow.blob");
+  const main = path.join(repoRoot, "dist", "pipeline", "src", "main.js");
+  if (!existsSync(blob) || statSync(blob).mtimeMs <= statSync(main).mtimeMs)
+    throw new Error(`${blob} is missing or older than the compiled code: run npm run build (or set VIDEOFLOW_NO_SNAPSHOT=1)`);
+  return `${path.relative(repoRoot, blob)}, ${(statSync(blob).size / 2 ** 20).toFixed(1)} MiB`;
 }
 
 function median(xs: number[]): number {
@@ -318,13 +332,20 @@ async function main(): Promise<void> {
   // Each part replaces its own figures in bench-results.json, so that parts can be re-run alone.
   const results: Record<string, unknown> = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : {};
   const start = nodeStart();
+  const snapshot = startupSnapshot();
   results.machine = {
     cpus: os.cpus().length,
     model: os.cpus()[0]?.model,
     memGiB: Math.round(os.totalmem() / 2 ** 30),
     node: process.version,
     nodeStart: start,
+    startupSnapshot: snapshot,
   };
+  log(
+    snapshot
+      ? `videoflow starts from its start-up snapshot (${snapshot})`
+      : "videoflow starts without its start-up snapshot (VIDEOFLOW_NO_SNAPSHOT)",
+  );
   log(
     `Node's own start (node -e 0): ${start.seconds.toFixed(3)} s` +
       (start.extraCaCerts ? `; ${start.withoutExtraCaCertsSeconds!.toFixed(3)} s without NODE_EXTRA_CA_CERTS (${start.extraCaCerts})` : ""),
