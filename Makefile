@@ -82,7 +82,7 @@ generate: build
 
 # videoflow listen against real Pub/Sub and Cloud Storage (Application Default Credentials).
 listen: build
-	node dist/pipeline/src/main.js listen --inputSubscription "$(SUBSCRIPTION)" --output "$(OUTPUT)"
+	bin/videoflow listen --inputSubscription "$(SUBSCRIPTION)" --output "$(OUTPUT)"
 
 clean:
 	rm -rf dist out .cache/bench
