@@ -24,6 +24,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } 
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
+import { STARTUP_SNAPSHOT, startupSnapshotCurrent } from "../src/launch/startup-snapshot";
 import { ffmpegPath } from "../src/video/tools";
 import { BarGroup, barChart } from "./chart";
 import { clusterThroughput } from "./cluster";
@@ -125,11 +126,9 @@ function run(program: string, args: string[]): Promise<Timing> {
  */
 function startupSnapshot(): string | null {
   if (process.env.VIDEOFLOW_NO_SNAPSHOT) return null;
-  const blob = path.join(repoRoot, ".cache", "snapshot", "videoflow.blob");
-  const main = path.join(repoRoot, "dist", "pipeline", "src", "main.js");
-  if (!existsSync(blob) || statSync(blob).mtimeMs <= statSync(main).mtimeMs)
-    throw new Error(`${blob} is missing or older than the compiled code: run npm run build (or set VIDEOFLOW_NO_SNAPSHOT=1)`);
-  return `${path.relative(repoRoot, blob)}, ${(statSync(blob).size / 2 ** 20).toFixed(1)} MiB`;
+  if (!startupSnapshotCurrent())
+    throw new Error(`${STARTUP_SNAPSHOT} is missing or older than the compiled code: run npm run build (or set VIDEOFLOW_NO_SNAPSHOT=1)`);
+  return `${path.relative(repoRoot, STARTUP_SNAPSHOT)}, ${(statSync(STARTUP_SNAPSHOT).size / 2 ** 20).toFixed(1)} MiB`;
 }
 
 function median(xs: number[]): number {

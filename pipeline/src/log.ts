@@ -8,14 +8,6 @@ import { appendFileSync } from "node:fs";
 
 export type Severity = "DEBUG" | "INFO" | "WARNING" | "ERROR";
 
-/**
- * A worker a runner started on this machine (Flink's PROCESS environment)
- * has its output kept by the runner: it also appends its log lines to this
- * file, which the videoflow process that submitted the job follows and logs
- * as its own (launch/runners.ts, followWorkerLogs).
- */
-const forwardTo = (): string | undefined => process.env.VIDEOFLOW_LOG_FORWARD; // read when used: see video/tools.ts
-
 const interactive = (): boolean => Boolean(process.stderr.isTTY) && !process.env.VIDEOFLOW_JSON_LOGS;
 
 /** One event: `message` for people (complete on its own), `fields` for machines (JSON lines only). */
@@ -29,7 +21,11 @@ export function log(severity: Severity, message: string, fields: Record<string, 
   } else {
     process.stdout.write(JSON.stringify({ severity, message, time: new Date().toISOString(), ...fields }) + "\n");
   }
-  const forward = forwardTo();
+  // A worker a runner started on this machine (Flink's PROCESS environment) has its output kept by the runner: it also
+  // appends its log lines to this file, which the videoflow process that submitted the job follows and logs as its own
+  // (launch/runners.ts, followWorkerLogs). Read here, not at load: a run from the start-up snapshot loaded this module
+  // when the snapshot was built.
+  const forward = process.env.VIDEOFLOW_LOG_FORWARD;
   if (forward)
     appendFileSync(
       forward,

@@ -6,13 +6,12 @@
  * (another command's) as shared, not second, copies.
  */
 import assert from "node:assert/strict";
-import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
+import { STARTUP_SNAPSHOT, startupSnapshotCurrent } from "../src/launch/startup-snapshot";
 import { ffmpegPath, ffprobePath } from "../src/video/tools";
-import { makeClip, repoRoot, runCli, tempDir } from "./helpers";
-
-const blob = path.join(repoRoot, ".cache", "snapshot", "videoflow.blob");
+import { makeClip, runCli, tempDir } from "./helpers";
 
 /** A program that notes its name and its parent's command line in `log`, then runs `real` with the same arguments. */
 function recordingWrapper(dir: string, name: string, real: string, log: string): string {
@@ -27,9 +26,7 @@ function recordingWrapper(dir: string, name: string, real: string, log: string):
 
 describe("start-up snapshot", () => {
   it("is current after the build, so bin/videoflow starts from it", () => {
-    assert.ok(existsSync(blob), `${blob} missing: npm run build makes it`);
-    const main = path.join(repoRoot, "dist", "pipeline", "src", "main.js");
-    assert.ok(statSync(blob).mtimeMs > statSync(main).mtimeMs, "the snapshot is older than the compiled code");
+    assert.ok(startupSnapshotCurrent(), `${STARTUP_SNAPSHOT} missing or older than the compiled code: npm run build makes it`);
   });
 
   it("runs `process` with its caller's environment, not the build's", () => {
