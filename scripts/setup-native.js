@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The native parts npm's install leaves undone, because the project's .npmrc
-// turns dependencies' install scripts off (`npm run setup` runs this), and
-// the project's own link:
+// turns dependencies' install scripts off (`npm run setup` runs this), the
+// project's own link and its own addon (steps 1 to 5 below):
 // 1. Build the @u4/opencv4nodejs binding against the system OpenCV (Debian's
 //    libopencv-dev). The package's own installer would try to
 // git-clone and build OpenCV from source (there is no network for that). With
@@ -27,6 +27,11 @@ try {
 const pkgDir = path.join(modules, "@u4", "opencv4nodejs");
 const binding = path.join(pkgDir, "build", "Release", "opencv4nodejs.node");
 
+// 3. The posix_spawn addon videoflow starts ffmpeg and ffprobe with
+//    (pipeline/native/posix-spawn.c says why). Without it videoflow uses
+//    Node's child_process, which works but forks the whole process each time.
+buildSpawnAddon();
+
 if (!fs.existsSync(pkgDir)) {
   console.log("setup-native: @u4/opencv4nodejs is not installed; nothing to build");
   process.exit(0);
@@ -36,7 +41,7 @@ if (!fs.existsSync(pkgDir)) {
 // NODE_MODULE_VERSION mismatch). So "built" means "loads in the Node that runs
 // set-up": after a switch of Node (nvm, a new major) set-up builds it again.
 if (fs.existsSync(binding) && !process.env.VIDEOFLOW_REBUILD_OPENCV) {
-  const why = loadFailure();
+  const why = loadFailure(binding);
   if (why === null) {
     console.log(`setup-native: ${binding} already built (set VIDEOFLOW_REBUILD_OPENCV=1 to rebuild)`);
     process.exit(linkStandIns());
@@ -50,7 +55,7 @@ if (!fs.existsSync("/usr/include/opencv4/opencv2/core.hpp")) {
   );
   process.exit(1);
 }
-// 3. Link only the OpenCV modules videoflow calls: the binding's build links
+// 4. Link only the OpenCV modules videoflow calls: the binding's build links
 //    every libopencv_* in OPENCV_LIB_DIR, so that folder gets links to just
 //    these (the image's Dockerfile makes its own, without objdetect, which
 //    only the local model server uses). Loading the binding linked against
@@ -72,7 +77,6 @@ if (!env.OPENCV_LIB_DIR) {
   Object.assign(env, { OPENCV_LIB_DIR: linked, OPENCV_INCLUDE_DIR: "/usr/include/opencv4", OPENCV_BIN_DIR: "/usr/bin" });
   console.log(`setup-native: linking OpenCV's ${wanted.join(", ")}`);
 }
-const nodeGyp = require.resolve("node-gyp/bin/node-gyp.js", { paths: [pkgDir] });
 const jobs = String(Math.max(1, os.cpus().length));
 console.log(`setup-native: compiling the OpenCV binding with ${jobs} jobs (takes a few minutes)`);
 // Build against headers of the Node that runs us (no header download: there
@@ -80,20 +84,14 @@ console.log(`setup-native: compiling the OpenCV binding with ${jobs} jobs (takes
 // npm's `nodedir` setting (a user's ~/.npmrc may set one) is used only when its
 // headers are for this Node's ABI: node-gyp takes them as they are, and a
 // binding built against another Node's headers does not load.
-const args = [nodeGyp, "rebuild", "-j", jobs];
-const nodedir = [env.npm_config_nodedir, path.dirname(path.dirname(process.execPath))].find(
-  (dir) => dir && headersAbi(dir) === process.versions.modules,
-);
-if (nodedir) env.npm_config_nodedir = nodedir;
-else console.warn(`setup-native: no headers for Node ${process.version} (ABI ${process.versions.modules}) found; node-gyp chooses`);
-const result = spawnSync(process.execPath, args, {
+const result = spawnSync(process.execPath, [nodeGyp(), "rebuild", "-j", jobs], {
   cwd: pkgDir,
   stdio: "inherit",
-  env,
+  env: withNodeHeaders(env),
 });
 if (result.status !== 0) process.exit(result.status ?? 1);
 const status = linkStandIns();
-const why = loadFailure();
+const why = loadFailure(binding);
 if (why !== null) {
   console.error(`setup-native: the binding was built but does not load in Node ${process.version}: ${why}`);
   process.exit(1);
@@ -110,14 +108,49 @@ function headersAbi(dir) {
   }
 }
 
-/** Why the binding does not load in this Node (its first line), or null when it loads. */
-function loadFailure() {
-  const r = spawnSync(process.execPath, ["-e", "require(process.argv[1])", binding], { encoding: "utf8" });
+/** node-gyp, as npm installs it (with the binding's package, which depends on it). */
+function nodeGyp() {
+  return require.resolve("node-gyp/bin/node-gyp.js", { paths: [pkgDir, path.join(__dirname, "..")] });
+}
+
+/** `env` with npm_config_nodedir set to headers for this Node's ABI, where there are some. */
+function withNodeHeaders(env) {
+  const nodedir = [env.npm_config_nodedir, path.dirname(path.dirname(process.execPath))].find(
+    (dir) => dir && headersAbi(dir) === process.versions.modules,
+  );
+  if (nodedir) return { ...env, npm_config_nodedir: nodedir };
+  console.warn(`setup-native: no headers for Node ${process.version} (ABI ${process.versions.modules}) found; node-gyp chooses`);
+  return env;
+}
+
+/**
+ * Builds pipeline/native's addon unless it is built from the current source
+ * and loads. N-API: one build loads in every Node from 18 on. A failed build
+ * leaves videoflow on child_process (its test then fails: spawn.test.ts).
+ */
+function buildSpawnAddon() {
+  const dir = path.join(__dirname, "..", "pipeline", "native");
+  const source = path.join(dir, "posix-spawn.c");
+  const addon = path.join(dir, "build", "Release", "posix_spawn.node");
+  if (!fs.existsSync(source)) return;
+  const newest = Math.max(...[source, path.join(dir, "binding.gyp")].map((file) => fs.statSync(file).mtimeMs));
+  if (fs.existsSync(addon) && fs.statSync(addon).mtimeMs >= newest && loadFailure(addon) === null) {
+    console.log(`setup-native: ${path.relative(process.cwd(), addon)} already built`);
+    return;
+  }
+  const r = spawnSync(process.execPath, [nodeGyp(), "rebuild"], { cwd: dir, stdio: "inherit", env: withNodeHeaders(process.env) });
+  const why = r.status === 0 ? loadFailure(addon) : `node-gyp exited with ${r.status ?? r.signal}`;
+  if (why !== null) console.warn(`setup-native: the posix_spawn addon did not build (${why}): videoflow starts ffmpeg with child_process`);
+}
+
+/** Why a native module does not load in this Node (its first line), or null when it loads. */
+function loadFailure(file) {
+  const r = spawnSync(process.execPath, ["-e", "require(process.argv[1])", file], { encoding: "utf8" });
   if (r.status === 0) return null;
   return (r.stderr.split("\n").find((line) => /Error/.test(line)) ?? `exit ${r.status}`).trim();
 }
 
-// 4. Stand-ins for libraries imgcodecs links for image formats videoflow
+// 5. Stand-ins for libraries imgcodecs links for image formats videoflow
 //    never reads (each source file says why): built next to the binding
 //    under each name imgcodecs asks for (libgdal.so.32, libgdcmMSFF.so.3.0
 //    and libgdcmDSED.so.3.0 on Debian bookworm) and added to the binding's own

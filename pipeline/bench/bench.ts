@@ -25,6 +25,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { STARTUP_SNAPSHOT, startupSnapshotCurrent } from "../src/launch/startup-snapshot";
+import { spawnMethod } from "../src/util/spawn";
 import { ffmpegPath } from "../src/video/tools";
 import { BarGroup, barChart } from "./chart";
 import { clusterThroughput } from "./cluster";
@@ -339,7 +340,9 @@ async function main(): Promise<void> {
     node: process.version,
     nodeStart: start,
     startupSnapshot: snapshot,
+    spawnMethod: spawnMethod(),
   };
+  log(`videoflow starts ffmpeg and ffprobe with ${spawnMethod()}`);
   log(
     snapshot
       ? `videoflow starts from its start-up snapshot (${snapshot})`

@@ -127,13 +127,13 @@ describe("process's work ahead, through the pipeline on the direct runner", () =
     const clip = makeClip(path.join(dir, "sides.mp4"), { width: 160, height: 120, rate: "25", seconds: 8 });
     const options = parseOptions({ outputDirectory: path.join(dir, "out-sides"), segmentSeconds: "2", writeGrayVideo: "false" });
     const attempts = attemptsAt(videoInputs([clip]));
-    const childProcess = createRequire(__filename)("node:child_process") as typeof import("node:child_process");
-    const realSpawn = childProcess.spawn;
+    const starter = createRequire(__filename)("../src/util/spawn") as typeof import("../src/util/spawn");
+    const realStart = starter.startTool;
     const spawned: string[] = [];
-    childProcess.spawn = ((program: string, ...rest: unknown[]) => {
+    starter.startTool = (program, ...rest) => {
       spawned.push(path.basename(program));
-      return (realSpawn as (...args: unknown[]) => unknown)(program, ...rest);
-    }) as typeof childProcess.spawn;
+      return realStart(program, ...rest);
+    };
 
     // Act
     let decodingAtReturn: number;
@@ -141,7 +141,7 @@ describe("process's work ahead, through the pipeline on the direct runner", () =
       await startRunAhead(attempts, options);
       decodingAtReturn = spawned.filter((p) => p === "ffmpeg").length;
     } finally {
-      childProcess.spawn = realSpawn;
+      starter.startTool = realStart;
     }
     const outcomes = await processAttempts(attempts, options);
 

@@ -6,10 +6,10 @@
  * gray buffers with their timestamps. Frames never leave the worker that
  * decodes them.
  */
-import { spawn } from "node:child_process";
 import * as os from "node:os";
 import type { Readable } from "node:stream";
 import { VideoError } from "../errors";
+import { startTool } from "../util/spawn";
 import { SourceAudio, audioArgs, endAt } from "./assemble";
 import { ffmpegPath, firstErrorLine, interruption } from "./tools";
 
@@ -322,7 +322,7 @@ export function showinfoPts(line: string): number | null {
 /** Runs the segment's ffmpeg; resolves with the number of frames it reported output. */
 function runFfmpeg(job: SegmentJob, callbacks: SegmentCallbacks): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(ffmpegPath(), segmentArgs(job), { stdio: ["ignore", "pipe", "pipe", "pipe"] });
+    const child = startTool(ffmpegPath(), segmentArgs(job), ["ignore", "pipe", "pipe", "pipe"]);
     const problems: string[] = [];
     let failure: unknown;
     const stamps = new Timestamps();

@@ -4,11 +4,11 @@
  * image installs the same one and names it with VIDEOFLOW_FFMPEG and
  * VIDEOFLOW_FFPROBE). Arguments go to the program directly, never through a shell.
  */
-import { spawn } from "node:child_process";
 import { closeSync, fstatSync, openSync, readSync, unlinkSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Stage, VideoError } from "../errors";
+import { startTool } from "../util/spawn";
 
 const installed = path.resolve(__dirname, "..", "..", "..", "..", ".cache", "ffmpeg");
 // Read when used, not when loaded: a process started from the start-up snapshot loaded this module at build time.
@@ -56,7 +56,7 @@ export async function runTool(program: string, args: string[], stage: Stage): Pr
 function spawnTool(program: string, args: string[]): Promise<ToolResult> {
   return new Promise((resolve, reject) => {
     const stdout = unnamedFile();
-    const child = spawn(program, args, { stdio: ["ignore", stdout, "pipe"] });
+    const child = startTool(program, args, ["ignore", stdout, "pipe"]);
     let stderr = "";
     child.stderr!.on("data", (chunk: Buffer) => {
       stderr = lastChars(stderr + chunk.toString(), 8000);

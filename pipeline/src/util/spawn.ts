@@ -1,0 +1,136 @@
+/**
+ * Starts the programs videoflow runs for each video (ffmpeg, ffprobe) with
+ * posix_spawn, through the small addon in pipeline/native (posix-spawn.c
+ * says why: Node's child_process forks the whole process, 2 to 16 ms a
+ * spawn here, and `process` spawns four before its first video's decode
+ * ends). Where the addon was not built (`npm run setup` builds it), Node's
+ * child_process.spawn does the same job: spawnMethod() says which.
+ *
+ * What comes back is the part of Node's ChildProcess that videoflow uses:
+ * the parent's ends of the child's pipes, kill(), and the "error" and
+ * "close" events with Node's meaning ("close" once the child has exited and
+ * every pipe from it has closed, with its exit code and signal; a program
+ * that cannot start emits "error", then "close").
+ */
+import { spawn } from "node:child_process";
+import { EventEmitter } from "node:events";
+import { Socket } from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import { Readable } from "node:stream";
+
+/** Each of the child's first file descriptors: a pipe the parent reads, /dev/null, or one of the parent's fds. */
+export type StdioSpec = "pipe" | "ignore" | number;
+
+export interface ToolProcess extends EventEmitter {
+  readonly pid: number | undefined;
+  /** The parent's end of each "pipe" entry (null for the others). */
+  readonly stdio: Array<Readable | null>;
+  readonly stdout: Readable | null;
+  readonly stderr: Readable | null;
+  kill(signal?: NodeJS.Signals): boolean;
+  on(event: "close", listener: (code: number | null, signal: NodeJS.Signals | null) => void): this;
+  on(event: "error", listener: (error: NodeJS.ErrnoException) => void): this;
+}
+
+interface Addon {
+  spawn(file: string, args: string[], stdio: number[]): { pid: number; fds: number[] };
+  wait(pid: number, done: (code: number | null, signal: number) => void): void;
+}
+
+const ADDON = path.resolve(__dirname, "..", "..", "..", "..", "pipeline", "native", "build", "Release", "posix_spawn.node");
+let addon: Addon | null | undefined;
+
+/** The addon, loaded on first use (a native module cannot be in the start-up snapshot); null where it was not built. */
+function loadAddon(): Addon | null {
+  if (addon === undefined) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- a native module, loaded when first needed
+      addon = require(ADDON) as Addon;
+    } catch {
+      addon = null;
+    }
+  }
+  return addon;
+}
+
+/** How startTool starts programs here. */
+export function spawnMethod(): "posix_spawn" | "child_process" {
+  return loadAddon() ? "posix_spawn" : "child_process";
+}
+
+/** Starts `program` with `args` (never through a shell), by `method` (tests choose). */
+export function startTool(program: string, args: string[], stdio: StdioSpec[], method = spawnMethod()): ToolProcess {
+  const native = method === "posix_spawn" ? loadAddon() : null;
+  if (!native) return spawn(program, args, { stdio }) as unknown as ToolProcess;
+  return new SpawnedTool(native, program, args, stdio);
+}
+
+const signalNames = new Map(Object.entries(os.constants.signals).map(([name, number]) => [number, name as NodeJS.Signals]));
+
+class SpawnedTool extends EventEmitter implements ToolProcess {
+  readonly pid: number | undefined;
+  readonly stdio: Array<Readable | null>;
+  private exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+  private openPipes = 0;
+
+  constructor(native: Addon, program: string, args: string[], stdio: StdioSpec[]) {
+    super();
+    let started: { pid: number; fds: number[] };
+    try {
+      started = native.spawn(
+        program,
+        args,
+        stdio.map((s) => (s === "pipe" ? -1 : s === "ignore" ? -2 : s)),
+      );
+    } catch (err) {
+      // As Node's: the pipes asked for exist, and end at once.
+      this.stdio = stdio.map((s) => (s === "pipe" ? Readable.from([]) : null));
+      const error = Object.assign(err as Error, { syscall: `spawn ${program}`, path: program, spawnargs: args });
+      process.nextTick(() => {
+        this.exit = { code: (error as NodeJS.ErrnoException).errno ?? -1, signal: null };
+        this.emit("error", error);
+        this.emit("close", this.exit.code, null);
+      });
+      return;
+    }
+    this.pid = started.pid;
+    this.stdio = started.fds.map((fd) => {
+      if (fd < 0) return null;
+      const pipe = new Socket({ fd, readable: true, writable: false });
+      this.openPipes++;
+      pipe.on("close", () => {
+        this.openPipes--;
+        this.closeWhenDone();
+      });
+      return pipe;
+    });
+    native.wait(started.pid, (code, signal) => {
+      this.exit = { code, signal: signal ? (signalNames.get(signal) ?? null) : null };
+      this.emit("exit", this.exit.code, this.exit.signal);
+      this.closeWhenDone();
+    });
+  }
+
+  get stdout(): Readable | null {
+    return this.stdio[1] ?? null;
+  }
+
+  get stderr(): Readable | null {
+    return this.stdio[2] ?? null;
+  }
+
+  kill(signal: NodeJS.Signals = "SIGTERM"): boolean {
+    if (this.pid === undefined || this.exit !== null) return false;
+    try {
+      process.kill(this.pid, signal);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private closeWhenDone(): void {
+    if (this.exit !== null && this.openPipes === 0) this.emit("close", this.exit.code, this.exit.signal);
+  }
+}
