@@ -30,7 +30,7 @@ deps: $(DEPS_STAMP)
 # System packages, the pinned ffmpeg, npm packages (dependencies' install
 # scripts are off, see .npmrc), then the Beam SDK patch, the native OpenCV binding and the posix_spawn addon.
 # (System packages come first, with the Node: its rule runs system-deps.sh, and runs again when that changes.)
-$(DEPS_STAMP): $(NODE) package.json package-lock.json $(wildcard patches/*.patch) scripts/setup-native.js scripts/gdal-stub.cc scripts/gdcm-stub.cc pipeline/native/posix-spawn.c pipeline/native/binding.gyp scripts/setup-ffmpeg.sh
+$(DEPS_STAMP): $(NODE) package.json package-lock.json $(wildcard patches/*.patch) scripts/setup-native.js scripts/gdal-stub.cc scripts/gdcm-stub.cc pipeline/native/processes.c pipeline/native/binding.gyp scripts/setup-ffmpeg.sh
 	bash scripts/setup-ffmpeg.sh
 	npm ci --no-audit --no-fund
 	npm run setup

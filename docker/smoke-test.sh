@@ -57,8 +57,8 @@ binding=node_modules/@u4/opencv4nodejs/build/Release/opencv4nodejs.node
 ! ldd "$binding" | grep 'not found' || fail "the OpenCV binding misses libraries"
 linked="$(ldd "$binding" | grep -o 'libopencv_[a-z0-9]*' | sort -u | tr '\n' ' ')"
 [[ "$linked" == "libopencv_core libopencv_imgcodecs libopencv_imgproc " ]] || fail "the OpenCV binding loads $linked"
-# ffmpeg is started by the posix_spawn addon, not by forking the worker (pipeline/native/posix-spawn.c).
-method="$(node -e 'console.log(require("/opt/videoflow/dist/pipeline/src/util/spawn").spawnMethod())')"
+# ffmpeg is started by posix_spawn (pipeline/native/processes.c), not by forking the worker.
+method="$(node -e 'console.log(require("/opt/videoflow/dist/pipeline/src/util/native-processes").spawnMethod())')"
 [[ "$method" == "posix_spawn" ]] || fail "videoflow starts programs with $method, not posix_spawn"
 
 for dev_only in dist/pipeline/test dist/pipeline/bench dist/pipeline/dev dist/template/test; do

@@ -28,7 +28,7 @@ const pkgDir = path.join(modules, "@u4", "opencv4nodejs");
 const binding = path.join(pkgDir, "build", "Release", "opencv4nodejs.node");
 
 // 3. The posix_spawn addon videoflow starts ffmpeg and ffprobe with
-//    (pipeline/native/posix-spawn.c says why). Without it videoflow uses
+//    (pipeline/native/processes.c says why). Without it videoflow uses
 //    Node's child_process, which works but forks the whole process each time.
 buildSpawnAddon();
 
@@ -126,12 +126,12 @@ function withNodeHeaders(env) {
 /**
  * Builds pipeline/native's addon unless it is built from the current source
  * and loads. N-API: one build loads in every Node from 18 on. A failed build
- * leaves videoflow on child_process (its test then fails: spawn.test.ts).
+ * leaves videoflow on child_process (its test then fails: native-processes.test.ts).
  */
 function buildSpawnAddon() {
   const dir = path.join(__dirname, "..", "pipeline", "native");
-  const source = path.join(dir, "posix-spawn.c");
-  const addon = path.join(dir, "build", "Release", "posix_spawn.node");
+  const source = path.join(dir, "processes.c");
+  const addon = path.join(dir, "build", "Release", "processes.node");
   if (!fs.existsSync(source)) return;
   const newest = Math.max(...[source, path.join(dir, "binding.gyp")].map((file) => fs.statSync(file).mtimeMs));
   if (fs.existsSync(addon) && fs.statSync(addon).mtimeMs >= newest && loadFailure(addon) === null) {

@@ -25,7 +25,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { STARTUP_SNAPSHOT, startupSnapshotCurrent } from "../src/launch/startup-snapshot";
-import { spawnMethod } from "../src/util/spawn";
+import { spawnMethod } from "../src/util/native-processes";
 import { ffmpegPath } from "../src/video/tools";
 import { BarGroup, barChart } from "./chart";
 import { clusterThroughput } from "./cluster";

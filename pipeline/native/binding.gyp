@@ -1,8 +1,8 @@
 {
   "targets": [
     {
-      "target_name": "posix_spawn",
-      "sources": ["posix-spawn.c"],
+      "target_name": "processes",
+      "sources": ["processes.c"],
       "cflags": ["-O2", "-Wall", "-Wextra"]
     }
   ]

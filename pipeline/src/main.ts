@@ -12,6 +12,7 @@ import "./util/compile-cache";
 import { UsageError } from "./options/spec";
 import { log } from "./log";
 import { startEarlyProbes } from "./commands/early-probes";
+import { exitNow } from "./util/native-processes";
 
 async function main(argv: string[]): Promise<number> {
   const command = argv[0];
@@ -35,17 +36,17 @@ async function main(argv: string[]): Promise<number> {
  */
 export function runCommandLine(argv: string[], { showUsage = true, prefix = "videoflow" } = {}): void {
   main(argv).then(
-    (code) => process.exit(code),
+    (code) => exitNow(code),
     async (err) => {
       if (err instanceof UsageError) {
         let more = "";
         if (showUsage)
           more = err.showUsage ? `\n${(await import("./commands/command-line")).usage()}\n` : `(every parameter: ${prefix} help)\n`;
         process.stderr.write(`${prefix}: ${err.message}\n${more}`);
-        process.exit(2);
+        return exitNow(2);
       }
       log("ERROR", `${prefix} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-      process.exit(1);
+      return exitNow(1);
     },
   );
 }

@@ -127,7 +127,7 @@ describe("process's work ahead, through the pipeline on the direct runner", () =
     const clip = makeClip(path.join(dir, "sides.mp4"), { width: 160, height: 120, rate: "25", seconds: 8 });
     const options = parseOptions({ outputDirectory: path.join(dir, "out-sides"), segmentSeconds: "2", writeGrayVideo: "false" });
     const attempts = attemptsAt(videoInputs([clip]));
-    const starter = createRequire(__filename)("../src/util/spawn") as typeof import("../src/util/spawn");
+    const starter = createRequire(__filename)("../src/util/native-processes") as typeof import("../src/util/native-processes");
     const realStart = starter.startTool;
     const spawned: string[] = [];
     starter.startTool = (program, ...rest) => {

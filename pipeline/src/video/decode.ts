@@ -9,7 +9,7 @@
 import * as os from "node:os";
 import type { Readable } from "node:stream";
 import { VideoError } from "../errors";
-import { startTool } from "../util/spawn";
+import { startTool } from "../util/native-processes";
 import { SourceAudio, audioArgs, endAt } from "./assemble";
 import { ffmpegPath, firstErrorLine, interruption } from "./tools";
 

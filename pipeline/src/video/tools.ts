@@ -8,7 +8,7 @@ import { closeSync, fstatSync, openSync, readSync, unlinkSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Stage, VideoError } from "../errors";
-import { startTool } from "../util/spawn";
+import { startTool } from "../util/native-processes";
 
 const installed = path.resolve(__dirname, "..", "..", "..", "..", ".cache", "ffmpeg");
 // Read when used, not when loaded: a process started from the start-up snapshot loaded this module at build time.

@@ -8,7 +8,8 @@ import { closeSync, openSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { Readable } from "node:stream";
 import { describe, it } from "node:test";
-import { spawnMethod, startTool, type StdioSpec, type ToolProcess } from "../src/util/spawn";
+import { spawnSync } from "node:child_process";
+import { spawnMethod, startTool, type StdioSpec, type ToolProcess } from "../src/util/native-processes";
 import { tempDir } from "./helpers";
 
 interface Finished {
@@ -33,6 +34,24 @@ const run = (method: "posix_spawn" | "child_process", args: string[], stdio: Std
 describe("starting programs", () => {
   it("uses the posix_spawn addon that set-up builds", () => {
     assert.equal(spawnMethod(), "posix_spawn");
+  });
+
+  it("ends a process with the status given, after its exit listeners and with its output out", () => {
+    // Arrange: a Node process that writes, listens for "exit", and ends by exitNow.
+    const module = path.resolve(__dirname, "..", "src", "util", "native-processes.js");
+    const script = `process.on("exit", (code) => console.log("exit listener saw " + code));
+      process.stdout.write("x".repeat(200000) + "\\n");
+      require(${JSON.stringify(module)}).exitNow(3).then(() => console.log("not reached"));`;
+
+    // Act
+    const run = spawnSync(process.execPath, ["-e", script], { encoding: "utf8", maxBuffer: 1 << 20 });
+
+    // Assert
+    assert.equal(run.status, 3);
+    const lines = run.stdout.split("\n");
+    assert.equal(lines[0].length, 200000, "everything written before is out");
+    assert.equal(lines[1], "exit listener saw 3");
+    assert.ok(!run.stdout.includes("not reached"));
   });
 
   for (const method of ["posix_spawn", "child_process"] as const) {
