@@ -13,12 +13,16 @@ import { STARTUP_SNAPSHOT, startupSnapshotCurrent } from "../src/launch/startup-
 import { ffmpegPath, ffprobePath } from "../src/video/tools";
 import { makeClip, runCli, tempDir } from "./helpers";
 
-/** A program that notes its name and its parent's command line in `log`, then runs `real` with the same arguments. */
+/**
+ * A program that notes its name and its parent's command line in `log`, then runs `real` with the same arguments.
+ * The line goes out in one write: the two probes start within a millisecond of each other, and three appends each
+ * interleaved ("ffprobe: ffprobe: node ...", 3 runs in 12).
+ */
 function recordingWrapper(dir: string, name: string, real: string, log: string): string {
   const file = path.join(dir, name);
   writeFileSync(
     file,
-    `#!/bin/sh\nprintf '${name}: ' >> '${log}'\ntr '\\0' ' ' < /proc/$PPID/cmdline >> '${log}'\necho >> '${log}'\nexec '${real}' "$@"\n`,
+    `#!/bin/sh\nline="${name}: $(tr '\\0' ' ' < /proc/$PPID/cmdline)"\nprintf '%s\\n' "$line" >> '${log}'\nexec '${real}' "$@"\n`,
   );
   chmodSync(file, 0o755);
   return file;
