@@ -333,6 +333,7 @@ async function main(): Promise<void> {
   const results: Record<string, unknown> = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : {};
   const start = nodeStart();
   const snapshot = startupSnapshot();
+  const spawning = spawnMethod();
   results.machine = {
     cpus: os.cpus().length,
     model: os.cpus()[0]?.model,
@@ -340,9 +341,9 @@ async function main(): Promise<void> {
     node: process.version,
     nodeStart: start,
     startupSnapshot: snapshot,
-    spawnMethod: spawnMethod(),
+    spawnMethod: spawning,
   };
-  log(`videoflow starts ffmpeg and ffprobe with ${spawnMethod()}`);
+  log(`videoflow starts ffmpeg and ffprobe with ${spawning}`);
   log(
     snapshot
       ? `videoflow starts from its start-up snapshot (${snapshot})`

@@ -20,6 +20,7 @@ import { flushCompileCache } from "node:module";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Readable } from "node:stream";
+import { setTimeout as delay } from "node:timers/promises";
 
 /** Each of the child's first file descriptors: a pipe the parent reads, /dev/null, or one of the parent's fds. */
 export type StdioSpec = "pipe" | "ignore" | number;
@@ -75,7 +76,7 @@ export async function exitNow(status: number): Promise<never> {
   if (!native) return process.exit(status);
   process.exitCode = status;
   process.emit("exit", status);
-  await Promise.race([Promise.all([drained(process.stdout), drained(process.stderr)]), sleep(DRAIN_MS)]);
+  await Promise.race([Promise.all([drained(process.stdout), drained(process.stderr)]), delay(DRAIN_MS, undefined, { ref: false })]);
   flushCompileCache?.();
   return native.exit(status);
 }
@@ -91,8 +92,6 @@ function drained(stream: NodeJS.WriteStream): Promise<void> | undefined {
     stream.once("error", resolve);
   });
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 /** Starts `program` with `args` (never through a shell), by `method` (tests choose). */
 export function startTool(program: string, args: string[], stdio: StdioSpec[], method = spawnMethod()): ToolProcess {
