@@ -10,6 +10,9 @@ import { describe, it } from "node:test";
 import "apache-beam";
 import { resolveArtifacts } from "apache-beam/runners/artifacts";
 import * as runnerApi from "apache-beam/proto/beam_runner_api";
+import { deserializeFn, serializeFn } from "apache-beam/internal/serialize";
+import Long from "long";
+import * as builtins from "serialize-closures/dist/src/builtins";
 import { tempDir } from "./helpers";
 
 describe("the SDK patch", () => {
@@ -55,6 +58,70 @@ describe("the SDK patch", () => {
     // Assert
     assert.equal(result.status, 0, result.stderr);
     assert.deepEqual(JSON.parse(result.stdout), { before: false, read: "function", after: true });
+  });
+});
+
+describe("the closure serialization patches", () => {
+  it("round-trips closures, builtins, registered objects and BigInts as unpatched", () => {
+    // Arrange: closures as the build's closure transform compiles videoflow's (a __closure function naming what each
+    // captures), one over a BigInt, a builtin, a registered object (Long) and nested data, one over nothing
+    const big = 2n ** 70n;
+    const limit = { big, max: Math.max, long: Long.fromNumber(7), nested: [1, "two", { three: 3 }] };
+    const fn = Object.assign(() => limit, { __closure: () => ({ limit }) });
+    const plain = Object.assign((x: number) => x + 1, { __closure: () => ({}) });
+    // Act
+    const captured = (deserializeFn(serializeFn(fn)) as typeof fn)();
+    const backPlain = deserializeFn(serializeFn(plain)) as typeof plain;
+    // Assert
+    assert.notEqual(captured, limit, "a copy, not the object");
+    assert.equal(captured.big, big, "a BigInt survives (the replacer and reviver still run when needed)");
+    assert.equal(captured.max, Math.max, "a builtin is sent by name, not copied");
+    assert.ok(captured.long instanceof Long && captured.long.toNumber() === 7, "a registered class stays Beam's");
+    assert.deepEqual(captured.nested, [1, "two", { three: 3 }]);
+    assert.equal(backPlain(1), 2);
+    assert.doesNotMatch(new TextDecoder().decode(serializeFn(plain)), /:bigint:/);
+  });
+
+  it("lists the builtins in the order and under the names the unpatched walk gives", () => {
+    // Arrange: serialize-closures' own walk, as 0.2.9 wrote it (a linear search per builtin), beside the patched one
+    function unpatched(roots: Array<{ name: string; builtin: unknown }>) {
+      const results: Array<{ name: string; builtin: unknown }> = [];
+      const work = [...roots];
+      const add = (base: string, prop: string, value: unknown) => {
+        if (typeof value === "object" ? value !== null : typeof value === "function") work.push({ name: `${base}.${prop}`, builtin: value });
+      };
+      while (work.length > 0) {
+        const record = work.shift()!;
+        if (results.some((r) => r.builtin === record.builtin)) continue;
+        results.push(record);
+        const object = record.builtin as object;
+        for (const prop of Object.getOwnPropertyNames(object)) {
+          if (prop === "callee" || prop === "caller" || prop === "arguments") continue;
+          try {
+            const desc = Object.getOwnPropertyDescriptor(object, prop);
+            if (desc?.value) add(record.name, prop, desc.value);
+          } catch {
+            // as the original: inaccessible properties are skipped
+          }
+        }
+        add(record.name, "__proto__", Object.getPrototypeOf(object));
+        add(record.name, "prototype", (object as { prototype?: unknown }).prototype);
+      }
+      return results;
+    }
+    const roots = builtins.rootBuiltinNames
+      .filter((name) => (globalThis as Record<string, unknown>)[name] !== undefined)
+      .map((name) => ({ name, builtin: (globalThis as Record<string, unknown>)[name] }));
+    // Act
+    const expected = unpatched(roots);
+    const actual = builtins.expandBuiltins(roots);
+    // Assert
+    assert.deepEqual(actual.map((b) => b.name), expected.map((b) => b.name));
+    assert.ok(actual.every((b, i) => Object.is(b.builtin, expected[i].builtin)));
+    for (const { name, builtin } of expected.slice(0, 200)) {
+      assert.equal(builtins.getNameOfBuiltin(builtin, actual), expected.find((e) => e.builtin === builtin)?.name);
+      assert.ok(Object.is(builtins.getBuiltinByName(name, actual), expected.find((e) => e.name === name)!.builtin));
+    }
   });
 });
 
