@@ -10,9 +10,12 @@ export type Severity = "DEBUG" | "INFO" | "WARNING" | "ERROR";
 
 const interactive = (): boolean => Boolean(process.stderr.isTTY) && !process.env.VIDEOFLOW_JSON_LOGS;
 
+/** Whether DEBUG lines are logged (VIDEOFLOW_DEBUG): a caller can skip making one that would be dropped. */
+export const debugLogged = (): boolean => Boolean(process.env.VIDEOFLOW_DEBUG);
+
 /** One event: `message` for people (complete on its own), `fields` for machines (JSON lines only). */
 export function log(severity: Severity, message: string, fields: Record<string, unknown> = {}): void {
-  if (severity === "DEBUG" && !process.env.VIDEOFLOW_DEBUG) return;
+  if (severity === "DEBUG" && !debugLogged()) return;
   if (interactive()) {
     clearProgressLine();
     // A person reads the message, which says it all; the fields are for machines.
