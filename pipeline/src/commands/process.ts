@@ -16,9 +16,12 @@ export async function processCommand(args: string[]): Promise<number> {
   const { options, inputs } = await forFlinkCluster(parsed, positionals);
   const { attemptsAt, videoInputs, startRunAhead } = await import("../steps");
   const attempts = attemptsAt(videoInputs(inputs));
-  await removeStaleScratch();
+  // Beside the run, not before it: it removes only other, ended processes' files (it took 3-5 ms before the first ffmpeg).
+  const staleRemoved = removeStaleScratch();
+  staleRemoved.catch(() => undefined); // reported by the await below, if startRunAhead has not failed first
   // On the direct runner the steps run in this process: their work starts before Beam's load (steps/ahead.ts).
   if (options.runner === "direct") await startRunAhead(attempts, options);
+  await staleRemoved;
   // Loaded here, not at the top: Beam takes most of a second to load, and a usage error should not wait for it.
   const { processAttempts } = await import("../runtimes/run");
   const outcomes = await processAttempts(attempts, options);
