@@ -82,6 +82,11 @@ for (const filename of manifest.preload) load(filename);
 
 v8.startupSnapshot.setDeserializeMainFunction(() => {
   const argv = process.argv.slice(1);
+  // The huge pages bin/videoflow asked for were for Node's start: the programs it starts get the caller's environment.
+  if (process.env.VIDEOFLOW_HUGE_PAGES) {
+    delete process.env.GLIBC_TUNABLES;
+    delete process.env.VIDEOFLOW_HUGE_PAGES;
+  }
   // What main.ts does when run (the modules loaded here go to Node's loader when that is first used: requireFrom).
   early.startEarlyProbes(argv);
   // For modules loaded after start (the other commands'), as in every entry point (util/compile-cache.ts).

@@ -14,15 +14,18 @@ import { ffmpegPath, ffprobePath } from "../src/video/tools";
 import { makeClip, runCli, tempDir } from "./helpers";
 
 /**
- * A program that notes its name and its parent's command line in `log`, then runs `real` with the same arguments.
+ * A program that notes its name, its parent's command line, its own GLIBC_TUNABLES and its parent's at start
+ * (/proc/PID/environ) in `log`, then runs `real` with the same arguments.
  * The line goes out in one write: the two probes start within a millisecond of each other, and three appends each
  * interleaved ("ffprobe: ffprobe: node ...", 3 runs in 12).
  */
 function recordingWrapper(dir: string, name: string, real: string, log: string): string {
   const file = path.join(dir, name);
+  const parentTunables = `$(tr '\\0' '\\n' < /proc/$PPID/environ | grep '^GLIBC_TUNABLES=' || echo unset)`;
   writeFileSync(
     file,
-    `#!/bin/sh\nline="${name}: $(tr '\\0' ' ' < /proc/$PPID/cmdline)"\nprintf '%s\\n' "$line" >> '${log}'\nexec '${real}' "$@"\n`,
+    `#!/bin/sh\nline="${name}: $(tr '\\0' ' ' < /proc/$PPID/cmdline) | own \${GLIBC_TUNABLES-unset} | parent's ${parentTunables}"\n` +
+      `printf '%s\\n' "$line" >> '${log}'\nexec '${real}' "$@"\n`,
   );
   chmodSync(file, 0o755);
   return file;
@@ -43,6 +46,7 @@ describe("start-up snapshot", () => {
       VIDEOFLOW_FFPROBE: recordingWrapper(dir, "ffprobe", ffprobePath(), log),
       VIDEOFLOW_SCRATCH: path.join(dir, "scratch"),
     };
+    delete process.env.GLIBC_TUNABLES; // (runCli's environment is this process's, with env over it)
     // Act
     const run = runCli(["process", clip, "--output", path.join(dir, "out")], env);
     // Assert
@@ -50,9 +54,30 @@ describe("start-up snapshot", () => {
     const runs = readFileSync(log, "utf8").trim().split("\n");
     assert.ok(runs.some((r) => r.startsWith("ffprobe: ")) && runs.some((r) => r.startsWith("ffmpeg: ")), runs.join("\n"));
     for (const line of runs) assert.match(line, /--snapshot-blob \S+videoflow\.blob process /, "started from the snapshot");
+    // bin/videoflow gave Node huge pages for its malloc (glibc's tunable), and Node did not pass them on
+    for (const line of runs) assert.match(line, / \| own unset \| parent's GLIBC_TUNABLES=glibc\.malloc\.hugetlb=1$/);
     const manifest = JSON.parse(readFileSync(path.join(dir, "out", "clip.mp4", "manifest.json"), "utf8"));
     assert.equal(manifest.video.frames, 50);
     assert.ok(existsSync(path.join(dir, "scratch")), "scratch files went where VIDEOFLOW_SCRATCH says");
+  });
+
+  it("leaves a caller's own glibc tunables as they are, for Node and for the programs it starts", () => {
+    // Arrange
+    const dir = tempDir();
+    const clip = makeClip(path.join(dir, "clip.mp4"), { width: 160, height: 120, rate: "25", seconds: 1 });
+    const log = path.join(dir, "tools.log");
+    const env = {
+      GLIBC_TUNABLES: "glibc.malloc.arena_max=2",
+      VIDEOFLOW_FFMPEG: recordingWrapper(dir, "ffmpeg", ffmpegPath(), log),
+      VIDEOFLOW_FFPROBE: recordingWrapper(dir, "ffprobe", ffprobePath(), log),
+    };
+    // Act
+    const run = runCli(["process", clip, "--output", path.join(dir, "out"), "--writeGrayVideo", "false"], env);
+    // Assert
+    assert.equal(run.code, 0, run.stderr + run.stdout);
+    const runs = readFileSync(log, "utf8").trim().split("\n");
+    assert.ok(runs.length >= 2, runs.join("\n"));
+    for (const line of runs) assert.match(line, / \| own glibc\.malloc\.arena_max=2 \| parent's GLIBC_TUNABLES=glibc\.malloc\.arena_max=2$/);
   });
 
   it("loads a command it does not hold through Node's loader, sharing its modules", () => {
