@@ -47,8 +47,13 @@ function requireFrom(filename) {
     if (target === undefined) {
       // Not seen when the manifest was written (a module loaded only on some paths): Node's loader, once running.
       if (v8.startupSnapshot.isBuildingSnapshot()) throw new Error(`${filename} required "${request}", which the manifest lacks`);
+      // A module loaded here that the manifest has under another request (main.ts's `await import()` of a command
+      // never ran while it was written): resolved by Node's rules, then taken from here.
+      const file = NodeModule.createRequire(filename).resolve(request);
+      const here = loaded.get(file);
+      if (here) return here.exports;
       // A native addon requires no JavaScript: the modules are handed over when Node's loader first loads one that may.
-      if (!request.endsWith(".node")) shareWithNodeLoader();
+      if (!file.endsWith(".node")) shareWithNodeLoader();
       return NodeModule.createRequire(filename)(request);
     }
     return load(target);
