@@ -56,9 +56,14 @@ describe("videoKey", () => {
 
   it("gives plain ASCII names (its quick path) what the Unicode rules give them", () => {
     // The rules written out for ASCII: letters, digits, . _ - kept, other runs one _, a leading dot _, 200 bytes.
-    const byRules = (name: string) => name.replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^\.+/, "_").slice(0, 200) || "_";
+    const byRules = (name: string) =>
+      name
+        .replace(/[^A-Za-z0-9._-]+/g, "_")
+        .replace(/^\.+/, "_")
+        .slice(0, 200) || "_";
     const names = ["vtest.avi", "-x.mp4", "_a", ".hidden.mp4", "..", "a.b.c", "My Clip.mp4", "a".repeat(200), "b".repeat(201)];
-    for (const name of [...names, ...names.map((n) => `${n}~`), "9", "Z-9_.x"]) assert.equal(videoKey(`gs://bucket/${name}`), byRules(name), name);
+    for (const name of [...names, ...names.map((n) => `${n}~`), "9", "Z-9_.x"])
+      assert.equal(videoKey(`gs://bucket/${name}`), byRules(name), name);
   });
 
   it("never lets an object name climb out of the output directory", () => {

@@ -88,7 +88,8 @@ describe("the closure serialization patches", () => {
       const results: Array<{ name: string; builtin: unknown }> = [];
       const work = [...roots];
       const add = (base: string, prop: string, value: unknown) => {
-        if (typeof value === "object" ? value !== null : typeof value === "function") work.push({ name: `${base}.${prop}`, builtin: value });
+        if (typeof value === "object" ? value !== null : typeof value === "function")
+          work.push({ name: `${base}.${prop}`, builtin: value });
       };
       while (work.length > 0) {
         const record = work.shift()!;
@@ -116,7 +117,10 @@ describe("the closure serialization patches", () => {
     const expected = unpatched(roots);
     const actual = builtins.expandBuiltins(roots);
     // Assert
-    assert.deepEqual(actual.map((b) => b.name), expected.map((b) => b.name));
+    assert.deepEqual(
+      actual.map((b) => b.name),
+      expected.map((b) => b.name),
+    );
     assert.ok(actual.every((b, i) => Object.is(b.builtin, expected[i].builtin)));
     for (const { name, builtin } of expected.slice(0, 200)) {
       assert.equal(builtins.getNameOfBuiltin(builtin, actual), expected.find((e) => e.builtin === builtin)?.name);

@@ -77,7 +77,8 @@ describe("start-up snapshot", () => {
     assert.equal(run.code, 0, run.stderr + run.stdout);
     const runs = readFileSync(log, "utf8").trim().split("\n");
     assert.ok(runs.length >= 2, runs.join("\n"));
-    for (const line of runs) assert.match(line, / \| own glibc\.malloc\.arena_max=2 \| parent's GLIBC_TUNABLES=glibc\.malloc\.arena_max=2$/);
+    for (const line of runs)
+      assert.match(line, / \| own glibc\.malloc\.arena_max=2 \| parent's GLIBC_TUNABLES=glibc\.malloc\.arena_max=2$/);
   });
 
   it("loads a command it does not hold through Node's loader, sharing its modules", () => {

@@ -131,9 +131,12 @@ const routed =
 /** Turns the SDK's console output into our log lines (see 5); every launcher calls it before the SDK runs. */
 export function routeSdkConsole(): void {
   // Formatted only when logged: the direct runner says something per bundle (util.format took 5 ms of a `process`).
-  console.debug = console.log = console.info = (...args: unknown[]) => {
-    if (debugLogged()) log("DEBUG", oneLine(args));
-  };
+  console.debug =
+    console.log =
+    console.info =
+      (...args: unknown[]) => {
+        if (debugLogged()) log("DEBUG", oneLine(args));
+      };
   console.warn = routed("WARNING");
   console.error = routed("ERROR");
 }
