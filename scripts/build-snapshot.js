@@ -13,7 +13,9 @@
  * How: this process requires what `process` loads (PRELOAD) and records how
  * Node resolved every require() on the way (the manifest); then
  * scripts/snapshot-entry.js, run by `node --build-snapshot`, loads the same
- * files the same way and sets the snapshot's main, which does what main.ts does when run.
+ * files the same way, runs launch/snapshot-warm-up.ts's pure work once (so
+ * that zod's and V8's first-use costs are paid here, not in every run), and
+ * sets the snapshot's main, which does what main.ts does when run.
  * Written to .cache/snapshot: videoflow.blob, and `node`, a link to the Node
  * that built it (a snapshot starts only in the Node binary that wrote it).
  * Modules must not keep what they read from the environment when loaded
@@ -32,6 +34,8 @@ const dist = path.join(root, "dist", "pipeline", "src");
 const out = path.join(root, ".cache", "snapshot");
 const MAIN = path.join(dist, "main.js");
 const EARLY_PROBES = path.join(dist, "commands", "early-probes.js");
+/** Work done once while the snapshot is built, so that runs find it done (launch/snapshot-warm-up.ts). */
+const WARM_UP = path.join(dist, "launch", "snapshot-warm-up.js");
 /** What `videoflow process` loads on the direct runner (main.ts and commands/process.ts load them on demand). */
 const PRELOAD = [
   path.join(dist, "commands", "process.js"),
@@ -53,7 +57,7 @@ function recordResolutions() {
     return original.call(this, request);
   };
   try {
-    for (const file of [MAIN, ...PRELOAD]) require(file);
+    for (const file of [MAIN, ...PRELOAD, WARM_UP]) require(file);
   } finally {
     NodeModule.prototype.require = original;
   }
@@ -63,7 +67,10 @@ function recordResolutions() {
 function main() {
   fs.mkdirSync(out, { recursive: true });
   const manifest = path.join(out, "manifest.json");
-  fs.writeFileSync(manifest, JSON.stringify({ main: MAIN, earlyProbes: EARLY_PROBES, preload: PRELOAD, resolved: recordResolutions() }));
+  fs.writeFileSync(
+    manifest,
+    JSON.stringify({ main: MAIN, earlyProbes: EARLY_PROBES, warmUp: WARM_UP, preload: PRELOAD, resolved: recordResolutions() }),
+  );
   const blob = path.join(out, "videoflow.blob");
   const building = `${blob}.${process.pid}`;
   const started = Date.now();

@@ -84,6 +84,12 @@ function shareWithNodeLoader() {
 const main = load(manifest.main);
 const early = load(manifest.earlyProbes);
 for (const filename of manifest.preload) load(filename);
+try {
+  load(manifest.warmUp).warmUpForSnapshot();
+} catch (err) {
+  // Only time lost: a run does the same work itself.
+  console.warn(`build-snapshot: the warm-up failed, the snapshot is built without it (${err.message})`);
+}
 
 v8.startupSnapshot.setDeserializeMainFunction(() => {
   const argv = process.argv.slice(1);

@@ -10,6 +10,7 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { STARTUP_SNAPSHOT, startupSnapshotCurrent } from "../src/launch/startup-snapshot";
+import { warmUpForSnapshot } from "../src/launch/snapshot-warm-up";
 import { ffmpegPath, ffprobePath } from "../src/video/tools";
 import { makeClip, runCli, tempDir } from "./helpers";
 
@@ -34,6 +35,14 @@ function recordingWrapper(dir: string, name: string, real: string, log: string):
 describe("start-up snapshot", () => {
   it("is current after the build, so bin/videoflow starts from it", () => {
     assert.ok(startupSnapshotCurrent(), `${STARTUP_SNAPSHOT} missing or older than the compiled code: npm run build makes it`);
+  });
+
+  it("warms up on a made-up video the probe still reads (else the build goes on without the warm-up)", () => {
+    // Act: what scripts/snapshot-entry.js runs while the snapshot is built
+    const video = warmUpForSnapshot();
+    // Assert
+    assert.deepEqual([video.codec, video.width, video.height, video.fps, video.frames], ["h264", 320, 240, 25, 50]);
+    assert.equal(video.audioCodec, "aac");
   });
 
   it("runs `process` with its caller's environment, not the build's", () => {
