@@ -9,8 +9,7 @@
  * the environment or the machine (video/decode.ts keeps the core count)
  * would keep the build's.
  */
-import { VideoInfo, describeFrames, packetsOfStream, parseProbe } from "../video/probe";
-import { parsePacketScan } from "../video/timeline";
+import { VideoInfo, describeScanned, parseProbe } from "../video/probe";
 
 /** ffprobe's headers of a 2 s, 25 fps H.264 and AAC MP4 (the fields the probe reads). */
 const HEADERS = {
@@ -54,6 +53,5 @@ const PACKETS = Array.from({ length: 50 }, (_, i) => `0,${i * 512},${i * 512},51
 
 /** Reads the made-up video's probe as probeVideo reads a real one's; returns what it found. */
 export function warmUpForSnapshot(): VideoInfo {
-  const stream = parseProbe(structuredClone(HEADERS), "snapshot warm-up");
-  return describeFrames(stream, parsePacketScan(packetsOfStream(PACKETS, stream.streamIndex)), "snapshot warm-up");
+  return describeScanned(parseProbe(HEADERS, "snapshot warm-up"), PACKETS, "snapshot warm-up");
 }

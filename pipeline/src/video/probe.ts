@@ -405,7 +405,12 @@ export async function probeVideo(localPath: string, source: string): Promise<Vid
     throw new VideoError("probe", `${source}: ffprobe printed no JSON`);
   }
   const probed = parseProbe(json, source);
-  const packets = packetsOfStream(await scan, probed.streamIndex);
+  return describeScanned(probed, await scan, source);
+}
+
+/** The video's frames from its parsed headers and the packet scan's text (ffprobe's csv of every video stream). */
+export function describeScanned(probed: StreamInfo, scanCsv: string, source: string): VideoInfo {
+  const packets = packetsOfStream(scanCsv, probed.streamIndex);
   const { stream, csv } = RAW_STREAMS.has(probed.container) ? timeRawStream(probed, packets, source) : { stream: probed, csv: packets };
   // Jumps are looked for only where ffmpeg closes them: elsewhere (ASF, Matroska) timestamps in file order may go back a little.
   const jumpsIn = isMpegStream(stream) ? stream.timeBase : undefined;
