@@ -49,12 +49,13 @@ function requireFrom(filename) {
       if (v8.startupSnapshot.isBuildingSnapshot()) throw new Error(`${filename} required "${request}", which the manifest lacks`);
       // A module loaded here that the manifest has under another request (main.ts's `await import()` of a command
       // never ran while it was written): resolved by Node's rules, then taken from here.
-      const file = NodeModule.createRequire(filename).resolve(request);
+      const nodeRequire = NodeModule.createRequire(filename);
+      const file = nodeRequire.resolve(request);
       const here = loaded.get(file);
       if (here) return here.exports;
       // A native addon requires no JavaScript: the modules are handed over when Node's loader first loads one that may.
       if (!file.endsWith(".node")) shareWithNodeLoader();
-      return NodeModule.createRequire(filename)(request);
+      return nodeRequire(request);
     }
     return load(target);
   };
