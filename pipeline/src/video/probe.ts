@@ -401,7 +401,7 @@ export async function probeVideo(localPath: string, source: string): Promise<Vid
   try {
     json = JSON.parse(await ffprobeText(localPath, source, HEADERS));
   } catch (err) {
-    if (err instanceof VideoError) throw err;
+    if (!(err instanceof SyntaxError)) throw err;
     throw new VideoError("probe", `${source}: ffprobe printed no JSON`);
   }
   const probed = parseProbe(json, source);
