@@ -1,6 +1,6 @@
 /** Shared test helpers: real ffmpeg/ffprobe, the real CLI, temporary folders. */
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { ffmpegPath, ffprobePath } from "../src/video/tools";
@@ -277,4 +277,23 @@ export function serializedMessage(m: import("@google-cloud/pubsub").Message): Ui
     messageId: m.id,
     publishTime: { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 },
   }).finish();
+}
+
+/**
+ * A program that notes its name, its parent's command line, its own GLIBC_TUNABLES and its parent's at start
+ * (/proc/PID/environ), and its arguments, in `log`, then runs `real` with the same arguments:
+ * "NAME: PARENT'S COMMAND LINE | own TUNABLES | parent's TUNABLES | args ARGUMENTS".
+ * The line goes out in one write: the two probes start within a millisecond of each other, and three appends each
+ * interleaved ("ffprobe: ffprobe: node ...", 3 runs in 12).
+ */
+export function recordingWrapper(dir: string, name: string, real: string, log: string): string {
+  const file = path.join(dir, name);
+  const parentTunables = `$(tr '\\0' '\\n' < /proc/$PPID/environ | grep '^GLIBC_TUNABLES=' || echo unset)`;
+  writeFileSync(
+    file,
+    `#!/bin/sh\nline="${name}: $(tr '\\0' ' ' < /proc/$PPID/cmdline) | own \${GLIBC_TUNABLES-unset} | parent's ${parentTunables} | args $*"\n` +
+      `printf '%s\\n' "$line" >> '${log}'\nexec '${real}' "$@"\n`,
+  );
+  chmodSync(file, 0o755);
+  return file;
 }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { VideoError } from "../src/errors";
@@ -7,9 +8,9 @@ import { clockSeconds, countFrames, declaredLengthSec, describeFrames, parseProb
 import { parsePacketScan } from "../src/video/timeline";
 import { displayMirrored, displayRotation, squarePixelSize } from "../src/video/picture";
 import { firstLocalInput } from "../src/commands/early-probes";
-import { probeEarly } from "../src/video/probe-commands";
-import { runEarly, runTool } from "../src/video/tools";
-import { ffmpeg, makeClip, tempDir } from "./helpers";
+import { HEADERS, PACKETS, ffprobeArgs, probeEarly } from "../src/video/probe-commands";
+import { ffprobePath, runEarly, runTool } from "../src/video/tools";
+import { ffmpeg, makeClip, recordingWrapper, runCli, tempDir } from "./helpers";
 
 describe("parseProbe (ffprobe's JSON)", () => {
   it("reads the video stream and notices audio", () => {
@@ -601,5 +602,87 @@ describe("probing before the command loads (commands/early-probes.ts, tools.ts r
     const early = await probeVideo(video, "early.mp4");
     assert.deepEqual(early, await probeVideo(video, "early.mp4"));
     assert.equal(early.frames, 25);
+  });
+});
+
+describe("bin/videoflow's probe ahead (commands/early-probes.ts, probe-commands.ts adoptProbesAhead)", () => {
+  /** Runs `process` on a 1-second clip with a recording ffprobe; returns the probes' log lines and the manifest's frames. */
+  function processWithRecordedProbes(dir: string, args: (clip: string, out: string) => string[], env: Record<string, string> = {}) {
+    const clip = makeClip(path.join(dir, "clip.mp4"), { width: 96, height: 64, rate: "25", seconds: 1 });
+    const log = path.join(dir, "probes.log");
+    const out = path.join(dir, "out");
+    const run = runCli(args(clip, out), { VIDEOFLOW_FFPROBE: recordingWrapper(dir, "ffprobe", ffprobePath(), log), ...env });
+    assert.equal(run.code, 0, run.stderr + run.stdout);
+    const probes = readFileSync(log, "utf8").trim().split("\n");
+    const frames = JSON.parse(readFileSync(path.join(out, "clip.mp4", "manifest.json"), "utf8")).video.frames;
+    return { clip, probes, frames };
+  }
+
+  it("probes the first local input in the shell while Node starts, and Node takes both runs", () => {
+    // Arrange
+    const dir = tempDir();
+    const scratch = path.join(dir, "scratch");
+    // Act: the input after a flag's value, as argv.ts splits it
+    const { clip, probes, frames } = processWithRecordedProbes(
+      dir,
+      (clip, out) => ["process", "--output", out, "--runner=direct", clip, "--writeGrayVideo", "false"],
+      { VIDEOFLOW_SCRATCH: scratch },
+    );
+    // Assert: two runs, by the shell, with probe-commands.ts's arguments; none again by Node
+    assert.equal(probes.length, 2, probes.join("\n"));
+    for (const line of probes) assert.match(line, /^ffprobe: \/bin\/sh \S+ process /, "run by bin/videoflow's shell");
+    assert.deepEqual(
+      probes.map((line) => line.split(" | args ")[1]),
+      [ffprobeArgs(clip, PACKETS).join(" "), ffprobeArgs(clip, HEADERS).join(" ")],
+    );
+    assert.equal(frames, 25);
+    assert.deepEqual(readdirSync(path.join(scratch, "probes")), [], "the runs' folder is gone");
+  });
+
+  it("probes in Node when the shell cannot make its folder", () => {
+    // Arrange: a file where the shell's folders go
+    const dir = tempDir();
+    const scratch = path.join(dir, "scratch");
+    mkdirSync(scratch);
+    writeFileSync(path.join(scratch, "probes"), "not a folder");
+    // Act
+    const { probes, frames } = processWithRecordedProbes(dir, (clip, out) => ["process", clip, "--output", out], {
+      VIDEOFLOW_SCRATCH: scratch,
+    });
+    // Assert
+    assert.equal(probes.length, 2, probes.join("\n"));
+    for (const line of probes) assert.match(line, /^ffprobe: \S*node .*process /, "run by Node");
+    assert.equal(frames, 25);
+  });
+
+  it("takes no runs from a folder that is not the one it would name, and leaves that folder alone", () => {
+    // Arrange: a made-up probe ahead, handed to Node directly (not through bin/videoflow), that says 99 frames
+    const dir = tempDir();
+    const clip = makeClip(path.join(dir, "clip.mp4"), { width: 96, height: 64, rate: "25", seconds: 1 });
+    const planted = path.join(dir, "planted");
+    mkdirSync(planted);
+    for (const name of ["packets", "headers"]) {
+      writeFileSync(path.join(planted, `${name}.code`), "0\n");
+      writeFileSync(path.join(planted, `${name}.err`), "");
+    }
+    writeFileSync(path.join(planted, "packets.out"), "0,0,0,1,100,K__\n".repeat(99));
+    writeFileSync(path.join(planted, "headers.out"), "{}");
+    const main = path.resolve(__dirname, "..", "src", "main.js");
+    // Act
+    const run = spawnSync(process.execPath, [main, "process", clip, "--output", path.join(dir, "out"), "--writeGrayVideo", "false"], {
+      env: {
+        ...process.env,
+        VIDEOFLOW_JSON_LOGS: "1",
+        VIDEOFLOW_SCRATCH: path.join(dir, "scratch"),
+        VIDEOFLOW_PROBES_AHEAD_PID: String(process.pid),
+        VIDEOFLOW_PROBES_AHEAD_DIR: planted,
+        VIDEOFLOW_PROBES_AHEAD_INPUT: clip,
+      },
+    });
+    // Assert
+    assert.equal(run.status, 0, run.stderr.toString());
+    const manifest = JSON.parse(readFileSync(path.join(dir, "out", "clip.mp4", "manifest.json"), "utf8"));
+    assert.equal(manifest.video.frames, 25, "probed by Node itself");
+    assert.ok(existsSync(path.join(planted, "packets.out")), "the folder it was handed is still there");
   });
 });

@@ -303,7 +303,7 @@ export async function removeStaleScratch(): Promise<void> {
       return (err as NodeJS.ErrnoException).code === "EPERM";
     }
   };
-  for (const folder of ["inputs", "work", "reports"]) {
+  for (const folder of ["inputs", "work", "reports", "probes"]) {
     const names = await fs.readdir(scratchDir(folder)).catch(() => [] as string[]);
     for (const name of names) {
       const pid = Number(/-(\d+)(?:-|\.|$)/.exec(name)?.[1]);

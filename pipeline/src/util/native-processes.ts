@@ -102,6 +102,35 @@ export function startTool(program: string, args: string[], stdio: StdioSpec[], m
 
 const signalNames = new Map(Object.entries(os.constants.signals).map(([name, number]) => [number, name as NodeJS.Signals]));
 
+/** How a program ended: its exit code, or the signal that ended it. */
+export interface ExitStatus {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/**
+ * Waits for a child this process did not start: one that bin/videoflow
+ * started before it exec'd Node, which keeps its process id. Resolves null
+ * when `pid` is not this process's child; returns null at once where the
+ * addon was not built (Node itself cannot wait for such a child).
+ */
+export function waitForAdopted(pid: number): Promise<ExitStatus | null> | null {
+  const native = loadAddon();
+  if (!native) return null;
+  return new Promise((resolve) =>
+    native.wait(pid, (code, signal) =>
+      // The addon reports a failed wait (not a child: ECHILD) as neither a code nor a signal.
+      resolve(code === null && !signal ? null : { code, signal: signal ? (signalNames.get(signal) ?? null) : null }),
+    ),
+  );
+}
+
+/** The exit status a shell reports as `$?`: above 128 for a program ended by a signal. */
+export function fromShellStatus(status: number): ExitStatus {
+  const signal = status > 128 ? signalNames.get(status - 128) : undefined;
+  return signal ? { code: null, signal } : { code: status, signal: null };
+}
+
 class SpawnedTool extends EventEmitter implements ToolProcess {
   readonly pid: number | undefined;
   readonly stdio: Array<Readable | null>;

@@ -33,7 +33,23 @@ const commandLine = (program: string, args: string[]) => JSON.stringify([program
  * its time.
  */
 export function runEarly(program: string, args: string[]): void {
-  const result = spawnTool(program, args);
+  takeLater(program, args, spawnTool(program, args)); // now, not in a microtask: the command line's loading comes next
+}
+
+/**
+ * Gives a later runTool call with the same program and arguments, once, the
+ * run another process made (bin/videoflow's probes ahead): `ahead` resolves
+ * with its result, or null where it did not run, and then it runs now.
+ */
+export function expectRun(program: string, args: string[], ahead: Promise<ToolResult | null>): void {
+  takeLater(
+    program,
+    args,
+    ahead.then((done) => done ?? spawnTool(program, args)),
+  );
+}
+
+function takeLater(program: string, args: string[], result: Promise<ToolResult>): void {
   result.catch(() => undefined); // a failure is the taker's to report
   early.set(commandLine(program, args), result);
 }
@@ -59,7 +75,7 @@ function spawnTool(program: string, args: string[]): Promise<ToolResult> {
     const child = startTool(program, args, ["ignore", stdout, "pipe"]);
     let stderr = "";
     child.stderr!.on("data", (chunk: Buffer) => {
-      stderr = lastChars(stderr + chunk.toString(), 8000);
+      stderr = lastChars(stderr + chunk.toString(), TOOL_LOG_CHARS);
     });
     // The file is read and closed once, at whichever comes first: a program that fails to start emits "error", then "close".
     let output: string | undefined;
@@ -122,6 +138,9 @@ export function interruption(stage: Stage, program: string, result: Pick<ToolRes
     true,
   );
 }
+
+/** How much of a tool's error output is kept: its end. */
+export const TOOL_LOG_CHARS = 8000;
 
 /** The last `n` characters of a text: enough of a tool's log to explain a failure. */
 export function lastChars(text: string, n: number): string {
