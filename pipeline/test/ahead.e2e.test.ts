@@ -13,10 +13,11 @@ import { parseOptions } from "../src/options";
 import { processAttempts } from "../src/runtimes/run";
 import { WorkAhead } from "../src/steps/ahead";
 import { attemptsAt, videoInputs } from "../src/steps/inputs";
-import { segmentSecondsFor } from "../src/steps/probe";
+import { planSegmentTasks, segmentSecondsFor } from "../src/steps/probe";
 import { startRunAhead, workAhead } from "../src/steps/video";
 import { ffmpegCoreCount } from "../src/video/decode";
 import { Timeline, toRuns } from "../src/video/timeline";
+import type { VideoInfo } from "../src/video/probe";
 import { makeClip, tempDir, videoFacts } from "./helpers";
 
 describe("WorkAhead", () => {
@@ -83,6 +84,29 @@ describe("segmentSecondsFor", () => {
     assert.equal(segmentSecondsFor(long, options({})), 60);
     assert.equal(segmentSecondsFor(long, options({ writeGrayVideo: "false", runner: "flink" })), 60);
     assert.equal(segmentSecondsFor(video(9 * cores, 60), options({ writeGrayVideo: "false" })), 60);
+  });
+
+  it("has the shorter parts decoded at a lower priority only where parts decode side by side: direct, no gray video", () => {
+    // Arrange: 15 s in 6 s segments (too short to split for the cores): 6, 6 and 3 s
+    const { durationSec, timeline } = video(15, 60);
+    const probed = { key: "v.mp4", source: "/v.mp4", attempt: "a", sizeBytes: 1, startedAt: 0 };
+    const tasks = (over: Record<string, string>) =>
+      planSegmentTasks({ ...probed, video: { durationSec, fps: 30, timeline } as VideoInfo }, options({ segmentSeconds: "6", ...over }));
+    // Act, Assert
+    assert.deepEqual(
+      tasks({ writeGrayVideo: "false" }).map((t) => t.lowPriority),
+      [false, false, true],
+    );
+    assert.deepEqual(
+      tasks({}).map((t) => t.lowPriority),
+      [false, false, false],
+      "encodes run one at a time",
+    );
+    assert.deepEqual(
+      tasks({ writeGrayVideo: "false", runner: "flink" }).map((t) => t.lowPriority),
+      [false, false, false],
+      "other runners spread parts over workers",
+    );
   });
 });
 

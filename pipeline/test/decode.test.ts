@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { createHash } from "node:crypto";
+import * as os from "node:os";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { audioPlan, concatList, joinSegments } from "../src/video/assemble";
@@ -613,6 +614,34 @@ describe("segments decoded and joined", () => {
     );
     assert.equal(decoded, 50);
     assert.equal(seen.length, 2);
+  });
+
+  it("runs a lower-priority part's ffmpeg nicer by 10, and others as nice as this process", async () => {
+    // Arrange
+    const source = makeClip(path.join(dir, "nice.mp4"), { width: 64, height: 48, rate: "25", seconds: 1 });
+    /** The niceness (/proc/PID/stat's 19th field) of this process's ffmpeg child reading `source`, once started. */
+    const niceness = (): number[] =>
+      readdirSync("/proc")
+        .filter((pid) => /^\d+$/.test(pid))
+        .flatMap((pid) => {
+          try {
+            const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+            const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+            const ours = Number(fields[1]) === process.pid && readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(source);
+            return ours ? [Number(fields[16])] : [];
+          } catch {
+            return []; // gone meanwhile
+          }
+        });
+    const seen: Record<string, number[]> = {};
+    // Act: each read when ffmpeg has started (onStarted comes after the priority is set)
+    for (const lowPriority of [true, false]) {
+      const decode = job({ input: source, samples: [], width: 64, height: 48, output: null, lowPriority });
+      await decodeSegment(decode, { onStarted: () => (seen[String(lowPriority)] = niceness()) });
+    }
+    // Assert
+    const own = os.getPriority();
+    assert.deepEqual(seen, { true: [Math.min(19, own + 10)], false: [own] });
   });
 
   it("hands over hundreds of sampled frames (ffmpeg 8 parses no chain of over 100 terms)", async () => {

@@ -13,6 +13,7 @@ import {
   planSegments,
   sampleWindows,
   seekSecFor,
+  shorterParts,
   spreadIndices,
 } from "../src/video/segment";
 import { Timeline, expandRuns, toRuns } from "../src/video/timeline";
@@ -194,6 +195,16 @@ describe("keyframeSplitSeconds: parts to decode side by side, cut just after key
     assert.equal(keyframeSplitSeconds(video(80, [0, 70]), 2), null, "70 of 80 s in one part");
     assert.equal(keyframeSplitSeconds(timeline(range(800), 10), 2), null, "keyframes not known");
     assert.equal(keyframeSplitSeconds(video(80, range(40, 2)), 1), null, "one core");
+  });
+
+  it("marks the parts a tenth or more shorter than the longest, which decode at a lower priority beside it", () => {
+    // vtest.avi's shape: 500 and 295 pictures
+    const vtest = video(79.5, [0, 25, 50, 75]);
+    assert.deepEqual(shorterParts(planSegments(vtest, keyframeSplitSeconds(vtest, 2)!)), [false, true]);
+    const gops = video(80, range(40, 2));
+    assert.deepEqual(shorterParts(planSegments(gops, 40)), [false, false], "even halves");
+    assert.deepEqual(shorterParts(planSegments(gops, 30)), [false, false, true], "30, 30 and 20 s");
+    assert.deepEqual(shorterParts(planSegments(gops, 0)), [false], "one part");
   });
 });
 

@@ -11,7 +11,16 @@ import { round } from "../util/numbers";
 import type { PipelineOptions } from "../options";
 import { ffmpegCoreCount } from "../video/decode";
 import { CONTINUOUS_COPY, VideoInfo, probeVideo } from "../video/probe";
-import { endsEvenly, keyframeSplitSeconds, picturesIn, planEvery, planSamples, planSegments, spreadIndices } from "../video/segment";
+import {
+  endsEvenly,
+  keyframeSplitSeconds,
+  picturesIn,
+  planEvery,
+  planSamples,
+  planSegments,
+  shorterParts,
+  spreadIndices,
+} from "../video/segment";
 import { doneWithVideo, releaseVideo, stageVideo } from "./staging";
 import { missingReason, sizeOf } from "../io/storage";
 
@@ -113,7 +122,10 @@ export function planSegmentTasks(probed: ProbedVideo, options: PipelineOptions):
       : spreadIndices(sent.length, options.previewFrames).map((i) => sent[i]);
   const plan = planSegments(timeline, segmentSecondsFor(video, options));
   const evenEnd = endsEvenly(timeline);
-  return plan.map((segment) => ({
+  // Parts decode side by side only here (an encode takes every core; other runners spread parts over their workers).
+  const sideBySide = options.runner === "direct" && !options.writeGrayVideo;
+  const shorter = shorterParts(plan);
+  return plan.map((segment, i) => ({
     input,
     video: facts,
     startedAt,
@@ -123,6 +135,7 @@ export function planSegmentTasks(probed: ProbedVideo, options: PipelineOptions):
     infer: sent === "all" ? "all" : picturesIn(segment, sent),
     // All segments alike: the joined track's timing comes out right only when they agree.
     bFrames: evenEnd,
+    lowPriority: sideBySide && shorter[i],
   }));
 }
 

@@ -103,6 +103,7 @@ export async function processSegmentNow(task: SegmentTask, options: PipelineOpti
         sampleSize,
         output,
         bFrames: task.bFrames,
+        lowPriority: task.lowPriority,
         interlaced: video.interlaced,
         whole: done.whole ? wholeVideo(video, segment.fromPts, task.bFrames) : undefined,
         gray: grayPlan(video.codec, video.pixelFormat, video.colorRange),

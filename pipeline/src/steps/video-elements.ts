@@ -41,6 +41,8 @@ export interface SegmentTask {
   infer: number[] | "all";
   /** Encode with B-frames (see endsEvenly). */
   bFrames: boolean;
+  /** Decoded at a lower priority: side by side on one machine with a longer part of the video (shorterParts). */
+  lowPriority: boolean;
 }
 
 export interface SegmentDone {

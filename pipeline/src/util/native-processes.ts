@@ -125,6 +125,19 @@ export function waitForAdopted(pid: number): Promise<ExitStatus | null> | null {
   );
 }
 
+/**
+ * Makes a child this process started nicer by `by` (at most 19). Called at
+ * once after the start: the threads the program makes later inherit it (on
+ * Linux a priority is a thread's). A child already gone is left alone.
+ */
+export function lowerPriority(pid: number, by: number): void {
+  try {
+    os.setPriority(pid, Math.min(19, os.getPriority(pid) + by));
+  } catch {
+    // ended already: nothing to lower
+  }
+}
+
 /** The exit status a shell reports as `$?`: above 128 for a program ended by a signal. */
 export function fromShellStatus(status: number): ExitStatus {
   const signal = status > 128 ? signalNames.get(status - 128) : undefined;

@@ -165,6 +165,20 @@ export function planSegments(timeline: Timeline, segmentSeconds: number): Segmen
   });
 }
 
+/** A part this much shorter than the longest, or more, decodes at a lower priority beside it (shorterParts). */
+const SHORTER_SHARE = 0.9;
+
+/**
+ * Which of a video's parts are shorter than its longest by a tenth or more,
+ * in pictures. Decoded side by side on one machine, the video waits for its
+ * longest part: the others run at a lower priority (decode.ts,
+ * SegmentJob.lowPriority) and take what that one and videoflow leave.
+ */
+export function shorterParts(plan: SegmentPlan[]): boolean[] {
+  const longest = Math.max(0, ...plan.map((s) => countOf(s.pictures)));
+  return plan.map((s) => countOf(s.pictures) <= SHORTER_SHARE * longest);
+}
+
 /**
  * Where decoding starts to reach the picture at `pts`. ffmpeg seeks to the
  * keyframe before a time where the container has an index (MP4, Matroska,
