@@ -43,6 +43,8 @@ const PRELOAD = [
   path.join(dist, "steps", "index.js"),
   path.join(dist, "runtimes", "run.js"),
   require.resolve("apache-beam/runners/direct_runner", { paths: [root] }),
+  // OpenCV's binding is loaded when first used (video/vision.ts); its promisify is plain JavaScript
+  path.join(path.dirname(require.resolve("@u4/opencv4nodejs", { paths: [root] })), "promisify.js"),
 ];
 
 function recordResolutions() {

@@ -77,6 +77,21 @@ describe("start-up snapshot", () => {
       assert.match(line, / \| own glibc\.malloc\.arena_max=2 \| parent's GLIBC_TUNABLES=glibc\.malloc\.arena_max=2 \| args /);
   });
 
+  it("runs `process` without Node's module loader: its modules are in the snapshot, its native addons opened directly", () => {
+    // Arrange
+    const dir = tempDir();
+    const clip = makeClip(path.join(dir, "clip.mp4"), { width: 160, height: 120, rate: "25", seconds: 1 });
+    // Act: Node's loader notes each module it loads (NODE_DEBUG=module); the preview loads OpenCV's binding
+    const run = runCli(["process", clip, "--output", path.join(dir, "out"), "--writeGrayVideo", "false"], { NODE_DEBUG: "module" });
+    // Assert
+    assert.equal(run.code, 0, run.stderr + run.stdout);
+    assert.ok(existsSync(path.join(dir, "out", "clip.mp4", "preview.jpg")), "OpenCV drew the preview");
+    assert.deepEqual(
+      run.stderr.split("\n").filter((line) => line.includes("Module._load")),
+      [],
+    );
+  });
+
   it("loads a command it does not hold through Node's loader, sharing its modules", () => {
     // Arrange: commands/listen.js is not in the snapshot (scripts/build-snapshot.js, PRELOAD): Node's loader loads
     // it, and its options module must be the snapshot's, whose UsageError main.ts tells apart by class

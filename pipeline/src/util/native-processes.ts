@@ -49,8 +49,10 @@ let addon: Addon | null | undefined;
 function loadAddon(): Addon | null {
   if (addon === undefined) {
     try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports -- a native module, loaded when first needed
-      addon = require(ADDON) as Addon;
+      // process.dlopen, as Node's loader does for a .node file, without its resolving (the path is known).
+      const module = { exports: {} };
+      process.dlopen(module, ADDON);
+      addon = module.exports as Addon;
     } catch {
       addon = null;
     }
