@@ -244,15 +244,19 @@ function methods(): Method[] {
 
 /**
  * Every method on every clip, `runs` rounds, each round running every method
- * once in turn: a ratio is taken within a round (the machine's state alike
- * for both) and the median of the rounds' ratios is reported.
+ * once in turn, in the listed order and then backwards in the next round (so
+ * that no method always runs after the same one): a ratio is taken within a
+ * round (the machine's state alike for both) and the median of the rounds'
+ * ratios is reported.
  */
 async function throughput(clips: Clip[], runs: number): Promise<Row[]> {
   const rows: Row[] = [];
   const all = methods();
   for (const clip of clips) {
     const timings = new Map<string, Timing[]>(all.map((m) => [m.id, []]));
-    for (let round = 0; round < runs; round++) for (const method of all) timings.get(method.id)!.push(await method.run(clip));
+    for (let round = 0; round < runs; round++) {
+      for (const method of round % 2 === 0 ? all : [...all].reverse()) timings.get(method.id)!.push(await method.run(clip));
+    }
     for (const method of all) {
       const own = timings.get(method.id)!;
       const wallSec = median(own.map((t) => t.wallSec));
