@@ -74,7 +74,7 @@ export async function processSegmentNow(task: SegmentTask, options: PipelineOpti
   try {
     // First: whether it succeeds or fails, this use of the video's file is counted, and doneWithVideo below ends it.
     const local = await stageVideo(input, video.continuousCopy);
-    await fs.mkdir(scratchDir("work"), { recursive: true });
+    if (output !== null) await fs.mkdir(scratchDir("work"), { recursive: true });
     const preview = new Set(task.preview);
     const infer = task.infer === "all" ? null : new Set(task.infer);
     const inferring = task.infer === "all" || task.infer.length > 0;
