@@ -318,9 +318,9 @@ export function decodeSegment(job: SegmentJob, callbacks: SegmentCallbacks = {})
 /**
  * How much nicer a lower-priority part's ffmpeg is than videoflow: at 10,
  * CFS gives it about a tenth of a core that another runnable thread wants.
- * vtest.avi's two parts (500 and 295 pictures) took 0.977 of the time with
- * the shorter one at 10 (60 paired runs): the longer one, which the video
- * waits for, is no longer slowed by it, and it still ends first.
+ * vtest.avi's read + gray (parts of 500 and 295 pictures) took 0.970 of the
+ * time with the shorter one at 10 (60 paired runs): the longer one, which
+ * the video waits for, is no longer slowed by it, and it still ends first.
  */
 const LOW_PRIORITY_NICENESS = 10;
 
