@@ -6,13 +6,14 @@
  * (another command's) as shared, not second, copies.
  */
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { STARTUP_SNAPSHOT, startupSnapshotCurrent } from "../src/launch/startup-snapshot";
 import { warmUpForSnapshot } from "../src/launch/snapshot-warm-up";
 import { ffmpegPath, ffprobePath } from "../src/video/tools";
-import { makeClip, recordingWrapper, runCli, tempDir } from "./helpers";
+import { cli, makeClip, recordingWrapper, runCli, tempDir } from "./helpers";
 
 describe("start-up snapshot", () => {
   it("is current after the build, so bin/videoflow starts from it", () => {
@@ -90,6 +91,40 @@ describe("start-up snapshot", () => {
       run.stderr.split("\n").filter((line) => line.includes("Module._load")),
       [],
     );
+  });
+
+  it("says so at a terminal when it starts without a snapshot older than the code, and only then", () => {
+    // Arrange: bin/videoflow in a made-up project whose entry script only says it ran, its snapshot older than it
+    const root = tempDir();
+    mkdirSync(path.join(root, "bin"));
+    copyFileSync(cli, path.join(root, "bin", "videoflow"));
+    mkdirSync(path.join(root, ".cache", "snapshot"), { recursive: true });
+    writeFileSync(path.join(root, ".cache", "snapshot", "videoflow.blob"), "");
+    mkdirSync(path.join(root, "dist", "pipeline", "src"), { recursive: true });
+    const main = path.join(root, "dist", "pipeline", "src", "main.js");
+    writeFileSync(main, "console.log('entry script ran')");
+    utimesSync(path.join(root, ".cache", "snapshot", "videoflow.blob"), new Date(2026, 0, 1), new Date(2026, 0, 1));
+    const launcher = path.join(root, "bin", "videoflow");
+    /** The launcher's output, its stderr a terminal (script's pseudo-terminal) or not. */
+    const run = (terminal: boolean, env: Record<string, string> = {}) => {
+      const options = { env: { ...process.env, PATH: `${path.dirname(process.execPath)}:${process.env.PATH}`, ...env } };
+      const result = terminal
+        ? spawnSync("script", ["-qec", `'${launcher}' help`, "/dev/null"], options)
+        : spawnSync(launcher, ["help"], options);
+      return result.stdout.toString() + result.stderr.toString();
+    };
+    // Act
+    const atTerminal = run(true);
+    const piped = run(false);
+    const chosen = run(true, { VIDEOFLOW_NO_SNAPSHOT: "1" });
+    utimesSync(main, new Date(2025, 0, 1), new Date(2025, 0, 1));
+    const noSnapshotNode = run(true);
+    // Assert
+    assert.match(atTerminal, /start-up snapshot is older than the compiled code.*npm run build/);
+    assert.match(atTerminal, /entry script ran/);
+    assert.equal(piped.trim(), "entry script ran", "not to a program reading its output");
+    assert.doesNotMatch(chosen, /snapshot/, "not when the caller chose to start without it");
+    assert.doesNotMatch(noSnapshotNode, /snapshot/, "not when the snapshot is current (its Node is missing here)");
   });
 
   it("loads a command it does not hold through Node's loader, sharing its modules", () => {
