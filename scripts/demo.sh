@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p out/demo-input
-ffmpeg="$(node -p 'require("./dist/pipeline/src/video/tools").ffmpegPath')"
+ffmpeg="$(node -p 'require("./dist/pipeline/src/video/tools").ffmpegPath()')"
 if [[ ! -s out/demo-input/testsrc-360p.mp4 ]]; then
   "$ffmpeg" -v error -f lavfi -i testsrc2=size=640x360:rate=30 -f lavfi -i sine=frequency=440 \
     -t 10 -c:v libx264 -pix_fmt yuv420p -c:a aac -shortest -y out/demo-input/testsrc-360p.mp4
