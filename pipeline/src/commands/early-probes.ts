@@ -24,7 +24,7 @@ export function firstLocalInput(argv: string[]): string | undefined {
 }
 
 /** Where bin/videoflow has this process's probe ahead written: one folder per process id. */
-export function probesAheadDir(): string {
+function probesAheadDir(): string {
   return scratchDir("probes", `early-${process.pid}`);
 }
 

@@ -122,8 +122,6 @@ export function planSegmentTasks(probed: ProbedVideo, options: PipelineOptions):
       : spreadIndices(sent.length, options.previewFrames).map((i) => sent[i]);
   const plan = planSegments(timeline, segmentSecondsFor(video, options));
   const evenEnd = endsEvenly(timeline);
-  // Parts decode side by side only here (an encode takes every core; other runners spread parts over their workers).
-  const sideBySide = options.runner === "direct" && !options.writeGrayVideo;
   const shorter = shorterParts(plan);
   return plan.map((segment, i) => ({
     input,
@@ -135,8 +133,17 @@ export function planSegmentTasks(probed: ProbedVideo, options: PipelineOptions):
     infer: sent === "all" ? "all" : picturesIn(segment, sent),
     // All segments alike: the joined track's timing comes out right only when they agree.
     bFrames: evenEnd,
-    lowPriority: sideBySide && shorter[i],
+    lowPriority: decodesSideBySide(options) && shorter[i],
   }));
+}
+
+/**
+ * Whether a video's parts decode side by side in this process: on the direct
+ * runner without the gray video. An encode keeps both cores busy alone (decode.ts,
+ * CORES_PER_ENCODE), and other runners spread parts over their workers.
+ */
+function decodesSideBySide(options: PipelineOptions): boolean {
+  return options.runner === "direct" && !options.writeGrayVideo;
 }
 
 /** The shortest part a video is cut into to be decoded side by side: below, starting another ffmpeg costs more than it saves. */
@@ -154,7 +161,7 @@ const SIDE_BY_SIDE_MIN_SECONDS = 10;
  */
 export function segmentSecondsFor(video: Pick<VideoInfo, "durationSec" | "timeline">, options: PipelineOptions): number {
   const per = options.segmentSeconds;
-  if (per <= 0 || options.runner !== "direct" || options.writeGrayVideo) return per;
+  if (per <= 0 || !decodesSideBySide(options)) return per;
   const cores = ffmpegCoreCount();
   if (video.durationSec / cores < SIDE_BY_SIDE_MIN_SECONDS) return per;
   const part = keyframeSplitSeconds(video.timeline, cores);

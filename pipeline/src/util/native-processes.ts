@@ -21,6 +21,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Readable } from "node:stream";
 import { setTimeout as delay } from "node:timers/promises";
+import { openNativeAddon } from "./native-addon";
 
 /** Each of the child's first file descriptors: a pipe the parent reads, /dev/null, or one of the parent's fds. */
 export type StdioSpec = "pipe" | "ignore" | number;
@@ -49,10 +50,7 @@ let addon: Addon | null | undefined;
 function loadAddon(): Addon | null {
   if (addon === undefined) {
     try {
-      // process.dlopen, as Node's loader does for a .node file, without its resolving (the path is known).
-      const module = { exports: {} };
-      process.dlopen(module, ADDON);
-      addon = module.exports as Addon;
+      addon = openNativeAddon(ADDON) as Addon;
     } catch {
       addon = null;
     }
@@ -122,9 +120,14 @@ export function waitForAdopted(pid: number): Promise<ExitStatus | null> | null {
   return new Promise((resolve) =>
     native.wait(pid, (code, signal) =>
       // The addon reports a failed wait (not a child: ECHILD) as neither a code nor a signal.
-      resolve(code === null && !signal ? null : { code, signal: signal ? (signalNames.get(signal) ?? null) : null }),
+      resolve(code === null && !signal ? null : exitStatus(code, signal)),
     ),
   );
+}
+
+/** The addon's report of an exit (a code, or a signal's number) as Node names it. */
+function exitStatus(code: number | null, signal: number): ExitStatus {
+  return { code, signal: signal ? (signalNames.get(signal) ?? null) : null };
 }
 
 /**
@@ -149,7 +152,7 @@ export function fromShellStatus(status: number): ExitStatus {
 class SpawnedTool extends EventEmitter implements ToolProcess {
   readonly pid: number | undefined;
   readonly stdio: Array<Readable | null>;
-  private exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+  private exit: ExitStatus | null = null;
   private openPipes = 0;
 
   constructor(native: Addon, program: string, args: string[], stdio: StdioSpec[]) {
@@ -184,7 +187,7 @@ class SpawnedTool extends EventEmitter implements ToolProcess {
       return pipe;
     });
     native.wait(started.pid, (code, signal) => {
-      this.exit = { code, signal: signal ? (signalNames.get(signal) ?? null) : null };
+      this.exit = exitStatus(code, signal);
       this.emit("exit", this.exit.code, this.exit.signal);
       this.closeWhenDone();
     });

@@ -175,8 +175,9 @@ const SHORTER_SHARE = 0.9;
  * SegmentJob.lowPriority) and take what that one and videoflow leave.
  */
 export function shorterParts(plan: SegmentPlan[]): boolean[] {
-  const longest = Math.max(0, ...plan.map((s) => countOf(s.pictures)));
-  return plan.map((s) => countOf(s.pictures) <= SHORTER_SHARE * longest);
+  const counts = plan.map((s) => countOf(s.pictures));
+  const longest = Math.max(0, ...counts);
+  return counts.map((count) => count <= SHORTER_SHARE * longest);
 }
 
 /**

@@ -8,16 +8,14 @@ import { closeSync, fstatSync, openSync, readSync, unlinkSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Stage, VideoError } from "../errors";
-import { startTool } from "../util/native-processes";
+import { ExitStatus, startTool } from "../util/native-processes";
 
 const installed = path.resolve(__dirname, "..", "..", "..", "..", ".cache", "ffmpeg");
 // Read when used, not when loaded: a process started from the start-up snapshot loaded this module at build time.
 export const ffmpegPath = (): string => process.env.VIDEOFLOW_FFMPEG || path.join(installed, "ffmpeg");
 export const ffprobePath = (): string => process.env.VIDEOFLOW_FFPROBE || path.join(installed, "ffprobe");
 
-export interface ToolResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
+export interface ToolResult extends ExitStatus {
   stdout: string;
   stderr: string;
 }

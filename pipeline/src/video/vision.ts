@@ -8,6 +8,7 @@
 type CV = typeof import("@u4/opencv4nodejs");
 import * as path from "node:path";
 import type { Box } from "../inference/inference";
+import { openNativeAddon } from "../util/native-addon";
 
 let cvModule: CV | undefined;
 
@@ -29,14 +30,11 @@ export function opencv(): CV {
     process.env.OPENCV4NODEJS_DISABLE_EXTERNAL_MEM_TRACKING = "1";
     const lib = path.dirname(require.resolve("@u4/opencv4nodejs"));
     try {
-      // process.dlopen, as Node's loader does for a .node file, without its resolving (and without its first use
-      // in a run from the start-up snapshot, which hands it every module: scripts/snapshot-entry.js).
-      const binding = { exports: {} };
-      process.dlopen(binding, path.join(lib, "..", "..", "build", "Release", "opencv4nodejs.node"));
+      const binding = openNativeAddon(path.join(lib, "..", "..", "build", "Release", "opencv4nodejs.node"));
       // The package's own promisify (plain JavaScript, in the start-up snapshot): its xxxAsync methods return
       // Promises, as typed.
       // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded when first needed (see above)
-      cvModule = require(path.join(lib, "promisify.js")).default(binding.exports) as CV;
+      cvModule = require(path.join(lib, "promisify.js")).default(binding) as CV;
     } catch (err) {
       throw new Error(bindingLoadFailure((err as Error).message, process.version), { cause: err });
     }
