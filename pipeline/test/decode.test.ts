@@ -131,7 +131,7 @@ describe("segmentArgs", () => {
     assert.match(joined, /-map \[enc\] -vsync vfr -sn -dn -an -c:v libx264 -preset veryfast -color_range pc -f mp4 -y \/tmp\/s.mp4/);
     assert.match(
       joined,
-      /-map \[samples\] -vsync passthrough -c:v rawvideo -pix_fmt gray -f fifo -fifo_format rawvideo -queue_size 4 pipe:1$/,
+      /-map \[samples\] -vsync passthrough -c:v rawvideo -pix_fmt gray -thread_queue_size 12 -f rawvideo pipe:1$/,
     );
     assert.ok(args.includes("level+info"), "showinfo's lines are info");
   });

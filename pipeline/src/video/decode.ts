@@ -205,9 +205,9 @@ export function segmentArgs(job: SegmentJob): string[] {
     if (job.keepTimes) x264.push("-enc_time_base:v", "filter");
     args.push(...x264, "-color_range", gray.range, ...wholeVideoArgs(job.whole), "-f", "mp4", "-y", job.output);
   }
-  // The samples go through the fifo muxer: a queue and a thread of their own, so that ffmpeg keeps decoding while
-  // Node is busy (loading OpenCV blocks it for about 0.15 s) rather than wait on a full pipe: 0.35 s of vtest.avi's 1 s.
-  const samplesOut = ["-c:v", "rawvideo", "-pix_fmt", "gray", "-f", "fifo", "-fifo_format", "rawvideo", "-queue_size", "4", "pipe:1"];
+  // The samples wait in a queue of their own while Node is busy, so that ffmpeg keeps decoding rather than wait on a
+  // full pipe: FFmpeg 8 muxes each output in its own thread, behind a queue of packets (8 by default; 12 here).
+  const samplesOut = ["-c:v", "rawvideo", "-pix_fmt", "gray", "-thread_queue_size", "12", "-f", "rawvideo", "pipe:1"];
   if (sampled) args.push("-map", "[samples]", "-vsync", "passthrough", ...samplesOut);
   return args;
 }
