@@ -129,10 +129,7 @@ describe("segmentArgs", () => {
       joined,
     );
     assert.match(joined, /-map \[enc\] -vsync vfr -sn -dn -an -c:v libx264 -preset veryfast -color_range pc -f mp4 -y \/tmp\/s.mp4/);
-    assert.match(
-      joined,
-      /-map \[samples\] -vsync passthrough -c:v rawvideo -pix_fmt gray -thread_queue_size 12 -f rawvideo pipe:1$/,
-    );
+    assert.match(joined, /-map \[samples\] -vsync passthrough -c:v rawvideo -pix_fmt gray -thread_queue_size 12 -f rawvideo pipe:1$/);
     assert.ok(args.includes("level+info"), "showinfo's lines are info");
   });
 
