@@ -62,6 +62,8 @@ interface Row {
   fps: number;
   pipelineSec?: number;
   pipelineFps?: number;
+  /** Each round's wall time (and probe-to-manifest time), in round order: medians hide how far the rounds differed (absent in results written before 2026-12-04). */
+  rounds?: { wallSec: number[]; pipelineSec?: number[] };
   /** videoflow only: its speed relative to the commands it is measured against (their wall time over its), median of the rounds' ratios. */
   vs?: Record<string, number>;
   /** The same, with videoflow's probe-to-manifest time. */
@@ -270,6 +272,7 @@ async function throughput(clips: Clip[], runs: number): Promise<Row[]> {
         pipelineSec,
         pipelineFps: pipelineSec ? clip.frames / pipelineSec : undefined,
         peakRssMiB: Math.max(...own.map((t) => t.peakRssBytes)) / 2 ** 20,
+        rounds: { wallSec: own.map((t) => t.wallSec), pipelineSec: pipelineSec ? own.map((t) => t.pipelineSec!) : undefined },
       };
       const peers = (method.against ?? []).filter((id) => timings.has(id));
       if (peers.length > 0) {
