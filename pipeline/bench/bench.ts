@@ -261,8 +261,12 @@ async function throughput(clips: Clip[], runs: number): Promise<Row[]> {
     }
     for (const method of all) {
       const own = timings.get(method.id)!;
-      const wallSec = median(own.map((t) => t.wallSec));
-      const pipelineSec = own[0].pipelineSec === undefined ? undefined : median(own.map((t) => t.pipelineSec!));
+      const rounds = {
+        wallSec: own.map((t) => t.wallSec),
+        pipelineSec: own[0].pipelineSec === undefined ? undefined : own.map((t) => t.pipelineSec!),
+      };
+      const wallSec = median(rounds.wallSec);
+      const pipelineSec = rounds.pipelineSec && median(rounds.pipelineSec);
       const row: Row = {
         clip: clip.name,
         method: method.name,
@@ -272,7 +276,7 @@ async function throughput(clips: Clip[], runs: number): Promise<Row[]> {
         pipelineSec,
         pipelineFps: pipelineSec ? clip.frames / pipelineSec : undefined,
         peakRssMiB: Math.max(...own.map((t) => t.peakRssBytes)) / 2 ** 20,
-        rounds: { wallSec: own.map((t) => t.wallSec), pipelineSec: pipelineSec ? own.map((t) => t.pipelineSec!) : undefined },
+        rounds,
       };
       const peers = (method.against ?? []).filter((id) => timings.has(id));
       if (peers.length > 0) {
